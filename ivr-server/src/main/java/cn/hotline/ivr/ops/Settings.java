@@ -1,0 +1,26 @@
+package cn.hotline.ivr.ops;
+
+import cn.hotline.ivr.telephony.AgiSettings;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Everything the server reads from its one YAML file, section by section. Each room of the call's
+ * journey owns its section record and its {@code read(ConfigFile)}; this is where they meet.
+ */
+public record Settings(String file, AgiSettings agi, HttpSettings http) {
+
+    public static Settings load(Path file, Map<String, String> env) throws ConfigException {
+        return read(ConfigFile.load(file, env));
+    }
+
+    /** Reads every section, then fails with all problems at once (including unknown keys). */
+    public static Settings read(ConfigFile cfg) throws ConfigException {
+        Settings settings = new Settings(
+                cfg.fileName(),
+                AgiSettings.read(cfg),
+                HttpSettings.read(cfg));
+        cfg.finish();
+        return settings;
+    }
+}
