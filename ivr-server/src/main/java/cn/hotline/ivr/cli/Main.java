@@ -20,7 +20,10 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> all = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
-                new CheckConfigCommand())) {
+                new ServeCommand(),
+                new CheckConfigCommand(),
+                new CallCommand(),
+                new BenchCommand())) {
             all.put(c.name(), c);
         }
         return all;

@@ -1,6 +1,8 @@
 package cn.hotline.ivr.ops;
 
+import cn.hotline.ivr.flow.FlowSettings;
 import cn.hotline.ivr.telephony.AgiSettings;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -8,7 +10,7 @@ import java.util.Map;
  * Everything the server reads from its one YAML file, section by section. Each room of the call's
  * journey owns its section record and its {@code read(ConfigFile)}; this is where they meet.
  */
-public record Settings(String file, AgiSettings agi, HttpSettings http) {
+public record Settings(String file, Duration reloadInterval, AgiSettings agi, HttpSettings http, FlowSettings flow) {
 
     public static Settings load(Path file, Map<String, String> env) throws ConfigException {
         return read(ConfigFile.load(file, env));
@@ -18,8 +20,10 @@ public record Settings(String file, AgiSettings agi, HttpSettings http) {
     public static Settings read(ConfigFile cfg) throws ConfigException {
         Settings settings = new Settings(
                 cfg.fileName(),
+                cfg.duration("reload-interval", Duration.ofSeconds(2)),
                 AgiSettings.read(cfg),
-                HttpSettings.read(cfg));
+                HttpSettings.read(cfg),
+                FlowSettings.read(cfg));
         cfg.finish();
         return settings;
     }

@@ -1,0 +1,138 @@
+package cn.hotline.ivr.cli;
+
+import cn.hotline.ivr.ops.ConfigFile;
+import cn.hotline.ivr.ops.Json;
+import cn.hotline.ivr.ops.Settings;
+import cn.hotline.ivr.sim.SimulatedCall;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.lang.management.ThreadMXBean;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code ivr bench agi}: N simulated calls through the real server (same wiring as {@code serve}),
+ * at most C at once, each held open for {@code --hold-ms} on its greeting so C calls really are
+ * concurrent. Client and server share this JVM; thread and heap figures cover both.
+ */
+final class AgiBench {
+    private AgiBench() {
+    }
+
+    static int run(Args args, PrintStream out, PrintStream err) throws Exception {
+        int calls = args.integer("--calls", 2000);
+        int concurrency = args.integer("--concurrency", 2000);
+        long holdMs = args.longValue("--hold-ms", 3000);
+        args.done();
+        if (calls < 1 || concurrency < 1) {
+            throw new UsageException("--calls and --concurrency must be at least 1");
+        }
+        String yaml = """
+                agi:
+                  bind: 127.0.0.1:0
+                  max-calls: %d
+                http:
+                  bind: 127.0.0.1:0
+                """.formatted(Math.max(concurrency * 2, 1000));
+        Settings settings = Settings.read(ConfigFile.fromYaml("(bench)", yaml, java.nio.file.Path.of("."), Map.of()));
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        try (HotlineServer server = new HotlineServer(settings, null, Map.of())) {
+            server.start();
+            System.gc();
+            threads.resetPeakThreadCount();
+            AtomicLong peakHeap = new AtomicLong();
+            AtomicLong peakCalls = new AtomicLong();
+            Thread sampler = Thread.ofPlatform().daemon().start(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    peakHeap.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+                    peakCalls.accumulateAndGet(server.agiServer().activeCalls(), Math::max);
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            SimulatedCall.Options options = SimulatedCall.Options.defaults().withPromptTime(Duration.ofMillis(holdMs));
+            ConcurrentLinkedQueue<SimulatedCall.Result> results = new ConcurrentLinkedQueue<>();
+            Semaphore slots = new Semaphore(concurrency);
+            List<Thread> callers = new ArrayList<>();
+            long start = System.nanoTime();
+            for (int i = 0; i < calls; i++) {
+                slots.acquire();
+                callers.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        results.add(new SimulatedCall(server.agiAddress(), options, e -> { }).run());
+                    } finally {
+                        slots.release();
+                    }
+                }));
+            }
+            for (Thread t : callers) {
+                t.join();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            sampler.interrupt();
+
+            long refused = results.stream().filter(r -> !r.outcome().equals("completed") || !r.serverClosed()
+                    || !"OK".equals(r.variables().get("IVR_STATUS"))).count();
+            long[] rtts = results.stream().flatMapToLong(r -> Arrays.stream(r.roundTripsMicros())).sorted().toArray();
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("benchmark", "agi");
+            report.put("calls", calls);
+            report.put("concurrency", concurrency);
+            report.put("hold_ms", holdMs);
+            report.put("completed", calls - refused);
+            report.put("refused_or_failed", refused);
+            report.put("wall_s", round(seconds));
+            report.put("calls_per_s", round(calls / seconds));
+            report.put("peak_concurrent_calls", peakCalls.get());
+            report.put("server_turnaround_ms_p50", round(percentile(rtts, 0.50) / 1000.0));
+            report.put("server_turnaround_ms_p99", round(percentile(rtts, 0.99) / 1000.0));
+            report.putAll(serverRoundTrips(server));
+            report.put("peak_platform_threads", threads.getPeakThreadCount());
+            report.put("peak_heap_mb", round(peakHeap.get() / 1048576.0));
+            report.put("cores", Runtime.getRuntime().availableProcessors());
+            report.put("java", Runtime.version().toString());
+            out.println(Json.write(report));
+            return refused == 0 ? 0 : 1;
+        }
+    }
+
+    /** p50/p99 of the server's own command round trip (written → reply read), from its Micrometer timer. */
+    private static Map<String, Object> serverRoundTrips(HotlineServer server) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        List<Long> all = new ArrayList<>();
+        for (Timer t : server.registry().find("ivr_agi_command").timers()) {
+            for (ValueAtPercentile v : t.takeSnapshot().percentileValues()) {
+                out.put("command_rtt_ms_p" + Math.round(v.percentile() * 100) + "_" + t.getId().getTag("command")
+                        .replace(' ', '_').toLowerCase(), round(v.value(java.util.concurrent.TimeUnit.MICROSECONDS) / 1000.0));
+            }
+            all.add(t.count());
+        }
+        out.put("commands", all.stream().mapToLong(Long::longValue).sum());
+        return out;
+    }
+
+    private static long percentile(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        return sorted[(int) Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+}

@@ -1,0 +1,221 @@
+package cn.hotline.ivr.flow;
+
+import cn.hotline.ivr.ops.ConfigFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The call flow as configured: prompts, routes, the optional menus and lines, opening hours and
+ * the live emergency announcement. Reloadable: a call takes one snapshot when it starts and keeps
+ * it to the end, so an operator's edit never changes a call half-way.
+ *
+ * @param queue         the agent queue name handed to the dialplan in {@code IVR_QUEUE}
+ * @param promptPrefix  prepended to every prompt name sent to Asterisk (its sounds sub-directory)
+ * @param promptsDir    where the prompt audio lives locally (checked by check-config; written by gen-prompts); null = not checked
+ * @param promptTexts   prompt name → text, rendered by {@code scripts/gen-prompts}
+ * @param routes        route names the dialplan understands
+ * @param zeroOut       digit 0 reaches an agent from any menu
+ * @param lines         lines by name, matched on the dialled number or the first AGI argument
+ */
+public record FlowSettings(
+        String queue,
+        String promptPrefix,
+        Path promptsDir,
+        Map<String, String> promptTexts,
+        String greeting,
+        String closedPrompt,
+        String transferPrompt,
+        boolean announcementEnabled,
+        String announcementPrompt,
+        BusinessHours hours,
+        Set<String> routes,
+        boolean zeroOut,
+        Map<String, Menu> menus,
+        Map<String, Line> lines) {
+
+    public static final String ROUTE_QUEUE = "queue";
+    public static final String ROUTE_EMERGENCY = "emergency";
+    public static final String ROUTE_CLOSED = "closed";
+    public static final String ROUTE_HANGUP = "hangup";
+    private static final List<String> AUDIO_EXTENSIONS = List.of("wav", "sln", "ulaw", "alaw", "gsm", "g722", "sln16");
+
+    /** A telephone line served by this flow; a line with no menu goes straight to the route. */
+    public record Line(String name, Set<String> dnids, String greeting, String menu) {
+    }
+
+    /** The line for a call: by dialled number, then by the first AGI argument naming a line, else the default. */
+    public Line lineFor(CallSession call) {
+        for (Line line : lines.values()) {
+            if (line.dnids().contains(call.dnid())) {
+                return line;
+            }
+        }
+        if (!call.arguments().isEmpty() && lines.containsKey(call.arguments().get(0))) {
+            return lines.get(call.arguments().get(0));
+        }
+        return lines.get("default");
+    }
+
+    public String prompt(String name) {
+        return promptPrefix + name;
+    }
+
+    public static FlowSettings read(ConfigFile cfg) {
+        Map<String, String> texts = new LinkedHashMap<>();
+        for (String name : cfg.children("prompts")) {
+            texts.put(name, cfg.string("prompts." + name, ""));
+        }
+        Set<String> routes = new LinkedHashSet<>(List.of(ROUTE_QUEUE, ROUTE_EMERGENCY, ROUTE_CLOSED, ROUTE_HANGUP));
+        routes.addAll(cfg.strings("flow.routes", List.of()));
+
+        Map<String, Menu> menus = new LinkedHashMap<>();
+        for (String name : cfg.children("flow.menus")) {
+            menus.put(name, readMenu(cfg, "flow.menus." + name, name));
+        }
+        Map<String, Line> lines = new LinkedHashMap<>();
+        String greeting = cfg.string("flow.greeting", "greeting");
+        for (String name : cfg.children("flow.lines")) {
+            String p = "flow.lines." + name;
+            lines.put(name, new Line(name, Set.copyOf(cfg.strings(p + ".dnid", List.of())),
+                    cfg.string(p + ".greeting", greeting), cfg.optionalString(p + ".menu").orElse(null)));
+        }
+        lines.putIfAbsent("default", new Line("default", Set.of(), greeting, null));
+
+        FlowSettings settings = new FlowSettings(
+                cfg.string("flow.queue", "12345-agents"),
+                cfg.string("flow.prompt-prefix", "hotline/"),
+                cfg.path("flow.prompts-dir", null),
+                Map.copyOf(texts),
+                greeting,
+                cfg.string("flow.closed-prompt", "closed"),
+                cfg.string("flow.transfer-prompt", "transfer"),
+                cfg.bool("flow.announcement.enabled", false),
+                cfg.string("flow.announcement.prompt", "announcement"),
+                BusinessHours.read(cfg, "flow.hours"),
+                Set.copyOf(routes),
+                cfg.bool("flow.zero-out", true),
+                Map.copyOf(menus),
+                Map.copyOf(lines));
+        settings.check(cfg);
+        return settings;
+    }
+
+    private static Menu readMenu(ConfigFile cfg, String p, String name) {
+        Map<Character, Menu.Action> options = new LinkedHashMap<>();
+        for (String digit : cfg.children(p + ".options")) {
+            String o = p + ".options." + digit;
+            if (digit.length() != 1 || "0123456789*#".indexOf(digit.charAt(0)) < 0) {
+                cfg.problem(o, "a menu option must be one key: 0-9, * or #");
+                continue;
+            }
+            Menu.Action action = null;
+            int kinds = 0;
+            if (cfg.has(o + ".route")) {
+                action = new Menu.Route(cfg.string(o + ".route", ROUTE_QUEUE));
+                kinds++;
+            }
+            if (cfg.has(o + ".menu")) {
+                action = new Menu.Submenu(cfg.string(o + ".menu", ""));
+                kinds++;
+            }
+            if (cfg.has(o + ".action")) {
+                String a = cfg.string(o + ".action", "");
+                action = switch (a) {
+                    case "back" -> new Menu.Back();
+                    case "repeat" -> new Menu.Repeat();
+                    default -> {
+                        cfg.problem(o + ".action", "expected back or repeat, got '" + a + "'");
+                        yield null;
+                    }
+                };
+                kinds++;
+            }
+            if (kinds != 1) {
+                cfg.problem(o, "needs exactly one of route, menu or action");
+                continue;
+            }
+            if (action != null) {
+                options.put(digit.charAt(0), action);
+            }
+        }
+        return new Menu(name,
+                cfg.requiredString(p + ".prompt"),
+                cfg.duration(p + ".timeout", Duration.ofSeconds(5)),
+                cfg.integer(p + ".retries", 2, 0, 9),
+                cfg.string(p + ".invalid-prompt", "invalid"),
+                cfg.string(p + ".timeout-prompt", "no-input"),
+                cfg.string(p + ".fallback-route", ROUTE_QUEUE),
+                options);
+    }
+
+    /** Cross-references: menus and routes that exist, prompts that have audio. */
+    private void check(ConfigFile cfg) {
+        for (Menu menu : menus.values()) {
+            String p = "flow.menus." + menu.name();
+            if (!routes.contains(menu.fallbackRoute())) {
+                cfg.problem(p + ".fallback-route", unknownRoute(menu.fallbackRoute()));
+            }
+            menu.options().forEach((digit, action) -> {
+                String o = p + ".options." + digit;
+                if (action instanceof Menu.Route r && !routes.contains(r.route())) {
+                    cfg.problem(o + ".route", unknownRoute(r.route()));
+                }
+                if (action instanceof Menu.Submenu s && !menus.containsKey(s.menu())) {
+                    cfg.problem(o + ".menu", "no menu named '" + s.menu() + "' under flow.menus");
+                }
+            });
+        }
+        for (Line line : lines.values()) {
+            if (line.menu() != null && !menus.containsKey(line.menu())) {
+                cfg.problem("flow.lines." + line.name() + ".menu", "no menu named '" + line.menu() + "' under flow.menus");
+            }
+        }
+        if (promptsDir == null) {
+            return;
+        }
+        if (!Files.isDirectory(promptsDir)) {
+            cfg.problem("flow.prompts-dir", "not a directory: " + promptsDir + " (run scripts/gen-prompts)");
+            return;
+        }
+        Map<String, String> used = new LinkedHashMap<>();
+        used.put(greeting, "flow.greeting");
+        used.put(closedPrompt, "flow.closed-prompt");
+        used.put(transferPrompt, "flow.transfer-prompt");
+        used.put(announcementPrompt, "flow.announcement.prompt");
+        for (Menu menu : menus.values()) {
+            String p = "flow.menus." + menu.name();
+            used.putIfAbsent(menu.prompt(), p + ".prompt");
+            used.putIfAbsent(menu.invalidPrompt(), p + ".invalid-prompt");
+            used.putIfAbsent(menu.timeoutPrompt(), p + ".timeout-prompt");
+        }
+        for (Line line : lines.values()) {
+            used.putIfAbsent(line.greeting(), "flow.lines." + line.name() + ".greeting");
+        }
+        used.forEach((prompt, key) -> {
+            if (!hasAudio(prompt)) {
+                cfg.problem(key, "prompt '" + prompt + "' has no audio file in " + promptsDir
+                        + " (run scripts/gen-prompts, or drop in a recording named " + prompt + ".wav)");
+            }
+        });
+    }
+
+    private boolean hasAudio(String prompt) {
+        for (String ext : AUDIO_EXTENSIONS) {
+            if (Files.isRegularFile(promptsDir.resolve(prompt + "." + ext))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private String unknownRoute(String route) {
+        return "unknown route '" + route + "' (known: " + new ArrayList<>(routes) + "; add it to flow.routes and the dialplan)";
+    }
+}

@@ -1,0 +1,398 @@
+package cn.hotline.ivr.sim;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * One call placed the way Asterisk places it: a FastAGI client that sends Asterisk 22's environment
+ * (the 22 variables seen on every call), answers every command as Asterisk does ({@code 200 result=}
+ * replies, DTMF on STREAM FILE escape digits and GET DATA, {@code 510} for unknown commands), and can
+ * hang up at any moment: the bare {@code HANGUP} line, {@code 511} for later commands except GET
+ * VARIABLE, and the socket left open for the server to close, exactly as PROTOCOLS.md records.
+ *
+ * <p>Keys: {@code digits} is consumed left to right; a digit is pressed at the first prompt that
+ * accepts it, {@code #} ends a GET DATA entry, and {@code w} lets one interruptible prompt or one
+ * GET DATA timeout pass without a key.
+ */
+public final class SimulatedCall {
+    private static final AtomicLong SEQUENCE = new AtomicLong();
+    static final String DEAD_CHANNEL = "511 Command Not Permitted on a dead channel or intercept routine";
+
+    /** What the simulated caller and their Asterisk do. */
+    public record Options(
+            String callerNumber,
+            String dnid,
+            String script,
+            List<String> arguments,
+            String digits,
+            long hangupAfterMs,
+            Duration promptTime,
+            Duration serverTimeout,
+            AudioSocketPeer audio) {
+
+        public static Options defaults() {
+            return new Options("13800138000", "12345", "hotline", List.of(), "", -1, Duration.ZERO,
+                    Duration.ofSeconds(30), AudioSocketPeer.SILENT);
+        }
+
+        public Options withCaller(String n) {
+            return new Options(n, dnid, script, arguments, digits, hangupAfterMs, promptTime, serverTimeout, audio);
+        }
+
+        public Options withDnid(String n) {
+            return new Options(callerNumber, n, script, arguments, digits, hangupAfterMs, promptTime, serverTimeout, audio);
+        }
+
+        public Options withScript(String s) {
+            return new Options(callerNumber, dnid, s, arguments, digits, hangupAfterMs, promptTime, serverTimeout, audio);
+        }
+
+        public Options withArguments(List<String> a) {
+            return new Options(callerNumber, dnid, script, a, digits, hangupAfterMs, promptTime, serverTimeout, audio);
+        }
+
+        public Options withDigits(String d) {
+            return new Options(callerNumber, dnid, script, arguments, d, hangupAfterMs, promptTime, serverTimeout, audio);
+        }
+
+        public Options withHangupAfterMs(long ms) {
+            return new Options(callerNumber, dnid, script, arguments, digits, ms, promptTime, serverTimeout, audio);
+        }
+
+        public Options withPromptTime(Duration t) {
+            return new Options(callerNumber, dnid, script, arguments, digits, hangupAfterMs, t, serverTimeout, audio);
+        }
+
+        public Options withAudio(AudioSocketPeer a) {
+            return new Options(callerNumber, dnid, script, arguments, digits, hangupAfterMs, promptTime, serverTimeout, a);
+        }
+    }
+
+    /**
+     * Plays the Asterisk side of {@code EXEC AudioSocket uuid,host:port}; returns the application's
+     * result code (0 when the server ended the stream, -1 on timeout or failure).
+     */
+    @FunctionalInterface
+    public interface AudioSocketPeer {
+        int run(String uuid, InetSocketAddress server) throws IOException;
+
+        /** A caller that connects and stays silent (answers with silence frames until the server ends it). */
+        AudioSocketPeer SILENT = (uuid, server) -> 0;
+    }
+
+    /** One command and Asterisk's reply, {@code atMs} after the connection opened. */
+    public record Exchange(long atMs, String command, String reply) {
+    }
+
+    /**
+     * How the call went.
+     *
+     * @param outcome      {@code completed} (the server ended the AGI session), {@code caller_hangup},
+     *                     {@code server_silent} (no command or close within the timeout) or {@code error}
+     * @param serverClosed whether the server closed the socket (it always must)
+     * @param roundTripsMicros per command: time from our previous reply (or the environment) to this command
+     */
+    public record Result(
+            String callId,
+            String outcome,
+            Map<String, String> variables,
+            List<Exchange> exchanges,
+            boolean serverClosed,
+            long durationMs,
+            String error,
+            long[] roundTripsMicros) {
+    }
+
+    private final InetSocketAddress server;
+    private final Options options;
+    private final Consumer<Exchange> listener;
+    private final String uniqueId;
+    private final long sequence;
+    private final Map<String, String> variables = new LinkedHashMap<>();
+    private final List<Exchange> exchanges = new ArrayList<>();
+    private final Object writeLock = new Object();
+    private volatile boolean hungUp;
+    private int digitIndex;
+    private long startNanos;
+
+    public SimulatedCall(InetSocketAddress server, Options options, Consumer<Exchange> listener) {
+        this.server = server;
+        this.options = options;
+        this.listener = listener;
+        this.sequence = SEQUENCE.incrementAndGet();
+        this.uniqueId = (System.currentTimeMillis() / 1000) + "." + sequence;
+    }
+
+    public String uniqueId() {
+        return uniqueId;
+    }
+
+    /** Places the call and returns once the server has closed the connection (or the call failed). */
+    public Result run() {
+        startNanos = System.nanoTime();
+        List<Long> rtts = new ArrayList<>();
+        String outcome = "completed";
+        String error = null;
+        boolean serverClosed = false;
+        Thread hangupTimer = null;
+        try (Socket socket = new Socket()) {
+            socket.setTcpNoDelay(true);
+            socket.connect(server, 5_000);
+            socket.setSoTimeout((int) options.serverTimeout().toMillis());
+            OutputStream out = socket.getOutputStream();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            write(out, environment());
+            if (options.hangupAfterMs() >= 0) {
+                hangupTimer = Thread.ofVirtual().start(() -> hangUpLater(out));
+            }
+            long lastReply = System.nanoTime();
+            while (true) {
+                String line;
+                try {
+                    line = in.readLine();
+                } catch (SocketTimeoutException e) {
+                    outcome = "server_silent";
+                    error = "server sent nothing for " + options.serverTimeout().toMillis() + " ms";
+                    break;
+                }
+                if (line == null) {
+                    serverClosed = true;
+                    break;
+                }
+                rtts.add((System.nanoTime() - lastReply) / 1_000);
+                String reply = reply(line);
+                write(out, reply + "\n");
+                lastReply = System.nanoTime();
+                Exchange exchange = new Exchange(elapsedMs(), line, reply);
+                exchanges.add(exchange);
+                listener.accept(exchange);
+            }
+        } catch (IOException e) {
+            outcome = "error";
+            error = e.toString();
+        } finally {
+            if (hangupTimer != null) {
+                hangupTimer.interrupt();
+            }
+        }
+        if (hungUp && !"error".equals(outcome)) {
+            outcome = serverClosed ? "caller_hangup" : outcome;
+        }
+        long[] rttArray = rtts.stream().mapToLong(Long::longValue).toArray();
+        return new Result(uniqueId, outcome, Map.copyOf(variables), List.copyOf(exchanges), serverClosed,
+                elapsedMs(), error, rttArray);
+    }
+
+    private long elapsedMs() {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    private void hangUpLater(OutputStream out) {
+        try {
+            Thread.sleep(options.hangupAfterMs());
+            hangUp(out);
+        } catch (InterruptedException ignored) {
+            // The call ended before the caller would have hung up.
+        }
+    }
+
+    /** The caller hangs up: Asterisk writes a bare HANGUP line and keeps the socket open. */
+    private void hangUp(OutputStream out) {
+        synchronized (writeLock) {
+            if (hungUp) {
+                return;
+            }
+            hungUp = true;
+            try {
+                out.write("HANGUP\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            } catch (IOException ignored) {
+                // Server already gone.
+            }
+        }
+    }
+
+    private void write(OutputStream out, String text) throws IOException {
+        synchronized (writeLock) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+    }
+
+    private String environment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        String host = server.getAddress().getHostAddress();
+        String query = "";
+        env.put("agi_network", "yes");
+        env.put("agi_network_script", options.script() + query);
+        env.put("agi_request", "agi://" + host + ":" + server.getPort() + "/" + options.script());
+        env.put("agi_channel", "PJSIP/trunk-" + String.format("%08x", sequence));
+        env.put("agi_language", "zh");
+        env.put("agi_type", "PJSIP");
+        env.put("agi_uniqueid", uniqueId);
+        env.put("agi_version", "22.10.1");
+        env.put("agi_callerid", options.callerNumber().isEmpty() ? "unknown" : options.callerNumber());
+        env.put("agi_calleridname", "unknown");
+        env.put("agi_callingpres", "0");
+        env.put("agi_callingani2", "0");
+        env.put("agi_callington", "0");
+        env.put("agi_callingtns", "0");
+        env.put("agi_dnid", options.dnid().isEmpty() ? "unknown" : options.dnid());
+        env.put("agi_rdnis", "unknown");
+        env.put("agi_context", "hotline-12345");
+        env.put("agi_extension", options.dnid().isEmpty() ? "s" : options.dnid());
+        env.put("agi_priority", "3");
+        env.put("agi_enhanced", "0.0");
+        env.put("agi_accountcode", "");
+        env.put("agi_threadid", String.valueOf(140000000000000L + sequence));
+        for (int i = 0; i < options.arguments().size(); i++) {
+            env.put("agi_arg_" + (i + 1), options.arguments().get(i));
+        }
+        StringBuilder sb = new StringBuilder();
+        env.forEach((k, v) -> sb.append(k).append(": ").append(v).append('\n'));
+        return sb.append('\n').toString();
+    }
+
+    private String reply(String line) {
+        List<String> words = AgiCommandLine.split(line);
+        if (words.isEmpty()) {
+            return "510 Invalid or unknown command";
+        }
+        String verb = words.get(0).toUpperCase(Locale.ROOT);
+        String verb2 = words.size() > 1 ? verb + " " + words.get(1).toUpperCase(Locale.ROOT) : verb;
+        if (hungUp) {
+            if (verb2.equals("GET VARIABLE") || verb2.equals("GET FULL")) {
+                return getVariable(words);
+            }
+            return DEAD_CHANNEL;
+        }
+        return switch (verb2) {
+            case "STREAM FILE" -> streamFile(words);
+            case "GET DATA" -> getData(words);
+            case "SET VARIABLE" -> {
+                if (words.size() < 4) {
+                    yield "520 Invalid command syntax.  Proper usage not available.";
+                }
+                variables.put(words.get(2), words.get(3));
+                yield "200 result=1";
+            }
+            case "GET VARIABLE", "GET FULL" -> getVariable(words);
+            case "RECORD FILE" -> {
+                pause(options.promptTime());
+                yield "200 result=0 (timeout) endpos=64000";
+            }
+            case "WAIT FOR" -> "200 result=0";
+            case "SET MUSIC", "CHANNEL STATUS" -> verb2.equals("CHANNEL STATUS") ? "200 result=6" : "200 result=0";
+            default -> switch (verb) {
+                case "ANSWER" -> "200 result=0";
+                case "NOOP", "VERBOSE" -> "200 result=1";
+                case "EXEC" -> exec(words);
+                case "HANGUP" -> {
+                    hungUp = true;
+                    yield "200 result=1";
+                }
+                default -> "510 Invalid or unknown command";
+            };
+        };
+    }
+
+    private String streamFile(List<String> words) {
+        String escape = words.size() > 3 ? words.get(3) : "";
+        pause(options.promptTime());
+        if (hungUp) {
+            return "200 result=-1 endpos=800";
+        }
+        if (!escape.isEmpty() && digitIndex < options.digits().length()) {
+            char next = options.digits().charAt(digitIndex);
+            if (next == 'w') {
+                digitIndex++;
+            } else if (escape.indexOf(next) >= 0) {
+                digitIndex++;
+                return "200 result=" + (int) next + " endpos=" + 1600;
+            }
+        }
+        return "200 result=0 endpos=" + 8000;
+    }
+
+    private String getData(List<String> words) {
+        int max = words.size() > 4 ? parseInt(words.get(4), 1024) : 1024;
+        pause(options.promptTime());
+        if (hungUp) {
+            return "200 result=-1";
+        }
+        StringBuilder got = new StringBuilder();
+        String digits = options.digits();
+        while (digitIndex < digits.length() && got.length() < max) {
+            char c = digits.charAt(digitIndex++);
+            if (c == 'w' || c == '#') {
+                break;
+            }
+            got.append(c);
+        }
+        return got.isEmpty() ? "200 result= (timeout)" : "200 result=" + got;
+    }
+
+    private String getVariable(List<String> words) {
+        String name = words.size() > 2 ? words.get(2) : "";
+        String value = switch (name) {
+            case "UNIQUEID" -> uniqueId;
+            case "CALLERID(num)" -> options.callerNumber();
+            default -> variables.get(name);
+        };
+        return value == null ? "200 result=0" : "200 result=1 (" + value + ")";
+    }
+
+    private String exec(List<String> words) {
+        String app = words.size() > 1 ? words.get(1) : "";
+        String args = words.size() > 2 ? words.get(2) : "";
+        if (!app.equalsIgnoreCase("AudioSocket")) {
+            return "200 result=0";
+        }
+        int comma = args.indexOf(',');
+        if (comma < 0) {
+            return "200 result=-1";
+        }
+        try {
+            String hostPort = args.substring(comma + 1);
+            int colon = hostPort.lastIndexOf(':');
+            InetSocketAddress target = new InetSocketAddress(hostPort.substring(0, colon),
+                    Integer.parseInt(hostPort.substring(colon + 1)));
+            return "200 result=" + options.audio().run(args.substring(0, comma), target);
+        } catch (IOException | RuntimeException e) {
+            return "200 result=-1";
+        }
+    }
+
+    private static int parseInt(String s, int fallback) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    private static void pause(Duration d) {
+        if (d.isZero()) {
+            return;
+        }
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

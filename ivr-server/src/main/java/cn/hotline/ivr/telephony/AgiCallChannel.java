@@ -1,0 +1,113 @@
+package cn.hotline.ivr.telephony;
+
+import cn.hotline.ivr.flow.CallChannel;
+import cn.hotline.ivr.flow.CallEndedException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import org.asteriskjava.fastagi.AgiChannel;
+import org.asteriskjava.fastagi.AgiException;
+import org.asteriskjava.fastagi.AgiHangupException;
+import org.asteriskjava.fastagi.AgiNetworkException;
+import org.asteriskjava.fastagi.command.AgiCommand;
+import org.asteriskjava.fastagi.command.ExecCommand;
+import org.asteriskjava.fastagi.command.GetDataCommand;
+import org.asteriskjava.fastagi.command.GetVariableCommand;
+import org.asteriskjava.fastagi.command.RecordFileCommand;
+import org.asteriskjava.fastagi.command.SetVariableCommand;
+import org.asteriskjava.fastagi.command.StreamFileCommand;
+import org.asteriskjava.fastagi.command.AnswerCommand;
+import org.asteriskjava.fastagi.reply.AgiReply;
+
+/**
+ * {@link CallChannel} over one FastAGI connection (Asterisk-Java's {@link AgiChannel}). Translates the
+ * library's hangup signals (the bare {@code HANGUP} line, {@code 511}, a closed socket) into
+ * {@link CallEndedException}, and times every command.
+ */
+final class AgiCallChannel implements CallChannel {
+    private final String callId;
+    private final AgiChannel agi;
+    private final MeterRegistry registry;
+
+    AgiCallChannel(String callId, AgiChannel agi, MeterRegistry registry) {
+        this.callId = callId;
+        this.agi = agi;
+        this.registry = registry;
+    }
+
+    @Override
+    public String callId() {
+        return callId;
+    }
+
+    private AgiReply send(String name, AgiCommand command) throws CallEndedException {
+        long start = System.nanoTime();
+        try {
+            return agi.sendCommand(command);
+        } catch (AgiHangupException e) {
+            throw new CallEndedException("caller hung up");
+        } catch (AgiNetworkException e) {
+            throw new CallEndedException("connection to Asterisk lost during " + name, e);
+        } catch (AgiException e) {
+            throw new CallEndedException("Asterisk rejected " + name + ": " + e.getMessage(), e);
+        } finally {
+            Timer.builder("ivr_agi_command")
+                    .description("Round trip of one AGI command: written to Asterisk until its reply was read")
+                    .tag("command", name)
+                    .publishPercentiles(0.5, 0.99)
+                    .register(registry)
+                    .record(Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+
+    @Override
+    public void answer() throws CallEndedException {
+        send("ANSWER", new AnswerCommand());
+    }
+
+    @Override
+    public char play(String prompt, String escapeDigits) throws CallEndedException {
+        AgiReply reply = send("STREAM FILE", new StreamFileCommand(prompt, escapeDigits));
+        int code = reply.getResultCode();
+        if (code < 0) {
+            // -1: the file could not be played (missing prompt). The call goes on without it.
+            return 0;
+        }
+        return (char) code;
+    }
+
+    @Override
+    public String collectDigits(String prompt, Duration timeout, int maxDigits) throws CallEndedException {
+        AgiReply reply = send("GET DATA", new GetDataCommand(prompt, timeout.toMillis(), maxDigits));
+        String result = reply.getResult();
+        if (result == null || "-1".equals(result)) {
+            return "";
+        }
+        return result;
+    }
+
+    @Override
+    public void setVariable(String name, String value) throws CallEndedException {
+        send("SET VARIABLE", new SetVariableCommand(name, value));
+    }
+
+    @Override
+    public String getVariable(String name) throws CallEndedException {
+        AgiReply reply = send("GET VARIABLE", new GetVariableCommand(name));
+        return reply.getResultCode() == 1 ? reply.getExtra() : null;
+    }
+
+    @Override
+    public int exec(String application, String arguments) throws CallEndedException {
+        return send("EXEC", new ExecCommand(application, arguments)).getResultCode();
+    }
+
+    @Override
+    public char record(String file, String format, String escapeDigits, Duration maxDuration, Duration silence)
+            throws CallEndedException {
+        RecordFileCommand command = new RecordFileCommand(
+                file, format, escapeDigits, (int) maxDuration.toMillis(), 0, false, (int) silence.toSeconds());
+        int code = send("RECORD FILE", command).getResultCode();
+        return code > 0 ? (char) code : 0;
+    }
+}

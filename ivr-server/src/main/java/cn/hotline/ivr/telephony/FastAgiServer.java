@@ -1,0 +1,314 @@
+package cn.hotline.ivr.telephony;
+
+import cn.hotline.ivr.flow.CallEndedException;
+import cn.hotline.ivr.flow.CallSession;
+import cn.hotline.ivr.understanding.PersonalData;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.asteriskjava.fastagi.AgiChannel;
+import org.asteriskjava.fastagi.AgiException;
+import org.asteriskjava.fastagi.AgiReader;
+import org.asteriskjava.fastagi.AgiRequest;
+import org.asteriskjava.fastagi.MappingStrategy;
+import org.asteriskjava.fastagi.command.SetVariableCommand;
+import org.asteriskjava.fastagi.internal.DefaultAgiChannelFactory;
+import org.asteriskjava.fastagi.internal.FastAgiConnectionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The FastAGI server: Asterisk connects here once per call.
+ *
+ * <p>Asterisk-Java speaks the protocol (environment parsing, command encoding, reply parsing,
+ * the bare {@code HANGUP} line); this class owns what the library's {@code DefaultAgiServer} gets
+ * wrong for a hotline: one virtual thread per call instead of a 500-thread pool that drops call 501,
+ * an explicit script map instead of class-name lookup, a peer allowlist, bounded lines and read
+ * timeouts, explicit overload signalling, and a socket that is always closed by us.
+ */
+public final class FastAgiServer implements AutoCloseable {
+    /** Set on every call before the script runs or when it cannot run; documented in dialplans/README.md. */
+    public static final String STATUS_VARIABLE = "IVR_STATUS";
+
+    private static final Logger log = LoggerFactory.getLogger(FastAgiServer.class);
+    /** The library insists on a strategy; scripts are looked up in our own explicit map instead. */
+    private static final MappingStrategy NO_LIBRARY_MAPPING = (request, channel) -> null;
+
+    private final AgiSettings settings;
+    private final Map<String, CallScript> scripts;
+    private final MeterRegistry registry;
+    private final Set<InetAddress> allowed;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final AtomicLong active = new AtomicLong();
+    private final AtomicLong sequence = new AtomicLong();
+    private volatile ServerSocket listener;
+    private volatile Thread acceptor;
+
+    public FastAgiServer(AgiSettings settings, Map<String, CallScript> scripts, MeterRegistry registry) {
+        this.settings = settings;
+        this.scripts = Map.copyOf(scripts);
+        this.registry = registry;
+        this.allowed = Set.copyOf(settings.allowedPeers());
+        Gauge.builder("ivr_calls_active", active, AtomicLong::get)
+                .description("FastAGI calls in progress")
+                .register(registry);
+    }
+
+    /** Binds and starts accepting; returns once the port is open. */
+    public synchronized void start() throws IOException {
+        if (listener != null) {
+            throw new IllegalStateException("already started");
+        }
+        ServerSocket socket = new ServerSocket();
+        socket.setReuseAddress(true);
+        socket.bind(settings.bind(), 4096);
+        listener = socket;
+        acceptor = Thread.ofPlatform().name("agi-acceptor").daemon(false).start(this::acceptLoop);
+        log.info("FastAGI listening on {} for scripts {} (peers allowed: {})",
+                socket.getLocalSocketAddress(), scripts.keySet(), settings.allowedPeers());
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) listener.getLocalSocketAddress();
+    }
+
+    public long activeCalls() {
+        return active.get();
+    }
+
+    private void acceptLoop() {
+        ServerSocket socket = listener;
+        while (!socket.isClosed()) {
+            Socket connection;
+            try {
+                connection = socket.accept();
+            } catch (IOException e) {
+                if (!socket.isClosed()) {
+                    log.error("FastAGI accept failed: {}", e.toString());
+                }
+                continue;
+            }
+            open.add(connection);
+            long n = sequence.incrementAndGet();
+            Thread.ofVirtual().name("agi-call-" + n).start(() -> serve(connection));
+        }
+    }
+
+    private void serve(Socket socket) {
+        InetAddress peer = socket.getInetAddress();
+        try (socket) {
+            if (!allowed.contains(peer)) {
+                log.warn("refused FastAGI connection from {}: not listed in agi.allowed-peers", peer.getHostAddress());
+                countCall("refused");
+                return;
+            }
+            socket.setTcpNoDelay(true);
+            AgiSocket agiSocket = new AgiSocket(socket, settings.maxLineBytes(),
+                    settings.environmentTimeout(), settings.replyTimeout());
+            active.incrementAndGet();
+            try {
+                new Connection(agiSocket, peer).run();
+            } finally {
+                active.decrementAndGet();
+            }
+        } catch (IOException e) {
+            log.warn("FastAGI connection from {} failed: {}", peer.getHostAddress(), e.getMessage());
+        } catch (RuntimeException | Error e) {
+            log.error("FastAGI connection from {} failed unexpectedly", peer.getHostAddress(), e);
+            countCall("error");
+        } finally {
+            open.remove(socket);
+        }
+    }
+
+    private void countCall(String outcome) {
+        Counter.builder("ivr_calls_total")
+                .description("FastAGI connections by how they ended")
+                .tag("outcome", outcome)
+                .register(registry)
+                .increment();
+    }
+
+    /** One FastAGI connection: environment, script, cleanup. */
+    private final class Connection extends FastAgiConnectionHandler {
+        private final AgiSocket socket;
+        private final InetAddress peer;
+
+        Connection(AgiSocket socket, InetAddress peer) {
+            super(NO_LIBRARY_MAPPING, socket, new DefaultAgiChannelFactory());
+            this.socket = socket;
+            this.peer = peer;
+        }
+
+        @Override
+        public void run() {
+            try {
+                AgiReader reader = createReader();
+                AgiRequest request;
+                try {
+                    request = reader.readRequest();
+                } catch (AgiException e) {
+                    Throwable cause = e.getCause() != null ? e.getCause() : e;
+                    log.warn("dropped FastAGI connection from {}: {}", peer.getHostAddress(), cause.getMessage());
+                    countCall("protocol_error");
+                    return;
+                }
+                AgiChannel agi = new DefaultAgiChannelFactory().createAgiChannel(request, createWriter(), reader);
+                String callId = request.getUniqueId();
+                if (callId == null || callId.isBlank()) {
+                    log.warn("dropped FastAGI connection from {}: environment has no agi_uniqueid",
+                            peer.getHostAddress());
+                    countCall("protocol_error");
+                    return;
+                }
+                try (var ignored = MDC.putCloseable("callId", callId)) {
+                    runCall(request, agi, callId);
+                }
+            } finally {
+                release();
+            }
+        }
+
+        private void runCall(AgiRequest request, AgiChannel agi, String callId) {
+            long startNanos = System.nanoTime();
+            CallSession call = session(request, callId);
+            String scriptName = call.script();
+            CallScript script = scripts.get(scriptName);
+            AgiCallChannel channel = new AgiCallChannel(callId, agi, registry);
+            try {
+                if (script == null) {
+                    log.warn("no script mapped for '{}' (mapped: {}); the dialplan sees {}=NO_SCRIPT",
+                            scriptName, scripts.keySet(), STATUS_VARIABLE);
+                    channel.setVariable(STATUS_VARIABLE, "NO_SCRIPT");
+                    countCall("no_script");
+                    return;
+                }
+                if (active.get() > settings.maxCalls()) {
+                    log.warn("over agi.max-calls={}: call sent straight to the queue with {}=OVERLOAD",
+                            settings.maxCalls(), STATUS_VARIABLE);
+                    channel.setVariable(STATUS_VARIABLE, "OVERLOAD");
+                    countCall("overload");
+                    return;
+                }
+                log.info("call started script={} caller={} dnid={} channel={} peer={}", scriptName,
+                        PersonalData.maskNumber(call.callerNumber()), call.dnid(), call.channel(),
+                        peer.getHostAddress());
+                script.handle(call, channel);
+                log.info("call finished after {} ms", elapsedMs(startNanos));
+                countCall("completed");
+            } catch (CallEndedException e) {
+                log.info("call ended after {} ms: {}", elapsedMs(startNanos), e.getMessage());
+                countCall("caller_hangup");
+            } catch (RuntimeException e) {
+                log.error("call failed after {} ms; the dialplan sees {}=ERROR", elapsedMs(startNanos),
+                        STATUS_VARIABLE, e);
+                countCall("error");
+                trySetError(agi);
+            }
+        }
+
+        private void trySetError(AgiChannel agi) {
+            try {
+                agi.sendCommand(new SetVariableCommand(STATUS_VARIABLE, "ERROR"));
+            } catch (AgiException | RuntimeException ignored) {
+                // The channel is gone as well; the dialplan's AGISTATUS covers it.
+            }
+        }
+
+        private CallSession session(AgiRequest request, String callId) {
+            List<String> arguments = new ArrayList<>();
+            String[] raw = request.getArguments();
+            if (raw != null) {
+                arguments.addAll(List.of(raw));
+            }
+            String script = request.getScript() == null ? "" : request.getScript();
+            int query = script.indexOf('?');
+            if (query >= 0) {
+                script = script.substring(0, query);
+            }
+            return new CallSession(callId,
+                    known(request.getCallerIdNumber()),
+                    known(request.getDnid()),
+                    known(request.getChannel()),
+                    known(request.getLanguage()),
+                    known(request.getContext()),
+                    known(request.getExtension()),
+                    script,
+                    arguments,
+                    peer,
+                    Instant.now());
+        }
+    }
+
+    private static String known(String value) {
+        return value == null || value.equalsIgnoreCase("unknown") ? "" : value;
+    }
+
+    private static long elapsedMs(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    /** Stops accepting new calls; calls in progress continue. */
+    public void stopAccepting() {
+        ServerSocket socket = listener;
+        if (socket != null && !socket.isClosed()) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                log.warn("closing the FastAGI listener: {}", e.toString());
+            }
+            log.info("FastAGI stopped accepting; {} call(s) in progress", active.get());
+        }
+    }
+
+    /** Waits up to {@code grace} for calls in progress to end; returns true if they all did. */
+    public boolean awaitCalls(Duration grace) throws InterruptedException {
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (!open.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        return open.isEmpty();
+    }
+
+    /** Stops accepting and closes every connection still open (after the grace period, if any). */
+    @Override
+    public void close() {
+        stopAccepting();
+        for (Socket socket : open) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // Closing is best effort: the peer may already be gone.
+            }
+        }
+        Thread t = acceptor;
+        if (t != null) {
+            try {
+                t.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Connections currently open (accepted and not yet closed); for leak checks in tests and ops. */
+    public int openConnections() {
+        return open.size();
+    }
+
+}

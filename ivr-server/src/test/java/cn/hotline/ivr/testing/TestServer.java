@@ -1,0 +1,32 @@
+package cn.hotline.ivr.testing;
+
+import cn.hotline.ivr.cli.HotlineServer;
+import cn.hotline.ivr.ops.ConfigFile;
+import cn.hotline.ivr.ops.Settings;
+import cn.hotline.ivr.sim.SimulatedCall;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** A real server (the production wiring) on ephemeral loopback ports, configured from YAML text. */
+public final class TestServer {
+    private TestServer() {
+    }
+
+    public static final String PORTS = """
+            agi:
+              bind: 127.0.0.1:0
+            http:
+              bind: 127.0.0.1:0
+            """;
+
+    public static HotlineServer start(String yaml) throws Exception {
+        Settings settings = Settings.read(ConfigFile.fromYaml("test.yaml", yaml, Path.of("."), Map.of()));
+        HotlineServer server = new HotlineServer(settings, null, Map.of());
+        server.start();
+        return server;
+    }
+
+    public static SimulatedCall.Result call(HotlineServer server, SimulatedCall.Options options) {
+        return new SimulatedCall(server.agiAddress(), options, e -> { }).run();
+    }
+}
