@@ -263,6 +263,11 @@ public final class FastAgiServer implements AutoCloseable {
         return (System.nanoTime() - startNanos) / 1_000_000;
     }
 
+    public boolean isAccepting() {
+        ServerSocket socket = listener;
+        return socket != null && !socket.isClosed();
+    }
+
     /** Stops accepting new calls; calls in progress continue. */
     public void stopAccepting() {
         ServerSocket socket = listener;

@@ -1,0 +1,102 @@
+package cn.hotline.ivr.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigFileTest {
+    @TempDir
+    Path dir;
+
+    private ConfigException problemsOf(String yaml) throws Exception {
+        Path file = dir.resolve("hotline.yaml");
+        Files.writeString(file, yaml);
+        return assertThrows(ConfigException.class, () -> Settings.load(file, Map.of()));
+    }
+
+    private static boolean has(ConfigException e, String key, String reasonFragment) {
+        return e.problems().stream().anyMatch(p -> p.key().equals(key) && p.reason().contains(reasonFragment)
+                && p.file().endsWith("hotline.yaml"));
+    }
+
+    @Test
+    void everyProblemIsReportedWithFileKeyAndReason() throws Exception {
+        ConfigException e = problemsOf("""
+                agi:
+                  bind: 127.0.0.1:notaport
+                  max-calls: lots
+                  alowed-peers: [127.0.0.1]
+                flow:
+                  zero-out: maybe
+                  greeting-timeout: 5
+                """);
+        assertTrue(has(e, "agi.bind", "port is not a number"), e.getMessage());
+        assertTrue(has(e, "agi.max-calls", "expected a whole number, got 'lots'"), e.getMessage());
+        assertTrue(has(e, "agi.alowed-peers", "unknown key"), e.getMessage());
+        assertTrue(has(e, "flow.zero-out", "expected true or false"), e.getMessage());
+        assertTrue(has(e, "flow.greeting-timeout", "unknown key"), e.getMessage());
+        assertEquals(5, e.problems().size(), e.getMessage());
+    }
+
+    @Test
+    void brokenYamlNamesTheFile() throws Exception {
+        ConfigException e = problemsOf("agi:\n  bind: [unclosed\n");
+        assertTrue(e.getMessage().contains("hotline.yaml: -: not valid YAML"), e.getMessage());
+    }
+
+    @Test
+    void missingFile() {
+        ConfigException e = assertThrows(ConfigException.class, () -> Settings.load(dir.resolve("nope.yaml"), Map.of()));
+        assertTrue(e.getMessage().contains("nope.yaml: -: file not found"), e.getMessage());
+    }
+
+    @Test
+    void menuReferencesAndPromptFilesAreChecked() throws Exception {
+        Files.createDirectories(dir.resolve("prompts"));
+        Files.write(dir.resolve("prompts/greeting.wav"), new byte[44]);
+        ConfigException e = problemsOf("""
+                flow:
+                  prompts-dir: prompts
+                  lines:
+                    x: { menu: nowhere }
+                  menus:
+                    main:
+                      prompt: menu-main
+                      options:
+                        "1": { route: mars }
+                        "12": { route: queue }
+                        "3": { menu: missing }
+                """);
+        assertTrue(has(e, "flow.lines.x.menu", "no menu named 'nowhere'"), e.getMessage());
+        assertTrue(has(e, "flow.menus.main.options.1.route", "unknown route 'mars'"), e.getMessage());
+        assertTrue(has(e, "flow.menus.main.options.12", "one key"), e.getMessage());
+        assertTrue(has(e, "flow.menus.main.options.3.menu", "no menu named 'missing'"), e.getMessage());
+        assertTrue(has(e, "flow.menus.main.prompt", "prompt 'menu-main' has no audio file"), e.getMessage());
+        assertTrue(e.problems().stream().noneMatch(p -> p.reason().contains("'greeting'")), "greeting.wav exists");
+    }
+
+    @Test
+    void environmentOverridesTheFile() throws Exception {
+        ConfigFile cfg = ConfigFile.fromYaml("x.yaml", "agi:\n  max-calls: 10\n", dir,
+                Map.of("IVR_AGI_MAX_CALLS", "20", "IVR_AGI_ALLOWED_PEERS", "10.0.0.5, 10.0.0.6"));
+        assertEquals(20, cfg.integer("agi.max-calls", 1, 1, 100));
+        assertEquals(List.of("10.0.0.5", "10.0.0.6"), cfg.strings("agi.allowed-peers", List.of()));
+    }
+
+    @Test
+    void durationsNeedUnits() throws Exception {
+        ConfigFile cfg = ConfigFile.fromYaml("x.yaml", "a: 250ms\nb: 1.5s\nc: 5\n", dir, Map.of());
+        assertEquals(Duration.ofMillis(250), cfg.duration("a", Duration.ZERO));
+        assertEquals(Duration.ofMillis(1500), cfg.duration("b", Duration.ZERO));
+        assertEquals(Duration.ZERO, cfg.duration("c", Duration.ZERO));
+        assertTrue(cfg.problems().get(0).reason().contains("expected a duration with a unit"));
+    }
+}

@@ -1,0 +1,103 @@
+package cn.hotline.ivr.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cn.hotline.ivr.cli.HotlineServer;
+import cn.hotline.ivr.sim.SimulatedCall;
+import cn.hotline.ivr.testing.TestServer;
+import java.net.ConnectException;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Health, readiness, metrics, graceful shutdown and live reload, against the running server. */
+class OperationsTest {
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private HttpResponse<String> get(HotlineServer server, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://" + server.httpAddress().getHostString() + ":"
+                + server.httpAddress().getPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void healthReadyAndMetrics() throws Exception {
+        try (HotlineServer server = TestServer.start(TestServer.PORTS)) {
+            assertEquals(200, get(server, "/health").statusCode());
+            HttpResponse<String> ready = get(server, "/ready");
+            assertEquals(200, ready.statusCode(), ready.body());
+            TestServer.call(server, SimulatedCall.Options.defaults());
+            String metrics = get(server, "/metrics").body();
+            assertTrue(metrics.contains("ivr_calls_total{outcome=\"completed\"} 1.0"), metrics);
+            assertTrue(metrics.contains("ivr_agi_command_seconds_count{command=\"ANSWER\"} 1"), metrics);
+            assertTrue(metrics.contains("ivr_calls_active 0.0"), metrics);
+            assertEquals(404, get(server, "/nope").statusCode());
+        }
+    }
+
+    @Test
+    void gracefulShutdownLetsCallsFinishAndRefusesNewOnes() throws Exception {
+        HotlineServer server = TestServer.start(TestServer.PORTS);
+        var inProgress = CompletableFuture.supplyAsync(() -> TestServer.call(server,
+                SimulatedCall.Options.defaults().withPromptTime(Duration.ofMillis(700))));
+        while (server.agiServer().activeCalls() == 0) {
+            Thread.sleep(5);
+        }
+        var address = server.agiAddress();
+        var shutdown = CompletableFuture.runAsync(() -> {
+            try {
+                server.shutdown(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        while (server.agiServer().isAccepting()) {
+            Thread.sleep(5);
+        }
+        boolean refused;
+        try (Socket s = new Socket(address.getAddress(), address.getPort())) {
+            refused = false;
+        } catch (ConnectException e) {
+            refused = true;
+        }
+        assertTrue(refused, "new calls must be refused while draining");
+        SimulatedCall.Result r = inProgress.get();
+        assertEquals("OK", r.variables().get("IVR_STATUS"), "the call in progress must finish: " + r);
+        shutdown.get();
+    }
+
+    @Test
+    void flowChangesApplyWithoutRestart(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("hotline.yaml");
+        Files.writeString(file, TestServer.PORTS + "reload-interval: 100ms\n");
+        Settings settings = Settings.load(file, Map.of());
+        try (HotlineServer server = new HotlineServer(settings, file, Map.of())) {
+            server.start();
+            var before = TestServer.call(server, SimulatedCall.Options.defaults());
+            assertFalse(before.exchanges().stream().anyMatch(e -> e.command().contains("announcement")));
+            Files.writeString(file, TestServer.PORTS + "reload-interval: 100ms\nflow:\n  announcement:\n    enabled: true\n");
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            boolean announced = false;
+            while (!announced && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+                announced = TestServer.call(server, SimulatedCall.Options.defaults()).exchanges().stream()
+                        .anyMatch(e -> e.command().contains("hotline/announcement"));
+            }
+            assertTrue(announced, "the announcement was switched on live");
+            Files.writeString(file, "flow: {zero-out: maybe}\n");
+            Thread.sleep(400);
+            assertTrue(TestServer.call(server, SimulatedCall.Options.defaults()).exchanges().stream()
+                    .anyMatch(e -> e.command().contains("hotline/announcement")), "a broken edit keeps the running flow");
+        }
+    }
+}
