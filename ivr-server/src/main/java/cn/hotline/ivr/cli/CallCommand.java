@@ -50,6 +50,12 @@ final class CallCommand implements Command {
         return result.error() == null && result.serverClosed() ? 0 : 1;
     }
 
+    /** One line for people: outcome, route and the variables the server set. */
+    static String summaryLine(SimulatedCall.Result r) {
+        return r.outcome() + ", " + r.exchanges().size() + " AGI commands, " + r.durationMs() + " ms, socket closed by server: "
+                + r.serverClosed() + ", variables " + new java.util.TreeMap<>(r.variables());
+    }
+
     static Map<String, Object> summary(SimulatedCall.Result r) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("call_id", r.callId());

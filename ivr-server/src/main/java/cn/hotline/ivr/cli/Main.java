@@ -23,6 +23,8 @@ public final class Main {
                 new ServeCommand(),
                 new CheckConfigCommand(),
                 new CallCommand(),
+                new PromptsCommand(),
+                new DemoCommand(),
                 new BenchCommand())) {
             all.put(c.name(), c);
         }
