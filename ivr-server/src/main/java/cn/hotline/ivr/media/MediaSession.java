@@ -81,6 +81,16 @@ public final class MediaSession {
         }
     }
 
+    /** Runs {@code task} on this session's network thread once connected, else right here. */
+    public void execute(Runnable task) {
+        Channel ch = channel;
+        if (ch != null) {
+            ch.eventLoop().execute(task);
+        } else {
+            task.run();
+        }
+    }
+
     boolean endRequested() {
         return endRequested;
     }
