@@ -110,7 +110,7 @@ public final class RecordFileIntake implements SpeechIntake {
         }
         CompletableFuture<IntakeResult> done = new CompletableFuture<>();
         String finalDetail = detail;
-        slot.execute(() -> done.complete(decode(recognizer, pcm, request, speech, finalDetail)));
+        slot.execute(() -> done.complete(decode(recognizer, audio, request, speech, finalDetail)));
         try {
             return done.get(Math.max(settings.resultTimeout().toMillis(), (long) (audio.seconds() * 2000)), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
@@ -118,12 +118,9 @@ public final class RecordFileIntake implements SpeechIntake {
         }
     }
 
-    private static IntakeResult decode(SpeechRecognizer recognizer, byte[] pcm, CaptureRequest request, Duration speech, String detail) {
-        try (SpeechRecognizer.Stream s = recognizer.open(request.phrases())) {
-            for (int off = 0; off < pcm.length; off += 3200) {
-                s.accept(java.util.Arrays.copyOfRange(pcm, off, Math.min(pcm.length, off + 3200)), Math.min(3200, pcm.length - off));
-            }
-            SpeechRecognizer.Transcript t = s.finish();
+    private static IntakeResult decode(SpeechRecognizer recognizer, Pcm audio, CaptureRequest request, Duration speech, String detail) {
+        try {
+            SpeechRecognizer.Transcript t = Transcriber.transcribe(recognizer, audio, request.phrases());
             log.info("recording recognised: speech {} ms, transcript '{}'", speech.toMillis(), PersonalData.mask(t.text()));
             return new IntakeResult(Outcome.COMPLETED, t.text(), t.confidence(), speech, detail);
         } catch (RecognizerException | RuntimeException e) {

@@ -107,9 +107,22 @@ public final class VoskRecognizer implements SpeechRecognizer {
         return new VoskStream(recognizer);
     }
 
-    /** Phrase list as Vosk's JSON grammar; "[unk]" lets anything else come out as unknown instead of a forced match. */
+    /**
+     * Phrase list as Vosk's JSON grammar. Vosk matches grammar words against its lexicon, split at
+     * spaces; a Chinese phrase written without spaces would be one unknown "word", so it is split into
+     * characters (every character is in the small model's lexicon). A phrase that already contains
+     * spaces is taken as segmented by its author. "[unk]" lets anything else come out as unknown
+     * instead of being forced onto the nearest phrase.
+     */
     static String grammar(List<String> phrases) {
-        List<String> all = new ArrayList<>(phrases);
+        List<String> all = new ArrayList<>();
+        for (String p : phrases) {
+            String phrase = p.strip();
+            if (!phrase.isEmpty()) {
+                all.add(phrase.contains(" ") ? phrase : String.join(" ", phrase.codePoints()
+                        .mapToObj(Character::toString).toList()).replaceAll("(?<=[\\x21-\\x7e]) (?=[\\x21-\\x7e])", ""));
+            }
+        }
         all.add("[unk]");
         return Json.write(all);
     }
