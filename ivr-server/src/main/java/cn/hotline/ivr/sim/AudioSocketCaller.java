@@ -64,6 +64,7 @@ public final class AudioSocketCaller {
      * @param promptFrames     audio frames from the server that were not pure silence (a prompt)
      * @param lastPromptMs     when the last non-silent server frame arrived
      * @param endedMs          when the stream ended (0x00 or close seen, or our hang-up)
+     * @param maxLateMs        how far behind real time our own sending fell at worst (a starved simulator)
      */
     public record Result(
             Ending ending,
@@ -73,6 +74,7 @@ public final class AudioSocketCaller {
             long firstPromptMs,
             long lastPromptMs,
             long endedMs,
+            long maxLateMs,
             String error) {
     }
 
@@ -94,7 +96,7 @@ public final class AudioSocketCaller {
             socket.connect(server, 5_000);
         } catch (IOException e) {
             closeQuietly(socket);
-            return new Result(Ending.CONNECT_FAILED, 0, 0, 0, -1, -1, -1, e.toString());
+            return new Result(Ending.CONNECT_FAILED, 0, 0, 0, -1, -1, -1, 0, e.toString());
         }
         Reader reader = new Reader(socket);
         int sent = 0;
@@ -103,6 +105,7 @@ public final class AudioSocketCaller {
         Thread readerThread = Thread.ofVirtual().name("audiosocket-caller-read").start(reader);
         String error = null;
         boolean weHungUp = false;
+        long maxLate = 0;
         try {
             OutputStream out = socket.getOutputStream();
             out.write(encode(AudioSocketFrame.uuid(uuid)));
@@ -117,6 +120,8 @@ public final class AudioSocketCaller {
                 long wait = due - System.nanoTime();
                 if (wait > 0) {
                     LockSupport.parkNanos(wait);
+                } else {
+                    maxLate = Math.max(maxLate, -wait);
                 }
                 if (reader.ended) {
                     break;
@@ -163,7 +168,7 @@ public final class AudioSocketCaller {
             endedMs = reader.closedMs;
         }
         return new Result(ending, sent, reader.frames, reader.promptFrames, reader.firstPromptMs,
-                reader.lastPromptMs, endedMs, error != null ? error : reader.error);
+                reader.lastPromptMs, endedMs, maxLate / 1_000_000, error != null ? error : reader.error);
     }
 
     static byte[] encode(AudioSocketFrame f) {

@@ -16,6 +16,7 @@ public final class VoiceActivityDetector {
     private static final double SILENCE_DB = -96;
     private static final double FLOOR_MIN_DB = -80;
     private static final double FLOOR_INIT_CAP_DB = -55;
+    private static final int CONTINUE_FRAMES = 2;
 
     public enum Event {
         /** Nothing to report. */
@@ -90,15 +91,22 @@ public final class VoiceActivityDetector {
         if (Double.isNaN(floorDb)) {
             floorDb = Math.max(FLOOR_MIN_DB, Math.min(level, FLOOR_INIT_CAP_DB));
         }
-        // Hysteresis: once speaking, a slightly quieter frame still counts, so soft word endings
-        // and the short gaps between Chinese syllables do not end the utterance.
-        double needed = Math.max(minLevelDb, floorDb + thresholdDb - (speaking ? 2 : 0));
+        double needed = Math.max(minLevelDb, floorDb + thresholdDb);
         boolean voiced = level > needed;
         adaptFloor(level, voiced);
         if (voiced) {
             voicedRun++;
-            silentRun = 0;
-            lastVoicedFrame = index;
+            // A lone loud frame in the trailing silence (a click, a breath) does not restart the
+            // wait; two in a row (40 ms) are speech again.
+            if (!speaking || voicedRun >= CONTINUE_FRAMES) {
+                if (speaking && silentRun > 0) {
+                    lastVoicedFrame = index - 1;
+                }
+                silentRun = 0;
+                lastVoicedFrame = index;
+            } else {
+                silentRun++;
+            }
         } else {
             voicedRun = 0;
             silentRun++;
