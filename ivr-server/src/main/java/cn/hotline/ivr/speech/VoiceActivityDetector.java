@@ -99,9 +99,6 @@ public final class VoiceActivityDetector {
             // A lone loud frame in the trailing silence (a click, a breath) does not restart the
             // wait; two in a row (40 ms) are speech again.
             if (!speaking || voicedRun >= CONTINUE_FRAMES) {
-                if (speaking && silentRun > 0) {
-                    lastVoicedFrame = index - 1;
-                }
                 silentRun = 0;
                 lastVoicedFrame = index;
             } else {
