@@ -172,6 +172,7 @@ public final class AudioSocketServer implements AutoCloseable {
         private ScheduledFuture<?> ticker;
         private int unwritableTicks;
         private boolean counted;
+        private boolean refused;
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
@@ -179,6 +180,7 @@ public final class AudioSocketServer implements AutoCloseable {
                 log.warn("AudioSocket connection from {} refused: {} sessions already (audiosocket.max-sessions)",
                         ctx.channel().remoteAddress(), settings.maxSessions());
                 registry.counter("ivr.audiosocket.refused", "reason", "max-sessions").increment();
+                refused = true;
                 ctx.close();
             }
             counted = true;
@@ -187,6 +189,9 @@ public final class AudioSocketServer implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, AudioSocketFrame frame) {
             framesIn.increment();
+            if (refused) {
+                return; // frames already decoded after we decided to close
+            }
             if (session == null) {
                 bindSession(ctx, frame.asUuid());
                 return;
@@ -215,6 +220,7 @@ public final class AudioSocketServer implements AutoCloseable {
                 log.warn("AudioSocket connection from {} with unknown or already used UUID {}; closing "
                         + "(the call was not registered, or it timed out)", ctx.channel().remoteAddress(), uuid);
                 registry.counter("ivr.audiosocket.refused", "reason", "unknown-uuid").increment();
+                refused = true;
                 ctx.close();
                 return;
             }

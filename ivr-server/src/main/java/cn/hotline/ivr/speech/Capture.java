@@ -231,6 +231,9 @@ public final class Capture implements MediaListener {
             SpeechRecognizer.Update u = stream.accept(pcm, pcm.length);
             if (!u.text().equals(lastText)) {
                 lastText = u.text();
+                if (request.partials() == null) {
+                    return;
+                }
                 try {
                     request.partials().accept(lastText);
                 } catch (RuntimeException e) {
