@@ -119,25 +119,44 @@ public record Pcm(int sampleRate, short[] samples) {
         double cutoff = Math.min(1.0, ratio) * 0.92;
         int halfTaps = 16;
         double support = halfTaps / cutoff;
+        int span = (int) Math.ceil(support) * 2 + 2;
         int outLength = (int) Math.floor(samples.length * ratio);
         short[] out = new short[outLength];
+        // Output positions fall on few distinct sub-sample phases for the usual rate pairs
+        // (one for 16 kHz -> 8 kHz): compute each phase's kernel once.
+        java.util.Map<Long, double[]> kernels = new java.util.HashMap<>();
         for (int i = 0; i < outLength; i++) {
             double center = i / ratio;
             int first = (int) Math.ceil(center - support);
-            int last = (int) Math.floor(center + support);
+            double phase = first - center;
+            double[] w = kernels.computeIfAbsent(Math.round(phase * 1e9), k -> kernel(phase, span, cutoff, support));
             double acc = 0;
             double norm = 0;
-            for (int j = Math.max(first, 0); j <= Math.min(last, samples.length - 1); j++) {
-                double x = (j - center) * cutoff;
-                double sinc = x == 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
-                double window = 0.5 + 0.5 * Math.cos(Math.PI * (j - center) / support);
-                double w = sinc * window;
-                acc += w * samples[j];
-                norm += w;
+            for (int t = 0; t < span; t++) {
+                int j = first + t;
+                if (j >= 0 && j < samples.length && w[t] != 0) {
+                    acc += w[t] * samples[j];
+                    norm += w[t];
+                }
             }
             double v = norm == 0 ? 0 : acc / norm;
             out[i] = (short) Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, Math.round(v)));
         }
         return new Pcm(targetRate, out);
+    }
+
+    /** Hann-windowed sinc weights for taps at {@code phase + t} (t = 0..span-1) from the output position. */
+    private static double[] kernel(double phase, int span, double cutoff, double support) {
+        double[] w = new double[span];
+        for (int t = 0; t < span; t++) {
+            double d = phase + t;
+            if (Math.abs(d) > support) {
+                continue;
+            }
+            double x = d * cutoff;
+            double sinc = x == 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
+            w[t] = sinc * (0.5 + 0.5 * Math.cos(Math.PI * d / support));
+        }
+        return w;
     }
 }
