@@ -36,6 +36,17 @@ class SpeechCommandsTest {
     }
 
     @Test
+    void evalAsrWithAModelPrintsPerClipAndMeanCer() throws Exception {
+        java.nio.file.Path model = cn.hotline.ivr.speech.VoskRecognizerTest.model();
+        Path data = SharedData.require("audio/zh");
+        assertEquals(0, run("eval-asr", "--data", data.toString(), "--model", model.toString(), "--limit", "3"), err());
+        JsonNode j = Json.MAPPER.readTree(out.toString(StandardCharsets.UTF_8));
+        assertEquals(3, j.get("perClip").size());
+        assertTrue(j.get("meanCer").asDouble() < 0.6, j.toString());
+        assertTrue(j.get("rtf").asDouble() > 0, j.toString());
+    }
+
+    @Test
     void missingModelOrFileOrDataAreClearErrors() throws Exception {
         Path clip = SharedData.require("audio/zh").resolve("BAC009S0150W0001.wav");
         assertEquals(1, run("transcribe", clip.toString(), "--model", "/nonexistent/model"));

@@ -117,6 +117,20 @@ class AudioSocketIntakeTest {
     }
 
     @Test
+    void modelTranscribesAStreamedCallAndSendsPartials() throws Exception {
+        Path model = VoskRecognizerTest.model();
+        try (VoskRecognizer vosk = VoskRecognizer.load(model)) {
+            List<String> partials = new CopyOnWriteArrayList<>();
+            FakeCallChannel ch = new FakeCallChannel("call-vosk", clip("BAC009S0150W0016.wav"));
+            IntakeResult r = intake(vosk, 2).capture(ch, request("", partials));
+            assertEquals(Outcome.COMPLETED, r.outcome(), r.toString());
+            assertTrue(Transcriber.cer("盛源生活广场", r.transcript()) <= 0.5, r.transcript());
+            assertFalse(partials.isEmpty());
+            assertEquals(0, pool.inUse());
+        }
+    }
+
+    @Test
     void silenceIsNoInput() throws Exception {
         FakeCallChannel ch = new FakeCallChannel("call-silent", new Pcm(8000, new short[0]));
         CaptureRequest req = new CaptureRequest("", Duration.ofMillis(1000), Duration.ofMillis(800),

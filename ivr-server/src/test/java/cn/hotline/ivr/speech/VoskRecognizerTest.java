@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
  * The Vosk engine. Tests marked "model" run only when a model is present (IVR_VOSK_MODEL, or
  * models/vosk-model-small-cn-0.22 at the repository root) and are skipped with that reason otherwise.
  */
-class VoskRecognizerTest {
+public class VoskRecognizerTest {
 
-    static Path model() {
+    public static Path model() {
         Path p = SpeechSettings.defaultModel();
         if (!p.isAbsolute() && !Files.isDirectory(p)) {
             p = Path.of("..").resolve(p).normalize(); // tests run inside ivr-server/
