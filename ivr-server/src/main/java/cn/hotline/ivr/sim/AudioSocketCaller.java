@@ -78,6 +78,17 @@ public final class AudioSocketCaller {
             String error) {
     }
 
+    /**
+     * The FastAGI simulator's {@code EXEC AudioSocket <uuid>,<host:port>}: streams {@code wav} (null: a
+     * silent caller) and returns what Asterisk's application returns: 0 when the server ended the
+     * stream (0x00 or close), -1 when it could not connect or the caller hung up first (the simulator
+     * then reports the hangup to the AGI session).
+     */
+    public static int exec(String uuid, InetSocketAddress server, Path wav, Options options) throws IOException {
+        Result r = run(server, UUID.fromString(uuid), wav, options);
+        return r.ending() == Ending.SERVER_HANGUP || r.ending() == Ending.SERVER_CLOSED ? 0 : -1;
+    }
+
     /** Streams a WAV file (any rate, resampled to 8 kHz mono); {@code wav} null streams line silence only. */
     public static Result run(InetSocketAddress server, UUID uuid, Path wav, Options options) throws IOException {
         Pcm audio = wav == null ? new Pcm(Pcm.TELEPHONY_RATE, new short[0]) : Pcm.readWav(wav).toTelephony();
