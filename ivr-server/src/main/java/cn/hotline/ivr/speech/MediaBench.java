@@ -9,6 +9,7 @@ import cn.hotline.ivr.media.Pcm;
 import cn.hotline.ivr.media.SpeechBounds;
 import cn.hotline.ivr.ops.Json;
 import cn.hotline.ivr.sim.AudioSocketCaller;
+import cn.hotline.ivr.sim.AudioSocketCrowd;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -32,7 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
- * {@code ivr bench media --streams N}: N simulated callers stream real speech clips in real time
+ * {@code ivr bench media --streams N}: N simulated callers ({@link AudioSocketCrowd}: Asterisk's side,
+ * all streams on one thread) stream real speech clips in real time
  * (20 ms frames) through the AudioSocket server and the end-of-speech detector, call after call,
  * with line silence after each clip, until the server ends each stream with 0x00. Measures frames/s,
  * end-of-speech detection delay against each clip's true speech end (as the caller hears the 0x00),
@@ -62,6 +64,7 @@ public final class MediaBench {
         long trailing = args.longValue("--trailing-silence", VadSettings.defaults().trailingSilence().toMillis());
         double ramp = args.decimal("--ramp", 2.0);
         Path clipsDir = args.path("--clips", defaultClips());
+        int callerThreads = args.integer("--caller-threads", 2);
         args.done();
         if (streams < 1 || seconds < 1) {
             err.println("bench media: --streams and --duration must be at least 1");
@@ -92,6 +95,7 @@ public final class MediaBench {
              DecoderPool pool = new DecoderPool(null, false, "benchmark: no recognizer", 1, 1, registry)) {
             AudioSocketIntake intake = new AudioSocketIntake(server, pool, new PromptLibrary(Path.of(".")), settings, registry);
             InetSocketAddress address = server.localAddress();
+            AudioSocketCrowd crowd = new AudioSocketCrowd(callerThreads);
             warmUp(intake, pool, address, clips.get(0));
             System.gc();
             long heapBase = memory.getHeapMemoryUsage().getUsed();
@@ -114,11 +118,11 @@ public final class MediaBench {
                         String callId = "bench-" + index + "-" + call;
                         DecoderPool.Admission a = pool.admit();
                         AudioSocketIntake.Started s = intake.start(callId, request(), a.slot(), null);
-                        AudioSocketCaller.Result r = AudioSocketCaller.run(address, s.uuid(), clip.audio(),
-                                AudioSocketCaller.Options.defaults().withHangUpAfter(Duration.ofMillis(
-                                        (long) (clip.audio().seconds() * 1000) + trailing + 6000)));
+                        AudioSocketCaller.Result r;
                         IntakeResult result;
                         try {
+                            r = crowd.call(address, s.uuid(), clip.audio(), Duration.ofMillis(
+                                    (long) (clip.audio().seconds() * 1000) + trailing + 6000)).get(60, TimeUnit.SECONDS);
                             result = s.capture().result().get(10, TimeUnit.SECONDS);
                         } catch (Exception e) {
                             outcomes.computeIfAbsent("no-result", k -> new AtomicLong()).incrementAndGet();
@@ -165,6 +169,7 @@ public final class MediaBench {
                             + "endedBeforeTrueEnd counts streams ended at a pause inside the clip (excluded from delays); "
                             + "process CPU includes the simulated callers; callerLateMs is how far the simulated callers "
                             + "fell behind real time (a starved machine, not the server); load averages are the whole machine's");
+            crowd.close();
             out.println(Json.MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
             return 0;
         }
