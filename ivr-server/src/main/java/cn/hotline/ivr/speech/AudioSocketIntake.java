@@ -87,6 +87,7 @@ public final class AudioSocketIntake implements SpeechIntake {
             try {
                 rc = channel.exec("AudioSocket", started.execArgument());
             } catch (CallEndedException e) {
+                server.cancel(started.session());
                 started.capture().abandon("caller hung up");
                 throw e;
             } finally {
