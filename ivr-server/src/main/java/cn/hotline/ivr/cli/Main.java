@@ -25,7 +25,9 @@ public final class Main {
                 new CallCommand(),
                 new PromptsCommand(),
                 new DemoCommand(),
-                new BenchCommand())) {
+                new BenchCommand(),
+                new TranscribeCommand(),
+                new EvalAsrCommand())) {
             all.put(c.name(), c);
         }
         return all;

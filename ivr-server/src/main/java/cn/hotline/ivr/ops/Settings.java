@@ -1,6 +1,8 @@
 package cn.hotline.ivr.ops;
 
 import cn.hotline.ivr.flow.FlowSettings;
+import cn.hotline.ivr.media.AudioSocketSettings;
+import cn.hotline.ivr.speech.SpeechSettings;
 import cn.hotline.ivr.telephony.AgiSettings;
 import java.time.Duration;
 import java.nio.file.Path;
@@ -10,7 +12,14 @@ import java.util.Map;
  * Everything the server reads from its one YAML file, section by section. Each room of the call's
  * journey owns its section record and its {@code read(ConfigFile)}; this is where they meet.
  */
-public record Settings(String file, Duration reloadInterval, AgiSettings agi, HttpSettings http, FlowSettings flow) {
+public record Settings(
+        String file,
+        Duration reloadInterval,
+        AgiSettings agi,
+        HttpSettings http,
+        FlowSettings flow,
+        AudioSocketSettings audiosocket,
+        SpeechSettings speech) {
 
     public static Settings load(Path file, Map<String, String> env) throws ConfigException {
         return read(ConfigFile.load(file, env));
@@ -23,7 +32,9 @@ public record Settings(String file, Duration reloadInterval, AgiSettings agi, Ht
                 cfg.duration("reload-interval", Duration.ofSeconds(2)),
                 AgiSettings.read(cfg),
                 HttpSettings.read(cfg),
-                FlowSettings.read(cfg));
+                FlowSettings.read(cfg),
+                AudioSocketSettings.read(cfg),
+                SpeechSettings.read(cfg));
         cfg.finish();
         return settings;
     }

@@ -1,0 +1,267 @@
+package cn.hotline.ivr.sim;
+
+import cn.hotline.ivr.media.AudioSocketFrame;
+import cn.hotline.ivr.media.Pcm;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Plays Asterisk's side of one AudioSocket stream, as verified on Asterisk 22: connects, sends the
+ * UUID frame, streams the caller's audio as 320-byte slin frames every 20 ms in real time (then line
+ * silence, as a quiet caller still produces frames), optionally presses a key, reads what the server
+ * sends, and ends like Asterisk: on the server's {@code 0x00} or close it stops; when the caller
+ * "hangs up" it just closes the TCP connection, never sending {@code 0x00}.
+ */
+public final class AudioSocketCaller {
+    private static final long FRAME_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    private AudioSocketCaller() {
+    }
+
+    /**
+     * @param hangUpAfter the caller hangs up (closes) if the server has not ended the stream by then
+     * @param dtmf        a key to press ({@code 0} for none)
+     * @param dtmfAt      when to press it, from the start of the stream
+     */
+    public record Options(Duration hangUpAfter, char dtmf, Duration dtmfAt) {
+        public static Options defaults() {
+            return new Options(Duration.ofSeconds(60), (char) 0, Duration.ZERO);
+        }
+
+        public Options withHangUpAfter(Duration d) {
+            return new Options(d, dtmf, dtmfAt);
+        }
+
+        public Options withDtmf(char digit, Duration at) {
+            return new Options(hangUpAfter, digit, at);
+        }
+    }
+
+    public enum Ending {
+        /** The server sent 0x00 (Asterisk's AudioSocket() returns 0, the AGI session continues). */
+        SERVER_HANGUP,
+        /** The server closed the connection without 0x00. */
+        SERVER_CLOSED,
+        /** We hung up (hangUpAfter reached). */
+        CALLER_HUNG_UP,
+        /** Could not connect. */
+        CONNECT_FAILED
+    }
+
+    /**
+     * What happened. Times are milliseconds from the moment the UUID frame was sent; -1 when it never happened.
+     *
+     * @param promptFrames     audio frames from the server that were not pure silence (a prompt)
+     * @param lastPromptMs     when the last non-silent server frame arrived
+     * @param endedMs          when the stream ended (0x00 or close seen, or our hang-up)
+     * @param maxLateMs        how far behind real time our own sending fell at worst (a starved simulator)
+     */
+    public record Result(
+            Ending ending,
+            int framesSent,
+            int framesReceived,
+            int promptFrames,
+            long firstPromptMs,
+            long lastPromptMs,
+            long endedMs,
+            long maxLateMs,
+            String error) {
+    }
+
+    /**
+     * The FastAGI simulator's {@code EXEC AudioSocket <uuid>,<host:port>}: streams {@code wav} (null: a
+     * silent caller) and returns what Asterisk's application returns: 0 when the server ended the
+     * stream (0x00 or close), -1 when it could not connect or the caller hung up first (the simulator
+     * then reports the hangup to the AGI session).
+     */
+    public static int exec(String uuid, InetSocketAddress server, Path wav, Options options) throws IOException {
+        Result r = run(server, UUID.fromString(uuid), wav, options);
+        return r.ending() == Ending.SERVER_HANGUP || r.ending() == Ending.SERVER_CLOSED ? 0 : -1;
+    }
+
+    /** Streams a WAV file (any rate, resampled to 8 kHz mono); {@code wav} null streams line silence only. */
+    public static Result run(InetSocketAddress server, UUID uuid, Path wav, Options options) throws IOException {
+        Pcm audio = wav == null ? new Pcm(Pcm.TELEPHONY_RATE, new short[0]) : Pcm.readWav(wav).toTelephony();
+        return run(server, uuid, audio, options);
+    }
+
+    /** Streams 8 kHz audio already in memory (the benchmark pre-loads its clips). */
+    public static Result run(InetSocketAddress server, UUID uuid, Pcm audio8k, Options options) {
+        if (audio8k.sampleRate() != Pcm.TELEPHONY_RATE) {
+            throw new IllegalArgumentException("audio must be 8 kHz, got " + audio8k.sampleRate());
+        }
+        byte[] pcm = audio8k.toBytes();
+        Socket socket = new Socket();
+        try {
+            socket.setTcpNoDelay(true);
+            socket.connect(server, 5_000);
+        } catch (IOException e) {
+            closeQuietly(socket);
+            return new Result(Ending.CONNECT_FAILED, 0, 0, 0, -1, -1, -1, 0, e.toString());
+        }
+        Reader reader = new Reader(socket);
+        int sent = 0;
+        long t0 = System.nanoTime();
+        reader.t0 = t0;
+        Thread readerThread = Thread.ofVirtual().name("audiosocket-caller-read").start(reader);
+        String error = null;
+        boolean weHungUp = false;
+        long maxLate = 0;
+        try {
+            OutputStream out = socket.getOutputStream();
+            out.write(encode(AudioSocketFrame.uuid(uuid)));
+            long dtmfAtNanos = options.dtmf() == 0 ? Long.MAX_VALUE : options.dtmfAt().toNanos();
+            long hangUpNanos = options.hangUpAfter().toNanos();
+            byte[] frame = new byte[AudioSocketFrame.HEADER_BYTES + AudioSocketFrame.FRAME_BYTES];
+            frame[0] = (byte) AudioSocketFrame.AUDIO;
+            frame[1] = (byte) (AudioSocketFrame.FRAME_BYTES >> 8);
+            frame[2] = (byte) AudioSocketFrame.FRAME_BYTES;
+            for (int i = 0; ; i++) {
+                long due = t0 + i * FRAME_NANOS;
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(wait);
+                } else {
+                    maxLate = Math.max(maxLate, -wait);
+                }
+                if (reader.ended) {
+                    break;
+                }
+                if (i * FRAME_NANOS >= hangUpNanos) {
+                    weHungUp = true;
+                    break;
+                }
+                int off = i * AudioSocketFrame.FRAME_BYTES;
+                java.util.Arrays.fill(frame, AudioSocketFrame.HEADER_BYTES, frame.length, (byte) 0);
+                if (off < pcm.length) {
+                    System.arraycopy(pcm, off, frame, AudioSocketFrame.HEADER_BYTES,
+                            Math.min(AudioSocketFrame.FRAME_BYTES, pcm.length - off));
+                }
+                out.write(frame);
+                sent++;
+                if (i * FRAME_NANOS >= dtmfAtNanos) {
+                    out.write(encode(AudioSocketFrame.dtmf(options.dtmf())));
+                    dtmfAtNanos = Long.MAX_VALUE;
+                }
+            }
+        } catch (IOException e) {
+            if (!reader.ended) {
+                error = e.toString();
+            }
+        } finally {
+            closeQuietly(socket);
+        }
+        try {
+            readerThread.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Ending ending;
+        long endedMs;
+        if (reader.hangupMs >= 0) {
+            ending = Ending.SERVER_HANGUP;
+            endedMs = reader.hangupMs;
+        } else if (weHungUp || reader.closedMs < 0) {
+            ending = Ending.CALLER_HUNG_UP;
+            endedMs = (System.nanoTime() - t0) / 1_000_000;
+        } else {
+            ending = Ending.SERVER_CLOSED;
+            endedMs = reader.closedMs;
+        }
+        return new Result(ending, sent, reader.frames, reader.promptFrames, reader.firstPromptMs,
+                reader.lastPromptMs, endedMs, maxLate / 1_000_000, error != null ? error : reader.error);
+    }
+
+    static byte[] encode(AudioSocketFrame f) {
+        byte[] out = new byte[AudioSocketFrame.HEADER_BYTES + f.payload().length];
+        out[0] = (byte) f.kind();
+        out[1] = (byte) (f.payload().length >> 8);
+        out[2] = (byte) f.payload().length;
+        System.arraycopy(f.payload(), 0, out, AudioSocketFrame.HEADER_BYTES, f.payload().length);
+        return out;
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // closing is all we wanted
+        }
+    }
+
+    /** Reads the server's frames until 0x00 or close. */
+    private static final class Reader implements Runnable {
+        private final Socket socket;
+        volatile long t0;
+        volatile boolean ended;
+        volatile int frames;
+        volatile int promptFrames;
+        volatile long firstPromptMs = -1;
+        volatile long lastPromptMs = -1;
+        volatile long hangupMs = -1;
+        volatile long closedMs = -1;
+        volatile String error;
+
+        Reader(Socket socket) {
+            this.socket = socket;
+        }
+
+        private long now() {
+            return (System.nanoTime() - t0) / 1_000_000;
+        }
+
+        @Override
+        public void run() {
+            try (DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()))) {
+                while (true) {
+                    int kind = in.readUnsignedByte();
+                    int length = in.readUnsignedShort();
+                    byte[] payload = new byte[length];
+                    in.readFully(payload);
+                    frames++;
+                    if (kind == AudioSocketFrame.HANGUP) {
+                        hangupMs = now();
+                        ended = true;
+                        return;
+                    }
+                    if (kind == AudioSocketFrame.AUDIO && !silent(payload)) {
+                        promptFrames++;
+                        long t = now();
+                        if (firstPromptMs < 0) {
+                            firstPromptMs = t;
+                        }
+                        lastPromptMs = t;
+                    }
+                }
+            } catch (EOFException e) {
+                closedMs = now();
+            } catch (IOException e) {
+                if (!socket.isClosed()) {
+                    closedMs = now();
+                    error = e.toString();
+                }
+            } finally {
+                ended = true;
+            }
+        }
+
+        private static boolean silent(byte[] payload) {
+            for (byte b : payload) {
+                if (b != 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package cn.hotline.ivr.speech;
+
+import cn.hotline.ivr.flow.SpeechIntake;
+import cn.hotline.ivr.media.AudioSocketServer;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/** Picks the intake {@code speech.capture} asks for; the wiring code's one call. */
+public final class SpeechIntakes {
+    private SpeechIntakes() {
+    }
+
+    /** {@code server} may be null when {@code speech.capture} is {@code record-file}. */
+    public static SpeechIntake create(SpeechSettings settings, AudioSocketServer server, DecoderPool pool, MeterRegistry registry) {
+        return switch (settings.capture()) {
+            case AUDIOSOCKET -> {
+                if (server == null) {
+                    throw new IllegalArgumentException("speech.capture is audiosocket but no AudioSocket server was started");
+                }
+                yield new AudioSocketIntake(server, pool, new PromptLibrary(settings.promptsDir()), settings, registry);
+            }
+            case RECORD_FILE -> new RecordFileIntake(pool, settings, registry);
+        };
+    }
+}

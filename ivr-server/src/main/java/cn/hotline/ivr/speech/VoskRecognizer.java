@@ -1,0 +1,244 @@
+package cn.hotline.ivr.speech;
+
+import cn.hotline.ivr.ops.Json;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.jna.Native;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vosk.LibVosk;
+import org.vosk.LogLevel;
+import org.vosk.Model;
+import org.vosk.Recognizer;
+
+/**
+ * The Vosk engine (libvosk through JNA): one {@link Model} loaded once and shared by every call, one
+ * {@link Recognizer} per call stream, always freed. Strings cross JNA as UTF-8, or Chinese comes
+ * back garbled: the engine refuses to start otherwise.
+ */
+public final class VoskRecognizer implements SpeechRecognizer {
+    private static final Logger log = LoggerFactory.getLogger(VoskRecognizer.class);
+    /** Consecutive failed streams after which the engine reports itself unhealthy. */
+    private static final int FAILURES_BEFORE_DOWN = 3;
+    /** acceptWaveForm returns true both at an utterance end and on a native error: this many "ends" in a row with no text is an error. */
+    private static final int EMPTY_ENDS_AS_ERROR = 5;
+
+    private final Model model;
+    private final Path modelPath;
+    private final AtomicInteger openStreams = new AtomicInteger();
+    private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    private volatile boolean closed;
+
+    private VoskRecognizer(Model model, Path modelPath) {
+        this.model = model;
+        this.modelPath = modelPath;
+    }
+
+    /** Loads the model at {@code modelDir} (a directory such as models/vosk-model-small-cn-0.22). */
+    public static VoskRecognizer load(Path modelDir) throws RecognizerException {
+        requireUtf8();
+        if (!Files.isDirectory(modelDir)) {
+            throw new RecognizerException("Vosk model directory not found: " + modelDir
+                    + " (run scripts/fetch-model, or set speech.model / IVR_VOSK_MODEL)");
+        }
+        try {
+            LibVosk.setLogLevel(LogLevel.WARNINGS);
+            long t0 = System.nanoTime();
+            Model model = new Model(modelDir.toString());
+            log.info("Vosk model {} loaded in {} ms", modelDir, (System.nanoTime() - t0) / 1_000_000);
+            return new VoskRecognizer(model, modelDir);
+        } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
+            throw new RecognizerException("cannot load Vosk model " + modelDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * JNA decides its string encoding once, when its Native class loads. Set it before that, and
+     * check it afterwards: if some other library loaded JNA first with another encoding, every
+     * Chinese transcript would be garbage, so we stop here with the fix instead.
+     */
+    static void requireUtf8() throws RecognizerException {
+        if (System.getProperty("jna.encoding") == null) {
+            System.setProperty("jna.encoding", "UTF-8");
+        }
+        String actual = Native.DEFAULT_ENCODING;
+        if (!"UTF-8".equalsIgnoreCase(actual) && !"UTF8".equalsIgnoreCase(actual)) {
+            throw new RecognizerException("JNA string encoding is " + actual
+                    + ", Chinese transcripts would be garbled: start the JVM with -Djna.encoding=UTF-8");
+        }
+    }
+
+    @Override
+    public Health health() {
+        if (closed) {
+            return Health.down("Vosk engine closed");
+        }
+        if (consecutiveFailures.get() >= FAILURES_BEFORE_DOWN) {
+            return Health.down("Vosk failed " + consecutiveFailures.get() + " streams in a row");
+        }
+        return Health.up("Vosk " + modelPath.getFileName() + ", " + openStreams.get() + " streams open");
+    }
+
+    @Override
+    public Stream open(List<String> phrases) throws RecognizerException {
+        if (closed) {
+            throw new RecognizerException("Vosk engine closed");
+        }
+        Recognizer recognizer;
+        try {
+            recognizer = phrases.isEmpty()
+                    ? new Recognizer(model, 8000f)
+                    : new Recognizer(model, 8000f, grammar(phrases));
+        } catch (IOException | RuntimeException e) {
+            failed();
+            throw new RecognizerException("cannot create a Vosk recognizer: " + e.getMessage(), e);
+        }
+        if (recognizer.getPointer() == null) {
+            failed();
+            throw new RecognizerException("Vosk returned no recognizer (phrase list not supported by this model?)");
+        }
+        recognizer.setWords(true);
+        openStreams.incrementAndGet();
+        return new VoskStream(recognizer);
+    }
+
+    /**
+     * Phrase list as Vosk's JSON grammar. Vosk matches grammar words against its lexicon, split at
+     * spaces; a Chinese phrase written without spaces would be one unknown "word", so it is split into
+     * characters (every character is in the small model's lexicon). A phrase that already contains
+     * spaces is taken as segmented by its author. "[unk]" lets anything else come out as unknown
+     * instead of being forced onto the nearest phrase.
+     */
+    static String grammar(List<String> phrases) {
+        List<String> all = new ArrayList<>();
+        for (String p : phrases) {
+            String phrase = p.strip();
+            if (!phrase.isEmpty()) {
+                all.add(phrase.contains(" ") ? phrase : String.join(" ", phrase.codePoints()
+                        .mapToObj(Character::toString).toList()).replaceAll("(?<=[\\x21-\\x7e]) (?=[\\x21-\\x7e])", ""));
+            }
+        }
+        all.add("[unk]");
+        return Json.write(all);
+    }
+
+    private void failed() {
+        int n = consecutiveFailures.incrementAndGet();
+        if (n == FAILURES_BEFORE_DOWN) {
+            log.error("Vosk engine marked unhealthy after {} failed streams; speech intake is skipped until it recovers", n);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        if (openStreams.get() > 0) {
+            log.warn("closing the Vosk model with {} streams still open", openStreams.get());
+        }
+        model.close();
+    }
+
+    /**
+     * Vosk separates Chinese words with spaces ("设定 二十九 度"); a transcript reads without them.
+     * Spaces between two Latin/digit tokens are kept.
+     */
+    static String joinWords(String text) {
+        StringBuilder out = new StringBuilder();
+        String[] words = text.strip().split("\\s+");
+        for (String w : words) {
+            if (w.isEmpty() || w.equals("[unk]")) {
+                continue;
+            }
+            if (!out.isEmpty() && isLatin(out.charAt(out.length() - 1)) && isLatin(w.charAt(0))) {
+                out.append(' ');
+            }
+            out.append(w);
+        }
+        return out.toString();
+    }
+
+    private static boolean isLatin(char c) {
+        return c < 0x2E80;
+    }
+
+    private final class VoskStream implements Stream {
+        private final Recognizer recognizer;
+        private final StringBuilder finished = new StringBuilder();
+        private double confidenceSum;
+        private int words;
+        private int emptyEnds;
+        private boolean closedStream;
+        private boolean failedStream;
+
+        VoskStream(Recognizer recognizer) {
+            this.recognizer = recognizer;
+        }
+
+        @Override
+        public Update accept(byte[] pcm, int length) throws RecognizerException {
+            boolean ended = recognizer.acceptWaveForm(pcm, length);
+            if (ended) {
+                String segment = addSegment(recognizer.getResult());
+                emptyEnds = segment.isEmpty() ? emptyEnds + 1 : 0;
+                if (emptyEnds >= EMPTY_ENDS_AS_ERROR) {
+                    failedStream = true;
+                    failed();
+                    throw new RecognizerException("Vosk reported " + emptyEnds + " empty utterance ends in a row (native error)");
+                }
+                return new Update(finished.toString(), true);
+            }
+            String partial = joinWords(text(recognizer.getPartialResult(), "partial"));
+            return new Update(finished + partial, false);
+        }
+
+        @Override
+        public Transcript finish() {
+            addSegment(recognizer.getFinalResult());
+            if (!failedStream) {
+                consecutiveFailures.set(0);
+            }
+            return new Transcript(finished.toString(), words == 0 ? 0 : confidenceSum / words);
+        }
+
+        /** Adds a result JSON's words and confidences; returns the segment's text. */
+        private String addSegment(String json) {
+            try {
+                JsonNode node = Json.MAPPER.readTree(json);
+                for (JsonNode w : node.path("result")) {
+                    if (!"[unk]".equals(w.path("word").asText())) {
+                        confidenceSum += w.path("conf").asDouble(0);
+                        words++;
+                    }
+                }
+                String segment = joinWords(node.path("text").asText(""));
+                finished.append(segment);
+                return segment;
+            } catch (IOException e) {
+                log.warn("unreadable Vosk result ({} chars)", json == null ? 0 : json.length());
+                return "";
+            }
+        }
+
+        private String text(String json, String field) {
+            try {
+                return Json.MAPPER.readTree(json).path(field).asText("");
+            } catch (IOException e) {
+                return "";
+            }
+        }
+
+        @Override
+        public void close() {
+            if (!closedStream) {
+                closedStream = true;
+                recognizer.close();
+                openStreams.decrementAndGet();
+            }
+        }
+    }
+}

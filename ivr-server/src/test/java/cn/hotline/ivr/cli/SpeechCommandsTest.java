@@ -1,0 +1,61 @@
+package cn.hotline.ivr.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cn.hotline.ivr.ops.Json;
+import cn.hotline.ivr.testing.SharedData;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class SpeechCommandsTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... argv) {
+        return Main.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void transcribeWithoutModelStillFindsTheSpeech() throws Exception {
+        Path clip = SharedData.require("audio/zh").resolve("BAC009S0150W0001.wav");
+        assertEquals(0, run("transcribe", clip.toString(), "--no-model"), err());
+        JsonNode j = Json.MAPPER.readTree(out.toString(StandardCharsets.UTF_8));
+        assertEquals(16000, j.get("sourceRate").asInt());
+        assertTrue(j.get("speechStartMs").asLong() > 0, j.toString());
+        assertTrue(j.get("speechEndMs").asLong() > j.get("speechStartMs").asLong() + 800, j.toString());
+        assertEquals("", j.get("transcript").asText());
+    }
+
+    @Test
+    void evalAsrWithAModelPrintsPerClipAndMeanCer() throws Exception {
+        java.nio.file.Path model = cn.hotline.ivr.speech.VoskRecognizerTest.model();
+        Path data = SharedData.require("audio/zh");
+        assertEquals(0, run("eval-asr", "--data", data.toString(), "--model", model.toString(), "--limit", "3"), err());
+        JsonNode j = Json.MAPPER.readTree(out.toString(StandardCharsets.UTF_8));
+        assertEquals(3, j.get("perClip").size());
+        assertTrue(j.get("meanCer").asDouble() < 0.6, j.toString());
+        assertTrue(j.get("rtf").asDouble() > 0, j.toString());
+    }
+
+    @Test
+    void missingModelOrFileOrDataAreClearErrors() throws Exception {
+        Path clip = SharedData.require("audio/zh").resolve("BAC009S0150W0001.wav");
+        assertEquals(1, run("transcribe", clip.toString(), "--model", "/nonexistent/model"));
+        assertTrue(err().contains("scripts/fetch-model"), err());
+        assertEquals(2, run("transcribe", "/nonexistent.wav", "--no-model"));
+        assertEquals(2, run("eval-asr", "--data", "/nonexistent"));
+        assertTrue(err().contains("transcripts.tsv"), err());
+        assertEquals(1, run("eval-asr", "--data", SharedData.require("audio/zh").toString(), "--model", "/nonexistent/model"));
+        assertEquals(2, run("eval-asr"));
+        assertEquals(2, run("transcribe", clip.toString(), "--bogus", "1"));
+    }
+}

@@ -1,0 +1,270 @@
+package cn.hotline.ivr.media;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cn.hotline.ivr.media.MediaListener.CloseReason;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The server over real loopback sockets, with a raw socket playing Asterisk. */
+class AudioSocketServerTest {
+    private AudioSocketServer server;
+
+    /** Records what the server delivers for one session. */
+    static final class RecordingListener implements MediaListener {
+        final AtomicInteger audioFrames = new AtomicInteger();
+        final List<Character> digits = new CopyOnWriteArrayList<>();
+        final CompletableFuture<MediaSession> connected = new CompletableFuture<>();
+        final CompletableFuture<CloseReason> closed = new CompletableFuture<>();
+        final List<String> threads = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void connected(MediaSession session) {
+            connected.complete(session);
+        }
+
+        @Override
+        public void audio(MediaSession session, byte[] pcm) {
+            threads.add(Thread.currentThread().getName());
+            audioFrames.incrementAndGet();
+        }
+
+        @Override
+        public void dtmf(MediaSession session, char digit) {
+            digits.add(digit);
+        }
+
+        @Override
+        public void closed(MediaSession session, CloseReason reason) {
+            closed.complete(reason);
+        }
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        AudioSocketSettings s = AudioSocketSettings.loopback();
+        server = new AudioSocketServer(new AudioSocketSettings(s.bind(), "", 640, Duration.ofMillis(400),
+                Duration.ofMillis(500), 10, 1), new SimpleMeterRegistry()).start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private Socket connect() throws IOException {
+        Socket s = new Socket(server.localAddress().getAddress(), server.localAddress().getPort());
+        s.setSoTimeout(3000);
+        return s;
+    }
+
+    private static void send(Socket s, AudioSocketFrame f) throws IOException {
+        OutputStream out = s.getOutputStream();
+        out.write(f.kind());
+        out.write(f.payload().length >> 8);
+        out.write(f.payload().length);
+        out.write(f.payload());
+        out.flush();
+    }
+
+    private static AudioSocketFrame read(DataInputStream in) throws IOException {
+        int kind = in.readUnsignedByte();
+        byte[] p = new byte[in.readUnsignedShort()];
+        in.readFully(p);
+        return new AudioSocketFrame(kind, p);
+    }
+
+    /** Reads until the server closes; returns true if it closed (EOF) rather than timing out. */
+    private static boolean closedByServer(Socket s) throws IOException {
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        try {
+            while (true) {
+                read(in);
+            }
+        } catch (EOFException e) {
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void registeredCallGetsAudioAndDtmfAndSilenceKeepAliveThenServerEndsWithHangupFrame() throws Exception {
+        UUID id = UUID.randomUUID();
+        RecordingListener l = new RecordingListener();
+        MediaSession session = server.expect(id, "call-1", l);
+        assertTrue(server.execArgument(id).startsWith(id + ",127.0.0.1:"));
+        try (Socket s = connect()) {
+            send(s, AudioSocketFrame.uuid(id));
+            l.connected.get(2, TimeUnit.SECONDS);
+            for (int i = 0; i < 5; i++) {
+                send(s, AudioSocketFrame.audio(new byte[320]));
+            }
+            send(s, AudioSocketFrame.dtmf('5'));
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            // Nothing to play: the server keeps the stream alive with 320-byte silence frames.
+            for (int i = 0; i < 5; i++) {
+                AudioSocketFrame f = read(in);
+                assertEquals(AudioSocketFrame.AUDIO, f.kind());
+                assertEquals(320, f.payload().length);
+                assertTrue(isSilent(f.payload()));
+            }
+            session.end();
+            AudioSocketFrame last;
+            do {
+                last = read(in);
+            } while (last.kind() == AudioSocketFrame.AUDIO);
+            assertEquals(AudioSocketFrame.HANGUP, last.kind());
+            assertTrue(closedByServer(s));
+        }
+        assertEquals(CloseReason.SERVER_ENDED, l.closed.get(2, TimeUnit.SECONDS));
+        assertEquals(5, l.audioFrames.get());
+        assertEquals(List.of('5'), l.digits);
+        assertTrue(l.threads.stream().allMatch(t -> t.startsWith("audiosocket-io")), l.threads.toString());
+    }
+
+    @Test
+    void queuedPromptIsPlayedInFramesThenSilenceAndBargeInStopsIt() throws Exception {
+        UUID id = UUID.randomUUID();
+        RecordingListener l = new RecordingListener();
+        MediaSession session = server.expect(id, "call-2", l);
+        byte[] prompt = new byte[320 * 100];
+        java.util.Arrays.fill(prompt, (byte) 7);
+        try (Socket s = connect()) {
+            send(s, AudioSocketFrame.uuid(id));
+            l.connected.get(2, TimeUnit.SECONDS);
+            session.play(prompt);
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            int promptFrames = 0;
+            while (promptFrames < 3) {
+                if (!isSilent(read(in).payload())) {
+                    promptFrames++;
+                }
+            }
+            session.stopPlayback();
+            // At most the frame already in flight, then only silence.
+            int after = 0;
+            for (int i = 0; i < 10; i++) {
+                if (!isSilent(read(in).payload())) {
+                    after++;
+                }
+            }
+            assertTrue(after <= 1, "prompt frames after barge-in: " + after);
+        }
+        assertEquals(CloseReason.PEER_CLOSED, l.closed.get(2, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void brokenPeerIsClosedWithoutDisturbingAnotherSession() throws Exception {
+        UUID good = UUID.randomUUID();
+        UUID bad = UUID.randomUUID();
+        RecordingListener goodL = new RecordingListener();
+        RecordingListener badL = new RecordingListener();
+        server.expect(good, "call-good", goodL);
+        server.expect(bad, "call-bad", badL);
+        try (Socket g = connect(); Socket b = connect()) {
+            send(g, AudioSocketFrame.uuid(good));
+            send(b, AudioSocketFrame.uuid(bad));
+            badL.connected.get(2, TimeUnit.SECONDS);
+            b.getOutputStream().write(new byte[] {0x42, 0, 0});
+            assertTrue(closedByServer(b));
+            assertEquals(CloseReason.PROTOCOL_ERROR, badL.closed.get(2, TimeUnit.SECONDS));
+            send(g, AudioSocketFrame.audio(new byte[320]));
+            send(g, AudioSocketFrame.audio(new byte[320]));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (goodL.audioFrames.get() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(2, goodL.audioFrames.get());
+            assertTrue(!goodL.closed.isDone());
+        }
+    }
+
+    @Test
+    void audioBeforeUuidAndOversizedFramesAreClosed() throws Exception {
+        try (Socket s = connect()) {
+            send(s, AudioSocketFrame.audio(new byte[320]));
+            assertTrue(closedByServer(s));
+        }
+        UUID id = UUID.randomUUID();
+        RecordingListener l = new RecordingListener();
+        server.expect(id, "call-3", l);
+        try (Socket s = connect()) {
+            send(s, AudioSocketFrame.uuid(id));
+            s.getOutputStream().write(new byte[] {0x10, (byte) 0xFF, (byte) 0xFF});
+            assertTrue(closedByServer(s));
+        }
+        assertEquals(CloseReason.PROTOCOL_ERROR, l.closed.get(2, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void unknownUuidIsClosed() throws Exception {
+        try (Socket s = connect()) {
+            send(s, AudioSocketFrame.uuid(UUID.randomUUID()));
+            assertTrue(closedByServer(s));
+        }
+    }
+
+    @Test
+    void silentPeerIsClosedAfterTheIdleTimeout() throws Exception {
+        UUID id = UUID.randomUUID();
+        RecordingListener l = new RecordingListener();
+        server.expect(id, "call-4", l);
+        try (Socket s = connect()) {
+            send(s, AudioSocketFrame.uuid(id));
+            assertTrue(closedByServer(s));
+        }
+        assertEquals(CloseReason.IDLE_TIMEOUT, l.closed.get(2, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void peerThatNeverSendsItsUuidIsClosed() throws Exception {
+        try (Socket s = connect()) {
+            assertTrue(closedByServer(s));
+        }
+    }
+
+    @Test
+    void callerHangupIsReportedAsPeerClosed() throws Exception {
+        UUID id = UUID.randomUUID();
+        RecordingListener l = new RecordingListener();
+        server.expect(id, "call-5", l);
+        try (Socket s = connect()) {
+            send(s, AudioSocketFrame.uuid(id));
+            l.connected.get(2, TimeUnit.SECONDS);
+        }
+        assertEquals(CloseReason.PEER_CLOSED, l.closed.get(2, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void registrationNobodyUsesExpires() throws Exception {
+        RecordingListener l = new RecordingListener();
+        server.expect(UUID.randomUUID(), "call-6", l);
+        assertEquals(CloseReason.NEVER_CONNECTED, l.closed.get(3, TimeUnit.SECONDS));
+    }
+
+    private static boolean isSilent(byte[] p) {
+        for (byte b : p) {
+            if (b != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

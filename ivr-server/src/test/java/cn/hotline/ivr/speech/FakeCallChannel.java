@@ -1,0 +1,85 @@
+package cn.hotline.ivr.speech;
+
+import cn.hotline.ivr.flow.CallChannel;
+import cn.hotline.ivr.flow.CallEndedException;
+import cn.hotline.ivr.media.Pcm;
+import cn.hotline.ivr.ops.ConfigFile;
+import cn.hotline.ivr.sim.AudioSocketCaller;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A call channel for intake tests: EXEC AudioSocket makes the simulator play Asterisk's part over a
+ * real loopback socket (streaming {@code audio}); RECORD FILE writes {@code audio} as the recording.
+ */
+final class FakeCallChannel implements CallChannel {
+    final String id;
+    final Pcm audio;
+    final List<String> commands = new CopyOnWriteArrayList<>();
+    AudioSocketCaller.Options options = AudioSocketCaller.Options.defaults();
+    volatile AudioSocketCaller.Result callerResult;
+    char recordKey;
+    char playKey;
+
+    FakeCallChannel(String id, Pcm audio) {
+        this.id = id;
+        this.audio = audio;
+    }
+
+    @Override
+    public String callId() {
+        return id;
+    }
+
+    @Override
+    public void answer() {
+        commands.add("ANSWER");
+    }
+
+    @Override
+    public char play(String prompt, String escapeDigits) {
+        commands.add("STREAM FILE " + prompt + " " + escapeDigits);
+        return playKey;
+    }
+
+    @Override
+    public String collectDigits(String prompt, Duration timeout, int maxDigits) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void setVariable(String name, String value) {
+        commands.add("SET VARIABLE " + name);
+    }
+
+    @Override
+    public String getVariable(String name) {
+        return null;
+    }
+
+    @Override
+    public int exec(String application, String arguments) throws CallEndedException {
+        commands.add("EXEC " + application + " " + arguments);
+        String[] parts = arguments.split(",", 2);
+        callerResult = AudioSocketCaller.run(ConfigFile.parseHostPort(parts[1]), UUID.fromString(parts[0]), audio, options);
+        if (callerResult.ending() == AudioSocketCaller.Ending.CALLER_HUNG_UP) {
+            throw new CallEndedException("caller hung up during AudioSocket");
+        }
+        return callerResult.ending() == AudioSocketCaller.Ending.SERVER_HANGUP ? 0 : -1;
+    }
+
+    @Override
+    public char record(String file, String format, String escapeDigits, Duration maxDuration, Duration silence) {
+        commands.add("RECORD FILE " + file + " " + format + " " + escapeDigits + " " + maxDuration.toMillis() + " s=" + silence.toSeconds());
+        try {
+            audio.writeWav(Path.of(file + "." + format));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return recordKey;
+    }
+}

@@ -1,0 +1,95 @@
+package cn.hotline.ivr.speech;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cn.hotline.ivr.flow.CaptureRequest;
+import cn.hotline.ivr.flow.IntakeResult;
+import cn.hotline.ivr.flow.IntakeResult.Outcome;
+import cn.hotline.ivr.media.Pcm;
+import cn.hotline.ivr.ops.ConfigFile;
+import cn.hotline.ivr.ops.Settings;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The fallback path: RECORD FILE (the double writes a real clip where Asterisk would), then batch recognition. */
+class RecordFileIntakeTest {
+    @TempDir
+    Path dir;
+    private DecoderPool pool;
+
+    @AfterEach
+    void stop() {
+        if (pool != null) {
+            pool.close();
+        }
+    }
+
+    private RecordFileIntake intake(SpeechRecognizer recognizer) throws Exception {
+        Settings all = Settings.read(ConfigFile.fromYaml("t.yaml", """
+                speech:
+                  capture: record-file
+                  record-dir: rec
+                """, dir, Map.of()));
+        assertEquals(SpeechSettings.CaptureMode.RECORD_FILE, all.speech().capture());
+        pool = new DecoderPool(recognizer, recognizer != null, "no recognizer model", 2, 1, new SimpleMeterRegistry());
+        return (RecordFileIntake) SpeechIntakes.create(all.speech(), null, pool, new SimpleMeterRegistry());
+    }
+
+    private static CaptureRequest request() {
+        return new CaptureRequest("intake-describe", Duration.ofSeconds(4), Duration.ofMillis(800), Duration.ofSeconds(30),
+                List.of("是", "不是"), t -> { });
+    }
+
+    @Test
+    void recordingIsRecognisedInOneBatchAndDeleted() throws Exception {
+        FakeRecognizer fake = new FakeRecognizer();
+        Pcm clip = AudioSocketIntakeTest.clip("BAC009S0150W0001.wav");
+        FakeCallChannel ch = new FakeCallChannel("1795448040.7", new Pcm(16000, clip.resample(16000).samples()));
+        IntakeResult r = intake(fake).capture(ch, request());
+        assertEquals(Outcome.COMPLETED, r.outcome(), r.toString());
+        assertTrue(r.transcript().startsWith("字"), r.transcript());
+        assertTrue(r.speech().toMillis() > 800, r.toString());
+        assertEquals(List.of(List.of("是", "不是")), fake.phraseLists);
+        assertEquals(1, fake.closedStreams.get());
+        assertEquals("STREAM FILE intake-describe 0123456789*#", ch.commands.get(0));
+        assertTrue(ch.commands.get(1).matches("RECORD FILE .*/rec/intake-1795448040\\.7-[0-9a-f-]+ wav 0123456789\\*# 34000 s=4"),
+                ch.commands.get(1));
+        try (Stream<Path> left = Files.list(dir.resolve("rec"))) {
+            assertEquals(0, left.count(), "recordings are deleted after recognition");
+        }
+        assertTrue(fake.threads.stream().allMatch(t -> t.startsWith("speech-decoder-")));
+    }
+
+    @Test
+    void withoutModelSpeechIsStillMeasured() throws Exception {
+        FakeCallChannel ch = new FakeCallChannel("c2", AudioSocketIntakeTest.clip("BAC009S0150W0001.wav"));
+        IntakeResult r = intake(null).capture(ch, request());
+        assertEquals(Outcome.COMPLETED, r.outcome());
+        assertEquals("no recognizer model", r.detail());
+        assertTrue(r.speech().toMillis() > 800);
+    }
+
+    @Test
+    void silentRecordingIsNoInputAndAKeyIsDtmf() throws Exception {
+        RecordFileIntake intake = intake(null);
+        FakeCallChannel silent = new FakeCallChannel("c3", new Pcm(8000, new short[8000 * 4]));
+        assertEquals(Outcome.NO_INPUT, intake.capture(silent, request()).outcome());
+        FakeCallChannel key = new FakeCallChannel("c4", AudioSocketIntakeTest.clip("BAC009S0150W0001.wav"));
+        key.recordKey = '0';
+        assertEquals(Outcome.DTMF, intake.capture(key, request()).outcome());
+        FakeCallChannel hash = new FakeCallChannel("c5", AudioSocketIntakeTest.clip("BAC009S0150W0001.wav"));
+        hash.recordKey = '#';
+        IntakeResult r = intake.capture(hash, request());
+        assertEquals(Outcome.COMPLETED, r.outcome());
+        assertTrue(r.detail().startsWith("ended with #"), r.detail());
+    }
+}
