@@ -1,0 +1,171 @@
+package cn.hotline.ivr.telephony.ami;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cn.hotline.ivr.sim.ami.AmiServerSimulator;
+import cn.hotline.ivr.sim.ami.AmiSimulatorConfig;
+import cn.hotline.ivr.testing.Await;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The real Asterisk-Java client against the simulated Asterisk over loopback TCP. */
+class AmiClientTest {
+    private static final String QUEUE = "12345-agents";
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private AmiServerSimulator sim;
+    private AmiClient client;
+
+    private AmiServerSimulator startSim(int port) throws Exception {
+        sim = AmiServerSimulator.start(AmiSimulatorConfig.defaults()
+                        .withTiming(Duration.ofMillis(50), Duration.ZERO).withBadLoginDelay(Duration.ofMillis(50)),
+                new InetSocketAddress("127.0.0.1", port));
+        return sim;
+    }
+
+    private AmiClient startClient(int port, String secret) {
+        client = new AmiClient(AmiSettings.of("127.0.0.1", port, "hotline", secret, QUEUE), new SimpleMeterRegistry());
+        client.start();
+        return client;
+    }
+
+    private void awaitSynced() {
+        Await.until("AMI login and first QueueStatus", WAIT,
+                () -> client.isConnected() && client.queueState().synced(QUEUE));
+    }
+
+    @AfterEach
+    void stop() {
+        if (client != null) {
+            client.close();
+        }
+        if (sim != null) {
+            sim.close();
+        }
+    }
+
+    @Test
+    void tracksAgentsAndCallersAndReportsAnswersWithTheCallersUniqueid() throws Exception {
+        startSim(0);
+        startClient(sim.port(), "hotline123");
+        awaitSynced();
+        assertEquals(2, client.queueState().freeMembers(QUEUE));
+        assertTrue(client.agentFree(QUEUE));
+
+        BlockingQueue<AgentConnect> answers = new LinkedBlockingQueue<>();
+        BlockingQueue<MemberState> freed = new LinkedBlockingQueue<>();
+        client.onAgentConnect(answers::add);
+        client.onAgentFree(freed::add);
+
+        String a = sim.newUniqueid();
+        sim.callerJoins(a, "Local/13800000001@queue-callers-00000000;2", "13800000001", 0);
+        AgentConnect first = answers.poll(10, TimeUnit.SECONDS);
+        assertNotNull(first, "AgentConnect for the first caller");
+        assertEquals(a, first.callId());
+        assertEquals("Local/agent1@agents", first.memberIface());
+        assertEquals("Alice", first.memberName());
+        assertEquals("13800000001", first.callerNumber());
+        assertEquals(QUEUE, first.queue());
+
+        String b = sim.newUniqueid();
+        sim.callerJoins(b, "Local/13800000002@queue-callers-00000003;2", "13800000002", 0);
+        assertEquals("Local/agent2@agents", answers.poll(10, TimeUnit.SECONDS).memberIface());
+        Await.until("both agents busy", WAIT, () -> !client.agentFree(QUEUE));
+
+        String c = sim.newUniqueid();
+        sim.callerJoins(c, "Local/13800000003@queue-callers-00000005;2", "13800000003", 0);
+        Await.until("third caller waiting", WAIT, () -> client.callersWaiting(QUEUE) == 1);
+        assertEquals(c, client.queueState().callers(QUEUE).get(0).callId());
+        assertFalse(client.agentFree(QUEUE));
+
+        freed.clear();
+        assertTrue(sim.agentHangsUp("Local/agent1@agents"));
+        MemberState free = freed.poll(10, TimeUnit.SECONDS);
+        assertNotNull(free, "agent1 reported free after AgentComplete");
+        assertEquals("Local/agent1@agents", free.iface());
+        AgentConnect third = answers.poll(10, TimeUnit.SECONDS);
+        assertEquals(c, third.callId());
+        Await.until("queue empty again", WAIT, () -> client.callersWaiting(QUEUE) == 0);
+    }
+
+    @Test
+    void aBlockedListenerDoesNotStopOtherListenersOrTheEventThread() throws Exception {
+        startSim(0);
+        startClient(sim.port(), "hotline123");
+        awaitSynced();
+        CountDownLatch release = new CountDownLatch(1);
+        client.onAgentConnect(ignored -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        BlockingQueue<AgentConnect> answers = new LinkedBlockingQueue<>();
+        client.onAgentConnect(answers::add);
+        for (int i = 0; i < 2; i++) {
+            sim.callerJoins(sim.newUniqueid(), "Local/1380000000" + i + "@queue-callers-0000000" + i + ";2",
+                    "1380000000" + i, 0);
+        }
+        assertNotNull(answers.poll(10, TimeUnit.SECONDS));
+        assertNotNull(answers.poll(10, TimeUnit.SECONDS));
+        Await.until("state still follows events", WAIT, () -> client.queueState().freeMembers(QUEUE) == 0);
+        release.countDown();
+    }
+
+    @Test
+    void aWrongSecretIsVisibleInHealthAndNeverConnects() throws Exception {
+        startSim(0);
+        startClient(sim.port(), "wrong-password");
+        Await.until("a failed login recorded", WAIT, () -> !client.health().lastError().isEmpty());
+        AmiHealth h = client.health();
+        assertFalse(h.connected());
+        assertTrue(h.lastError().contains("ami.secret"), h.lastError());
+        assertEquals(0, sim.connections());
+        assertTrue(client.agentFree(QUEUE), "unknown state sends callers straight to the queue");
+    }
+
+    @Test
+    void connectsWhenAsteriskComesUpLateAndReadsTheQueueItFinds() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        startClient(port, "hotline123");
+        Await.until("first attempt failed", WAIT, () -> client.health().lastError().contains("cannot reach"));
+        startSim(port);
+        sim.pause("Local/agent1@agents", true, "lunch");
+        sim.pause("Local/agent2@agents", true, "lunch");
+        String waiting = sim.newUniqueid();
+        sim.callerJoins(waiting, "Local/13800000009@queue-callers-00000009;2", "13800000009", 0);
+        awaitSynced();
+        assertEquals(1, client.callersWaiting(QUEUE));
+        assertEquals(waiting, client.queueState().callers(QUEUE).get(0).callId());
+        assertFalse(client.agentFree(QUEUE), "both members paused");
+        assertEquals("", client.health().lastError());
+    }
+
+    @Test
+    void reconnectsAfterTheConnectionDropsAndResynchronises() throws Exception {
+        startSim(0);
+        startClient(sim.port(), "hotline123");
+        awaitSynced();
+        sim.pause("Local/agent2@agents", true, "meeting");
+        sim.dropConnections();
+        Await.until("logged in again", WAIT, () -> client.health().reconnects() >= 1 && client.isConnected()
+                && client.queueState().synced(QUEUE));
+        assertEquals(1, client.queueState().freeMembers(QUEUE));
+        assertTrue(client.queueState().members(QUEUE).stream()
+                .anyMatch(m -> m.iface().equals("Local/agent2@agents") && m.paused()));
+    }
+}
