@@ -1,7 +1,9 @@
 package cn.hotline.ivr.ops;
 
+import cn.hotline.ivr.agent.AgentSettings;
 import cn.hotline.ivr.flow.FlowSettings;
 import cn.hotline.ivr.telephony.AgiSettings;
+import cn.hotline.ivr.telephony.ami.AmiSettings;
 import java.time.Duration;
 import java.nio.file.Path;
 import java.util.Map;
@@ -10,7 +12,8 @@ import java.util.Map;
  * Everything the server reads from its one YAML file, section by section. Each room of the call's
  * journey owns its section record and its {@code read(ConfigFile)}; this is where they meet.
  */
-public record Settings(String file, Duration reloadInterval, AgiSettings agi, HttpSettings http, FlowSettings flow) {
+public record Settings(String file, Duration reloadInterval, AgiSettings agi, HttpSettings http, FlowSettings flow,
+                       AmiSettings ami, AgentSettings agent) {
 
     public static Settings load(Path file, Map<String, String> env) throws ConfigException {
         return read(ConfigFile.load(file, env));
@@ -23,7 +26,9 @@ public record Settings(String file, Duration reloadInterval, AgiSettings agi, Ht
                 cfg.duration("reload-interval", Duration.ofSeconds(2)),
                 AgiSettings.read(cfg),
                 HttpSettings.read(cfg),
-                FlowSettings.read(cfg));
+                FlowSettings.read(cfg),
+                AmiSettings.read(cfg),
+                AgentSettings.read(cfg));
         cfg.finish();
         return settings;
     }
