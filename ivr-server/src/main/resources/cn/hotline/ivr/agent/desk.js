@@ -72,9 +72,9 @@
     $('#hold').textContent = m.holdSeconds;
     const d = m.draft;
     $('#draft-id').textContent = d ? d.draftId : '';
-    $('#draft-status').textContent = {
-      ok: '', missing: '（无草稿）', pending: '（草稿读取中）', unavailable: '（草稿暂不可用）'
-    }[m.draftStatus] || m.draftStatus;
+    const statusText = { ok: '', missing: '（无草稿）', pending: '（草稿读取中）', unavailable: '（草稿暂不可用）' };
+    $('#draft-status').textContent = m.draftStatus in statusText ? statusText[m.draftStatus] : m.draftStatus;
+    $('#draft-status').title = m.draftError || '';
     $('#emergency').hidden = !(d && d.emergency);
     $('#intake').textContent = d ? d.intake : '';
     if (!sameCall || d) {

@@ -27,10 +27,10 @@ final class FakeDraftStore implements DraftLookup {
         String transcript = "我家小区从昨天开始停水了，在朝阳区望京街道，一直没人管";
         return new ScreenPop(callId, "D-" + callId, "13800000001", "2026-11-23T09:14:22+08:00", transcript, 0.91,
                 "completed", false, List.of(
-                new ScreenPop.Field("requestType", "诉求类型", "投诉", "COMPLAINT", 0.86, List.of(new ScreenPop.Span(23, 27))),
-                new ScreenPop.Field("topic", "问题分类", "供水-停水", "WATER_OUTAGE", 0.93, List.of(new ScreenPop.Span(10, 12))),
+                new ScreenPop.Field("requestType", "诉求类型", "投诉", "COMPLAINT", 0.86, List.of(new ScreenPop.Span(22, 27))),
+                new ScreenPop.Field("topic", "问题分类", "供水-停水", "WATER_OUTAGE", 0.93, List.of(new ScreenPop.Span(9, 11))),
                 new ScreenPop.Field("department", "承办部门", "区水务局", "DEPT_WATER", 0.88, List.of()),
-                new ScreenPop.Field("region", "发生地", "北京市朝阳区望京街道", "110105", 0.77, List.of(new ScreenPop.Span(15, 22))),
+                new ScreenPop.Field("region", "发生地", "北京市朝阳区望京街道", "110105", 0.77, List.of(new ScreenPop.Span(14, 21))),
                 new ScreenPop.Field("urgency", "紧急程度", "一般", "NORMAL", 0.42, List.of()),
                 new ScreenPop.Field("summary", "摘要", "小区停水一天无人处理", "", 0.7, List.of())));
     }

@@ -84,7 +84,7 @@ class ScreenPopTest {
             assertEquals("requestType", fields.get(0).path("key").asText());
             assertEquals("投诉", fields.get(0).path("value").asText());
             assertEquals(0.86, fields.get(0).path("confidence").asDouble());
-            assertEquals(23, fields.get(0).path("evidence").get(0).path("start").asInt());
+            assertEquals(22, fields.get(0).path("evidence").get(0).path("start").asInt());
             assertEquals("D-" + id, pop.path("draft").path("draftId").asText());
             assertNull(bob.messages.poll(200, TimeUnit.MILLISECONDS), "only the answering agent's desk pops");
 
