@@ -158,6 +158,11 @@ public final class AmiServerSimulator implements AutoCloseable {
         locked(() -> queue.caller(uniqueid).ifPresent(c -> c.variables.put(name, value)));
     }
 
+    /** A variable on a caller channel still in the queue or talking; empty when unset or unknown. */
+    public Optional<String> channelVariable(String uniqueid, String name) {
+        return lockedGet(() -> queue.caller(uniqueid).map(c -> c.variables.get(name)));
+    }
+
     public int callersWaiting() {
         return lockedGet(() -> queue.waiting().size());
     }

@@ -124,6 +124,31 @@ class AmiClientTest {
     }
 
     @Test
+    void pausesFollowEventsAndCtiVariablesReachTheCallerChannel() throws Exception {
+        startSim(0);
+        startClient(sim.port(), "hotline123");
+        awaitSynced();
+        sim.pause("Local/agent1@agents", true, "lunch");
+        sim.pause("Local/agent2@agents", true, "lunch");
+        Await.until("both paused", WAIT, () -> client.queueState().freeMembers(QUEUE) == 0);
+        assertFalse(client.agentFree(QUEUE));
+        BlockingQueue<MemberState> freed = new LinkedBlockingQueue<>();
+        client.onAgentFree(freed::add);
+        sim.pause("Local/agent2@agents", false, "");
+        assertEquals("Local/agent2@agents", freed.poll(10, TimeUnit.SECONDS).iface());
+        assertTrue(client.agentFree(QUEUE));
+
+        sim.pause("Local/agent2@agents", true, "again");
+        String id = sim.newUniqueid();
+        String channel = "Local/13800000001@queue-callers-00000000;2";
+        sim.callerJoins(id, channel, "13800000001", 0);
+        Await.until("caller waiting", WAIT, () -> client.callersWaiting(QUEUE) == 1);
+        assertTrue(client.setVariable(channel, "IVR_DRAFT_ID", "D-" + id));
+        Await.until("Setvar applied", WAIT, () -> sim.channelVariable(id, "IVR_DRAFT_ID").isPresent());
+        assertEquals("D-" + id, sim.channelVariable(id, "IVR_DRAFT_ID").orElseThrow());
+    }
+
+    @Test
     void aWrongSecretIsVisibleInHealthAndNeverConnects() throws Exception {
         startSim(0);
         startClient(sim.port(), "wrong-password");
