@@ -148,6 +148,23 @@ public final class AmiServerSimulator implements AutoCloseable {
         });
     }
 
+    /**
+     * Whether the member answers when rung. One that does not rings for the no-answer timeout, then
+     * Asterisk reports AgentRingNoAnswer and tries the next member after the retry pause.
+     */
+    public boolean memberAnswers(String iface, boolean answers) {
+        return lockedGet(() -> {
+            Optional<SimQueue.Member> m = queue.member(iface);
+            m.ifPresent(member -> member.answers = answers);
+            return m.isPresent();
+        });
+    }
+
+    /** The queue's {@code timeout} (ring one member at most this long) and {@code retry} pause. */
+    public void noAnswerTiming(Duration timeout, Duration retry) {
+        locked(() -> queue.noAnswerTiming(timeout, retry));
+    }
+
     /** Changes ring and talk time for calls rung from now on. */
     public void timing(Duration ring, Duration talk) {
         locked(() -> queue.timing(ring, talk));

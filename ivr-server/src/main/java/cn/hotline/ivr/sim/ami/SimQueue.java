@@ -44,6 +44,8 @@ final class SimQueue {
         long lastCall;
         long lastPause;
         Caller call;
+        /** False: rings until the queue's timeout, then AgentRingNoAnswer (like an agent away from the desk). */
+        boolean answers = true;
 
         Member(String iface, String name, long loginTime) {
             this.iface = iface;
@@ -80,6 +82,7 @@ final class SimQueue {
         String destUniqueid;
         long ringStartNanos;
         long connectedNanos;
+        long retryUntilNanos;
         ScheduledFuture<?> timer;
 
         Caller(String uniqueid, String linkedid, String channel, String number, int prio, long seq,
@@ -107,6 +110,8 @@ final class SimQueue {
     private final Consumer<Runnable> lockedRun;
     private Duration ringTime;
     private Duration talkTime;
+    private Duration ringTimeout = Duration.ofSeconds(6);   // queues.conf timeout = 6
+    private Duration retry = Duration.ofSeconds(2);         // queues.conf retry = 2
     private long seq;
     private int rrIndex = -1;
     private int completed;
@@ -142,6 +147,11 @@ final class SimQueue {
     void timing(Duration ring, Duration talk) {
         this.ringTime = ring;
         this.talkTime = talk;
+    }
+
+    void noAnswerTiming(Duration timeout, Duration retryAfter) {
+        this.ringTimeout = timeout;
+        this.retry = retryAfter;
     }
 
     void addMember(String iface, String memberName) {
@@ -247,8 +257,9 @@ final class SimQueue {
 
     /** Rings free members for the callers at the head of the queue (autofill: as many as there are). */
     void dispatch() {
+        long now = nanos.getAsLong();
         for (Caller c : List.copyOf(queue)) {
-            if (c.state != CallerState.WAITING) {
+            if (c.state != CallerState.WAITING || c.retryUntilNanos > now) {
                 continue;
             }
             Member m = nextFree();
@@ -283,7 +294,31 @@ final class SimQueue {
         // Local members report INUSE while ringing; a SIP phone reports RINGING (transcripts 3 and 6).
         m.status = m.local() ? INUSE : RINGING;
         memberStatus(m);
-        c.timer = timers.schedule(() -> lockedRun.accept(() -> connect(c)), ringTime.toMillis(), TimeUnit.MILLISECONDS);
+        if (m.answers) {
+            c.timer = timers.schedule(() -> lockedRun.accept(() -> connect(c)), ringTime.toMillis(), TimeUnit.MILLISECONDS);
+        } else {
+            c.timer = timers.schedule(() -> lockedRun.accept(() -> noAnswer(c)), ringTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The member rang for the whole timeout: AgentRingNoAnswer (RingTime in ms), retry after a pause. */
+    private void noAnswer(Caller c) {
+        if (c.state != CallerState.RINGING || !queue.contains(c)) {
+            return;
+        }
+        Member m = c.member;
+        long now = nanos.getAsLong();
+        sink.event("agent", destBlock(callerBlock("AgentRingNoAnswer", c, c.channel), c, 5, "Ringing")
+                .add("Queue", name).add("Interface", m.iface).add("MemberName", m.name)
+                .add("RingTime", (now - c.ringStartNanos) / 1_000_000L).build());
+        m.call = null;
+        m.status = NOT_INUSE;
+        memberStatus(m);
+        c.state = CallerState.WAITING;
+        c.member = null;
+        c.retryUntilNanos = now + retry.toNanos();
+        c.timer = timers.schedule(() -> lockedRun.accept(this::dispatch), retry.toMillis(), TimeUnit.MILLISECONDS);
+        dispatch();
     }
 
     private void connect(Caller c) {

@@ -95,6 +95,28 @@ class AmiServerSimulatorTest {
     }
 
     @Test
+    void aMemberWhoDoesNotAnswerGivesAgentRingNoAnswerAndTheNextMemberIsTried() throws Exception {
+        sim.memberAnswers("Local/agent1@agents", false);
+        sim.noAnswerTiming(Duration.ofMillis(100), Duration.ofMillis(50));
+        try (RawAmiClient c = new RawAmiClient(sim.port())) {
+            c.login("hotline", "hotline123");
+            c.until("FullyBooted");
+            String id = sim.newUniqueid();
+            sim.callerJoins(id, "Local/13800000001@queue-callers-00000000;2", "13800000001", 3);
+            assertEquals("Local/agent1@agents", c.until("AgentCalled").getOr("Interface", ""));
+            AmiMessage noAnswer = c.until("AgentRingNoAnswer");
+            assertEquals(id, noAnswer.getOr("Uniqueid", ""));
+            assertEquals("Ringing", noAnswer.getOr("DestChannelStateDesc", ""));
+            assertTrue(Long.parseLong(noAnswer.getOr("RingTime", "0")) >= 100, "RingTime is in milliseconds here");
+            assertEquals("1", c.until("QueueMemberStatus").getOr("Status", ""), "agent1 is free again");
+            assertEquals("Local/agent2@agents", c.until("AgentCalled").getOr("Interface", ""));
+            AmiMessage connect = c.until("AgentConnect");
+            assertEquals("Bob", connect.getOr("MemberName", ""));
+            assertEquals(id, connect.getOr("Uniqueid", ""));
+        }
+    }
+
+    @Test
     void higherQueuePrioJumpsAheadAndQueueStatusListsEntriesInOrder() throws Exception {
         sim.pause("Local/agent1@agents", true, "training");
         sim.pause("Local/agent2@agents", true, "training");

@@ -90,6 +90,10 @@ class TranscriptConformanceTest {
             s.agentHangsUp("Local/agent1@agents");
             c.until("AgentComplete");
             c.until("QueueMemberStatus");
+            s.memberAnswers("Local/agent1@agents", false);
+            s.noAnswerTiming(Duration.ofMillis(50), Duration.ofSeconds(10));
+            s.callerJoins(s.newUniqueid(), "Local/13800000003@queue-callers-00000005;2", "13800000003", 0);
+            c.until("AgentRingNoAnswer");
             c.send("Action", "Ping", "ActionID", "ping-1");
             c.until("Success");
             c.send("Action", "CoreSettings", "ActionID", "coresettings-1");
@@ -102,7 +106,7 @@ class TranscriptConformanceTest {
             }
         }
         for (String kind : List.of("QueueCallerJoin", "AgentCalled", "QueueMemberStatus", "QueueCallerLeave",
-                "AgentConnect", "AgentComplete", "QueueCallerAbandon", "QueueMemberPause", "QueueParams",
+                "AgentConnect", "AgentComplete", "AgentRingNoAnswer", "QueueCallerAbandon", "QueueMemberPause", "QueueParams",
                 "QueueMember", "QueueEntry", "QueueStatusComplete", "QueueSummary", "QueueSummaryComplete",
                 "FullyBooted", "Response/login-1", "Response/qstat-idle", "Response/qsum-all",
                 "Response/ping-1", "Response/coresettings-1", "Response/logoff-1")) {
