@@ -149,6 +149,19 @@ class AmiClientTest {
     }
 
     @Test
+    void loginRetriesBackOffExponentiallyUpToTheCap() {
+        AmiSettings s = AmiSettings.of("127.0.0.1", 1, "hotline", "x", QUEUE);   // 200 ms .. 5 s
+        try (AmiClient c = new AmiClient(s, new SimpleMeterRegistry())) {
+            long first = c.backoff(0);
+            assertTrue(first >= 200 && first <= 240, "first retry " + first);
+            long third = c.backoff(2);
+            assertTrue(third >= 800 && third <= 960, "third retry " + third);
+            long late = c.backoff(40);
+            assertTrue(late >= 5_000 && late <= 6_000, "capped " + late);
+        }
+    }
+
+    @Test
     void aWrongSecretIsVisibleInHealthAndNeverConnects() throws Exception {
         startSim(0);
         startClient(sim.port(), "wrong-password");
