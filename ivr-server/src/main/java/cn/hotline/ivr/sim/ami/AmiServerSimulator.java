@@ -165,6 +165,17 @@ public final class AmiServerSimulator implements AutoCloseable {
         locked(() -> queue.noAnswerTiming(timeout, retry));
     }
 
+    /**
+     * Spreads talk times so agents free up at different moments, as real agents do: each call lasts
+     * talk × [1 − variation, 1 + variation], drawn from a seeded generator (repeatable runs).
+     */
+    public void talkVariation(double variation, long seed) {
+        if (variation < 0 || variation >= 1) {
+            throw new IllegalArgumentException("talk variation must be in [0, 1), got " + variation);
+        }
+        locked(() -> queue.talkVariation(variation, seed));
+    }
+
     /** Changes ring and talk time for calls rung from now on. */
     public void timing(Duration ring, Duration talk) {
         locked(() -> queue.timing(ring, talk));

@@ -110,6 +110,8 @@ final class SimQueue {
     private final Consumer<Runnable> lockedRun;
     private Duration ringTime;
     private Duration talkTime;
+    private double talkVariation;
+    private java.util.Random random = new java.util.Random(12345);
     private Duration ringTimeout = Duration.ofSeconds(6);   // queues.conf timeout = 6
     private Duration retry = Duration.ofSeconds(2);         // queues.conf retry = 2
     private long seq;
@@ -147,6 +149,12 @@ final class SimQueue {
     void timing(Duration ring, Duration talk) {
         this.ringTime = ring;
         this.talkTime = talk;
+    }
+
+    /** Each call's talk time is drawn uniformly from talk × [1 − v, 1 + v], reproducibly from {@code seed}. */
+    void talkVariation(double v, long seed) {
+        this.talkVariation = v;
+        this.random = new java.util.Random(seed);
     }
 
     void noAnswerTiming(Duration timeout, Duration retryAfter) {
@@ -351,8 +359,8 @@ final class SimQueue {
             memberStatus(m);
         }
         if (!talkTime.isZero()) {
-            c.timer = timers.schedule(() -> lockedRun.accept(() -> agentHangsUp(m.iface)),
-                    talkTime.toMillis(), TimeUnit.MILLISECONDS);
+            long talk = Math.max(1, Math.round(talkTime.toMillis() * (1 + talkVariation * (2 * random.nextDouble() - 1))));
+            c.timer = timers.schedule(() -> lockedRun.accept(() -> agentHangsUp(m.iface)), talk, TimeUnit.MILLISECONDS);
         }
     }
 

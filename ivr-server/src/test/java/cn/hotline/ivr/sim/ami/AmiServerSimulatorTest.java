@@ -117,6 +117,34 @@ class AmiServerSimulatorTest {
     }
 
     @Test
+    void agentsBecomeFreeOverTimeWithSpreadTalkTimes() throws Exception {
+        sim.timing(Duration.ofMillis(10), Duration.ofMillis(200));
+        sim.talkVariation(0.5, 7);
+        try (RawAmiClient c = new RawAmiClient(sim.port())) {
+            c.login("hotline", "hotline123");
+            c.until("FullyBooted");
+            for (int i = 0; i < 4; i++) {
+                sim.callerJoins(sim.newUniqueid(), "Local/1380000000" + i + "@queue-callers-0000000" + i + ";2",
+                        "1380000000" + i, 0);
+            }
+            int connects = 0;
+            int completes = 0;
+            while (completes < 4) {
+                AmiMessage m = c.next();
+                if (m.kind().equals("AgentConnect")) {
+                    connects++;
+                } else if (m.kind().equals("AgentComplete")) {
+                    completes++;
+                    assertEquals("agent", m.getOr("Reason", ""));
+                }
+            }
+            assertEquals(4, connects, "two agents served four callers one after another");
+            assertEquals(2, sim.freeMembers());
+            assertEquals(0, sim.callersWaiting());
+        }
+    }
+
+    @Test
     void higherQueuePrioJumpsAheadAndQueueStatusListsEntriesInOrder() throws Exception {
         sim.pause("Local/agent1@agents", true, "training");
         sim.pause("Local/agent2@agents", true, "training");
