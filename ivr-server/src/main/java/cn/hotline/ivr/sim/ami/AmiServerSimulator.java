@@ -204,6 +204,14 @@ public final class AmiServerSimulator implements AutoCloseable {
         return (int) sessions.stream().filter(s -> s.authenticated).count();
     }
 
+    /**
+     * Current connections go silent without closing (a hung Asterisk, or a network that drops
+     * packets): nothing is answered or sent on them. New connections work normally.
+     */
+    public void stallConnections() {
+        sessions.forEach(s -> s.stalled = true);
+    }
+
     /** Drops every client connection (as an Asterisk restart would), to exercise reconnects. */
     public void dropConnections() {
         for (Session s : List.copyOf(sessions)) {
@@ -278,6 +286,7 @@ public final class AmiServerSimulator implements AutoCloseable {
         private volatile boolean authenticated;
         private volatile String eventMask = "on";
         private volatile boolean open = true;
+        private volatile boolean stalled;
         private String challenge;
 
         Session(Socket socket) {
@@ -301,7 +310,7 @@ public final class AmiServerSimulator implements AutoCloseable {
         }
 
         void send(String wire) {
-            if (open) {
+            if (open && !stalled) {
                 outbound.add(wire);
             }
         }
@@ -365,6 +374,9 @@ public final class AmiServerSimulator implements AutoCloseable {
         }
 
         private void handle(AmiMessage m) {
+            if (stalled) {
+                return;
+            }
             String action = m.getOr("Action", "");
             String id = m.get("ActionID").orElse(null);
             String lower = action.toLowerCase(Locale.ROOT);

@@ -23,6 +23,7 @@ import org.asteriskjava.manager.ManagerConnectionState;
 import org.asteriskjava.manager.ManagerEventListener;
 import org.asteriskjava.manager.ResponseEvents;
 import org.asteriskjava.manager.TimeoutException;
+import org.asteriskjava.manager.action.PingAction;
 import org.asteriskjava.manager.action.QueueStatusAction;
 import org.asteriskjava.manager.action.SetVarAction;
 import org.asteriskjava.manager.event.AgentCompleteEvent;
@@ -85,6 +86,9 @@ public final class AmiClient implements AgentAvailability, AutoCloseable {
         this.connection = new DefaultManagerConnection(settings.host(), settings.port(), settings.username(),
                 settings.secret());
         connection.setDefaultResponseTimeout(settings.responseTimeout().toMillis());
+        // With a Ping every interval, three intervals of silence mean the peer is gone: the read
+        // times out, Asterisk-Java reports a disconnect and reconnects.
+        connection.setSocketReadTimeout((int) Math.min(Integer.MAX_VALUE, settings.pingInterval().toMillis() * 3));
         // A changed secret must surface as an error in /ready and go through our backoff, not loop silently.
         connection.setKeepAliveAfterAuthenticationFailure(false);
         connection.addEventListener(new ManagerEventListener() {
@@ -118,6 +122,8 @@ public final class AmiClient implements AgentAvailability, AutoCloseable {
         supervisor = Thread.ofPlatform().daemon().name("ami-supervisor").start(this::supervise);
         long every = settings.resyncInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::resync, every, every, TimeUnit.MILLISECONDS);
+        long ping = settings.pingInterval().toMillis();
+        scheduler.scheduleWithFixedDelay(this::ping, ping, ping, TimeUnit.MILLISECONDS);
     }
 
     /** True while logged in. The /ready endpoint reports this (see {@link #health()} for details). */
@@ -383,6 +389,17 @@ public final class AmiClient implements AgentAvailability, AutoCloseable {
     }
 
     // ---- QueueStatus re-read -----------------------------------------------------------------
+
+    /** Keeps data flowing so a dead peer is noticed by the socket read timeout; never waits for the answer. */
+    private void ping() {
+        if (isConnected()) {
+            try {
+                connection.sendAction(new PingAction(), null);
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("AMI Ping not sent: {}", e.toString());
+            }
+        }
+    }
 
     /** Sends QueueStatus; the answer is applied on the event thread, in stream order with the events. */
     void resync() {

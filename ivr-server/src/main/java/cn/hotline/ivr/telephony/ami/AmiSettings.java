@@ -8,6 +8,8 @@ import java.time.Duration;
  * nothing about agents, and the flow treats every agent as possibly free (callers go straight to the
  * queue), which never delays a caller.
  *
+ * @param pingInterval how often to Ping Asterisk; a connection silent for three intervals is taken as dead
+ *                  (a vanished host or a black-holed network sends no FIN) and re-established
  * @param eventMask AMI event classes to receive; {@code agent} carries every queue event and keeps a
  *                  busy Asterisk's channel events (Newexten, VarSet, ...) off the connection
  */
@@ -22,7 +24,8 @@ public record AmiSettings(
         Duration resyncInterval,
         Duration reconnectMin,
         Duration reconnectMax,
-        Duration responseTimeout) {
+        Duration responseTimeout,
+        Duration pingInterval) {
 
     public static AmiSettings read(ConfigFile cfg) {
         boolean enabled = cfg.bool("ami.enabled", false);
@@ -48,18 +51,33 @@ public record AmiSettings(
                 resync,
                 min,
                 max,
-                cfg.duration("ami.response-timeout", Duration.ofSeconds(5)));
+                cfg.duration("ami.response-timeout", Duration.ofSeconds(5)),
+                ping(cfg));
+    }
+
+    private static Duration ping(ConfigFile cfg) {
+        Duration ping = cfg.duration("ami.ping-interval", Duration.ofSeconds(10));
+        if (ping.compareTo(Duration.ofMillis(100)) < 0) {
+            cfg.problem("ami.ping-interval", "must be at least 100ms");
+            return Duration.ofSeconds(10);
+        }
+        return ping;
     }
 
     /** For tests and the demo: an enabled connection to {@code host:port} with defaults elsewhere. */
     public static AmiSettings of(String host, int port, String username, String secret, String queue) {
         return new AmiSettings(true, host, port, username, secret, queue, "agent", Duration.ofSeconds(30),
-                Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofSeconds(5));
+                Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10));
     }
 
     public AmiSettings withResync(Duration interval) {
         return new AmiSettings(enabled, host, port, username, secret, queue, eventMask, interval, reconnectMin,
-                reconnectMax, responseTimeout);
+                reconnectMax, responseTimeout, pingInterval);
+    }
+
+    public AmiSettings withPing(Duration interval) {
+        return new AmiSettings(enabled, host, port, username, secret, queue, eventMask, resyncInterval, reconnectMin,
+                reconnectMax, responseTimeout, interval);
     }
 
     @Override

@@ -149,6 +149,18 @@ class AmiClientTest {
     }
 
     @Test
+    void aSilentConnectionIsNoticedByPingsAndReplaced() throws Exception {
+        startSim(0);
+        client = new AmiClient(AmiSettings.of("127.0.0.1", sim.port(), "hotline", "hotline123", QUEUE)
+                .withPing(Duration.ofMillis(200)), new SimpleMeterRegistry());
+        client.start();
+        awaitSynced();
+        sim.stallConnections();
+        Await.until("a new connection after the old one went silent", WAIT,
+                () -> client.health().reconnects() >= 1 && client.isConnected() && client.queueState().synced(QUEUE));
+    }
+
+    @Test
     void loginRetriesBackOffExponentiallyUpToTheCap() {
         AmiSettings s = AmiSettings.of("127.0.0.1", 1, "hotline", "x", QUEUE);   // 200 ms .. 5 s
         try (AmiClient c = new AmiClient(s, new SimpleMeterRegistry())) {
