@@ -39,6 +39,7 @@ import org.asteriskjava.manager.event.QueueMemberEvent;
 import org.asteriskjava.manager.event.QueueMemberPauseEvent;
 import org.asteriskjava.manager.event.QueueMemberRemovedEvent;
 import org.asteriskjava.manager.event.QueueMemberStatusEvent;
+import org.asteriskjava.manager.event.QueueParamsEvent;
 import org.asteriskjava.manager.event.ResponseEvent;
 import org.asteriskjava.manager.response.ManagerError;
 import org.slf4j.Logger;
@@ -427,6 +428,14 @@ public final class AmiClient implements AgentAvailability, AutoCloseable {
         if (!complete) {
             resyncFailures.increment();
             return;   // cut short by a disconnect: keep what the events say
+        }
+        boolean queueExists = events.getEvents().stream()
+                .anyMatch(e -> e instanceof QueueParamsEvent p && settings.queue().equals(p.getQueue()));
+        if (!queueExists) {
+            // A misspelt queue would otherwise look like a queue with no agents, forever.
+            lastError = "Asterisk has no queue '" + settings.queue() + "': check ami.queue against queues.conf";
+            LOG.warn(lastError);
+            return;
         }
         List<MemberState> members = new ArrayList<>();
         List<WaitingCaller> callers = new ArrayList<>();

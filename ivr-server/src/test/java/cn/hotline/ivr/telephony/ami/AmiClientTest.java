@@ -161,6 +161,18 @@ class AmiClientTest {
     }
 
     @Test
+    void aMisspeltQueueIsReportedAndNeverMistakenForABusyOne() throws Exception {
+        startSim(0);
+        client = new AmiClient(AmiSettings.of("127.0.0.1", sim.port(), "hotline", "hotline123", "12345-agnets"),
+                new SimpleMeterRegistry());
+        client.start();
+        Await.until("queue check done", WAIT, () -> client.health().lastError().contains("ami.queue"));
+        assertTrue(client.isConnected());
+        assertFalse(client.health().queueSynced());
+        assertTrue(client.agentFree("12345-agnets"), "unknown state sends callers straight to the queue");
+    }
+
+    @Test
     void loginRetriesBackOffExponentiallyUpToTheCap() {
         AmiSettings s = AmiSettings.of("127.0.0.1", 1, "hotline", "x", QUEUE);   // 200 ms .. 5 s
         try (AmiClient c = new AmiClient(s, new SimpleMeterRegistry())) {
