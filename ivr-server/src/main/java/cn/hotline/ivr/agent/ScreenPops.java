@@ -155,7 +155,9 @@ public final class ScreenPops implements AutoCloseable {
         if (measure) {
             count(n > 0 ? "delivered" : "no-desk");
         }
-        LOG.info("screen pop to {} ({} desks), draft {}", agent, n, status);
+        try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", c.callId())) {
+            LOG.info("screen pop to {} ({} desks), draft {}", agent, n, status);
+        }
     }
 
     public void agentCompleted(AgentComplete c) {

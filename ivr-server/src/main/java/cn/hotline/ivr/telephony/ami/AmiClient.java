@@ -99,7 +99,7 @@ public final class AmiClient implements AgentAvailability, AutoCloseable {
             }
         });
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "ami-resync");
+            Thread t = new Thread(r, "ami-resync-ping");
             t.setDaemon(true);
             return t;
         });
