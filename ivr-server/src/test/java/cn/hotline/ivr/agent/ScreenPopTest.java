@@ -121,7 +121,7 @@ class ScreenPopTest {
             assertEquals("missing", pop.path("draftStatus").asText(), "no draft was written for this caller");
         }
         sim.agentHangsUp("Local/agent1@agents");
-        Await.until("call ended", Duration.ofSeconds(5), () -> ami.queueState().freeMembers(sim.queueName()) == 2);
+        Await.until("call ended", Duration.ofSeconds(5), () -> !pops.desks().isCurrent("agent1", id));
         try (DeskClient later = new DeskClient(server, "agent1", TOKEN1)) {
             later.next("hello");
             assertNull(later.messages.poll(300, TimeUnit.MILLISECONDS), "nothing to pop after the call ended");
