@@ -6,15 +6,11 @@ import cn.hotline.ivr.sim.ami.AmiServerSimulator;
 import cn.hotline.ivr.sim.ami.AmiSimulatorConfig;
 import cn.hotline.ivr.telephony.ami.AmiClient;
 import cn.hotline.ivr.telephony.ami.AmiSettings;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,12 +18,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code ivr bench screen-pop}: the simulated Asterisk with M agents, the real AMI client, screen pops
+ * {@code ivr bench screen-pop [--callers N] [--agents M] [--ring-ms R] [--talk-ms T] [--talk-spread S]
+ * [--interval-ms I] [--warmup W]}: the simulated Asterisk with M agents, the real AMI client, screen pops
  * and desk server, and M real WebSocket desks on loopback; N callers join the queue. Prints JSON with
  * the pop latency from AgentConnect received by the AMI client to the pop received by the desk
  * (p50/p99/max), and the server-side {@code ivr.screen.pop.latency} (to the frame written).
@@ -43,14 +39,15 @@ public final class ScreenPopBench {
         int talkMs = args.integer("--talk-ms", 100);
         int intervalMs = args.integer("--interval-ms", 5);
         int warmup = args.integer("--warmup", 100);
+        double spread = args.decimal("--talk-spread", 0.5);
         args.done();
-        if (callers < 1 || agents < 1 || ringMs < 0 || talkMs < 1 || intervalMs < 0) {
-            err.println("bench screen-pop: --callers and --agents must be >= 1, --talk-ms >= 1, times >= 0");
+        if (callers < 1 || agents < 1 || ringMs < 0 || talkMs < 1 || intervalMs < 0 || spread < 0 || spread >= 1) {
+            err.println("bench screen-pop: --callers and --agents must be >= 1, --talk-ms >= 1, times >= 0,"
+                    + " --talk-spread in [0, 1)");
             return 2;
         }
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         Map<String, Long> connectedAt = new ConcurrentHashMap<>();
-        Map<String, Long> poppedAt = new ConcurrentHashMap<>();
         Map<String, String> tokens = new LinkedHashMap<>();
         for (int i = 1; i <= agents; i++) {
             tokens.put("agent" + i, "bench-token-agent" + i);
@@ -60,23 +57,18 @@ public final class ScreenPopBench {
         DraftLookup syntheticDrafts = callId -> Optional.of(new ScreenPop(callId, "D-" + callId, "13800000000", "",
                 "小区停水", 0.9, "completed", false,
                 List.of(new ScreenPop.Field("topic", "问题分类", "停水", "WATER_OUTAGE", 0.9, List.of(new ScreenPop.Span(2, 4))))));
-        List<WebSocket> desks = new ArrayList<>();
         try (AmiServerSimulator sim = AmiServerSimulator.start(AmiSimulatorConfig.defaults().withAgents(agents)
                      .withTiming(Duration.ofMillis(ringMs), Duration.ofMillis(talkMs)), new InetSocketAddress("127.0.0.1", 0));
              AmiClient ami = new AmiClient(AmiSettings.of("127.0.0.1", sim.port(), "hotline", "hotline123",
                      sim.queueName()), registry);
              ScreenPops pops = new ScreenPops(settings, syntheticDrafts, registry)) {
+            sim.talkVariation(spread, 42);
             ami.onAgentConnect(c -> connectedAt.put(c.callId(), c.receivedNanos()));
             pops.bind(ami);
             ami.start();
             AgentDeskServer server = AgentDeskServer.start(settings, pops);
-            try {
-                HttpClient http = HttpClient.newHttpClient();
-                for (Map.Entry<String, String> t : tokens.entrySet()) {
-                    URI uri = URI.create("ws://127.0.0.1:" + server.address().getPort() + "/desk?agent=" + t.getKey()
-                            + "&token=" + t.getValue());
-                    desks.add(http.newWebSocketBuilder().buildAsync(uri, new Desk(poppedAt)).get(10, TimeUnit.SECONDS));
-                }
+            try (DeskProbe desks = DeskProbe.connect("127.0.0.1", server.address().getPort(), tokens)) {
+                Map<String, Long> poppedAt = desks.poppedAt();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 while (!(ami.isConnected() && ami.queueState().synced(sim.queueName())) || pops.connectedDesks() < agents) {
                     if (System.nanoTime() > deadline) {
@@ -108,6 +100,7 @@ public final class ScreenPopBench {
                 result.put("agents", agents);
                 result.put("ringMs", ringMs);
                 result.put("talkMs", talkMs);
+                result.put("talkSpread", spread);
                 result.put("pops", latencies.size());
                 result.put("missing", callers - latencies.size());
                 result.put("seconds", Math.round(elapsed / 1e7) / 100.0);
@@ -124,7 +117,6 @@ public final class ScreenPopBench {
                 out.println(Json.write(result));
                 return latencies.size() == callers ? 0 : 1;
             } finally {
-                desks.forEach(WebSocket::abort);
                 server.close();
             }
         }
@@ -161,34 +153,5 @@ public final class ScreenPopBench {
         }
         int idx = (int) Math.min(sorted.size() - 1, Math.max(0, Math.ceil(p * sorted.size()) - 1));
         return Math.round(sorted.get(idx) / 1_000.0) / 1000.0;
-    }
-
-    /** A desk that notes when each call's first pop arrived. */
-    private static final class Desk implements WebSocket.Listener {
-        private final Map<String, Long> poppedAt;
-        private final StringBuilder partial = new StringBuilder();
-
-        Desk(Map<String, Long> poppedAt) {
-            this.poppedAt = poppedAt;
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                long now = System.nanoTime();
-                try {
-                    JsonNode m = Json.MAPPER.readTree(partial.toString());
-                    if ("pop".equals(m.path("type").asText())) {
-                        poppedAt.putIfAbsent(m.path("callId").asText(), now);
-                    }
-                } catch (java.io.IOException e) {
-                    // the server only sends JSON; a broken frame simply counts as a missing pop
-                }
-                partial.setLength(0);
-            }
-            ws.request(1);
-            return null;
-        }
     }
 }

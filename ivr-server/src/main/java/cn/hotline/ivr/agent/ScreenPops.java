@@ -15,11 +15,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -114,33 +114,46 @@ public final class ScreenPops implements AutoCloseable {
                 return;
             }
             desks.begin(agent.get(), c.callId());
-            work.execute(() -> pop(agent.get(), c));
+            pop(agent.get(), c);
         }
     }
 
+    /**
+     * Looks the draft up on a virtual thread and pops from there as soon as it answers; if it has not
+     * answered within the lookup timeout, a timer pops without it and the draft follows. No thread
+     * sits waiting, so a pop costs one thread hand-off before Netty's write.
+     */
     private void pop(String agent, AgentConnect c) {
-        try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", c.callId())) {
-            CompletableFuture<Optional<ScreenPop>> lookup = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return drafts.find(c.callId());
-                } catch (Exception e) {
-                    throw new IllegalStateException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
-                }
-            }, work);
+        AtomicBoolean popped = new AtomicBoolean();
+        long timeout = settings.lookupTimeout().toMillis();
+        CompletableFuture.supplyAsync(() -> {
             try {
-                Optional<ScreenPop> draft = lookup.get(settings.lookupTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                send(agent, c, draft.isPresent() ? "ok" : "missing", "", draft.orElse(null), true);
-            } catch (TimeoutException e) {
-                send(agent, c, "pending", "draft store slower than " + settings.lookupTimeout().toMillis() + " ms", null, true);
-                lookup.thenAccept(d -> d.ifPresent(found -> send(agent, c, "ok", "", found, false)));
-            } catch (ExecutionException e) {
-                String why = e.getCause() == null ? e.toString() : e.getCause().getMessage();
-                LOG.warn("draft lookup failed, popping without draft: {}", why);
-                send(agent, c, "unavailable", "draft store: " + why, null, true);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                return drafts.find(c.callId());
+            } catch (Exception e) {
+                throw new IllegalStateException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
             }
-        }
+        }, work).whenComplete((draft, error) -> {
+            boolean first = popped.compareAndSet(false, true);
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+                try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", c.callId())) {
+                    LOG.warn("draft lookup failed, popping without draft: {}", why);
+                }
+                if (first) {
+                    send(agent, c, "unavailable", "draft store: " + why, null, true);
+                }
+            } else if (first) {
+                send(agent, c, draft.isPresent() ? "ok" : "missing", "", draft.orElse(null), true);
+            } else if (draft.isPresent()) {
+                send(agent, c, "ok", "", draft.get(), false);   // the draft after a "pending" pop
+            }
+        });
+        CompletableFuture.runAsync(() -> {
+            if (popped.compareAndSet(false, true)) {
+                send(agent, c, "pending", "draft store slower than " + timeout + " ms", null, true);
+            }
+        }, CompletableFuture.delayedExecutor(timeout, TimeUnit.MILLISECONDS, work));
     }
 
     /** {@code measure}: this is the pop itself (a draft that follows a late lookup is not timed). */
