@@ -11,7 +11,7 @@ public interface AgentAvailability {
 
     /**
      * True when a caller entering {@code queue} now would be rung at once: more free members than
-     * callers already waiting. Also true when the state is unknown (AMI down or not yet synchronised):
+     * callers already waiting for whom no member is ringing yet. Also true when the state is unknown (AMI down or not yet synchronised):
      * without knowledge the caller goes straight to the queue rather than risk waiting in intake
      * while an agent sits idle.
      */

@@ -26,8 +26,10 @@ import org.asteriskjava.manager.TimeoutException;
 import org.asteriskjava.manager.action.PingAction;
 import org.asteriskjava.manager.action.QueueStatusAction;
 import org.asteriskjava.manager.action.SetVarAction;
+import org.asteriskjava.manager.event.AgentCalledEvent;
 import org.asteriskjava.manager.event.AgentCompleteEvent;
 import org.asteriskjava.manager.event.AgentConnectEvent;
+import org.asteriskjava.manager.event.AgentRingNoAnswerEvent;
 import org.asteriskjava.manager.event.ConnectEvent;
 import org.asteriskjava.manager.event.DisconnectEvent;
 import org.asteriskjava.manager.event.ManagerEvent;
@@ -155,7 +157,8 @@ public final class AmiClient implements AgentAvailability, AutoCloseable {
         if (!isConnected() || !state.synced(queue)) {
             return true;
         }
-        return state.freeMembers(queue) > state.callersWaiting(queue);
+        // A caller already being rung has a member; every other waiting caller takes the next free one.
+        return state.freeMembers(queue) > state.callersUnassigned(queue);
     }
 
     @Override
@@ -317,7 +320,9 @@ public final class AmiClient implements AgentAvailability, AutoCloseable {
             case QueueMemberRemovedEvent e -> state.memberRemoved(e.getQueue(), e.getInterface());
             case QueueCallerJoinEvent e -> state.callerJoined(new WaitingCaller(e.getQueue(), e.getUniqueId(),
                     e.getChannel(), e.getCallerIdNum(), e.getPosition() == null ? Integer.MAX_VALUE : e.getPosition(),
-                    Instant.now()));
+                    Instant.now(), false));
+            case AgentCalledEvent e -> state.callerRinging(e.getQueue(), e.getUniqueId(), true);
+            case AgentRingNoAnswerEvent e -> state.callerRinging(e.getQueue(), e.getUniqueId(), false);
             case QueueCallerLeaveEvent e -> state.callerLeft(e.getQueue(), e.getUniqueId());
             case AgentConnectEvent e -> agentConnect(e);
             case AgentCompleteEvent e -> agentComplete(e);
@@ -453,7 +458,7 @@ public final class AmiClient implements AgentAvailability, AutoCloseable {
                 Long wait = q.getWait();
                 callers.add(new WaitingCaller(q.getQueue(), q.getUniqueId(), q.getChannel(), q.getCallerIdNum(),
                         q.getPosition() == null ? callers.size() + 1 : q.getPosition(),
-                        now.minusSeconds(wait == null ? 0 : wait)));
+                        now.minusSeconds(wait == null ? 0 : wait), false));
             }
         }
         for (MemberState freed : state.replace(settings.queue(), members, callers)) {

@@ -72,6 +72,11 @@ public final class QueueState {
         return Optional.ofNullable(gone);
     }
 
+    /** AgentCalled (true) or AgentRingNoAnswer (false): whether a member is being rung for the caller. */
+    public void callerRinging(String queue, String callId, boolean ringing) {
+        view(queue).callers.computeIfPresent(callId, (id, w) -> w.ringing(ringing));
+    }
+
     /** A complete QueueStatus list: replaces what events built up; returns members that became free. */
     public List<MemberState> replace(String queue, List<MemberState> members, List<WaitingCaller> callers) {
         QueueView v = view(queue);
@@ -89,7 +94,8 @@ public final class QueueState {
         for (WaitingCaller c : callers) {
             WaitingCaller old = known.get(c.callId());
             v.callers.put(c.callId(), old == null ? c
-                    : new WaitingCaller(c.queue(), c.callId(), c.channel(), c.callerNumber(), c.position(), old.since()));
+                    : new WaitingCaller(c.queue(), c.callId(), c.channel(), c.callerNumber(), c.position(), old.since(),
+                    old.ringing()));
         }
         v.synced = true;
         return freed;
@@ -131,5 +137,11 @@ public final class QueueState {
     public int callersWaiting(String queue) {
         QueueView v = queues.get(queue);
         return v == null ? 0 : v.callers.size();
+    }
+
+    /** Waiting callers no member is ringing for yet: each will take the next member that frees up. */
+    public int callersUnassigned(String queue) {
+        QueueView v = queues.get(queue);
+        return v == null ? 0 : (int) v.callers.values().stream().filter(w -> !w.ringing()).count();
     }
 }

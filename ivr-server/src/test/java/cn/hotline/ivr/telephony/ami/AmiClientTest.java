@@ -99,6 +99,22 @@ class AmiClientTest {
     }
 
     @Test
+    void aCallerAlreadyBeingRungDoesNotHideTheOtherFreeAgent() throws Exception {
+        startSim(0);
+        sim.memberAnswers("Local/agent1@agents", false);
+        sim.noAnswerTiming(Duration.ofSeconds(30), Duration.ofSeconds(2));
+        startClient(sim.port(), "hotline123");
+        awaitSynced();
+        sim.callerJoins(sim.newUniqueid(), "Local/13800000001@queue-callers-00000000;2", "13800000001", 0);
+        Await.until("agent1 ringing for the caller", WAIT, () -> client.callersWaiting(QUEUE) == 1
+                && client.queueState().callersUnassigned(QUEUE) == 0 && client.queueState().freeMembers(QUEUE) == 1);
+        assertTrue(client.agentFree(QUEUE), "agent2 is free and nobody else is waiting for it");
+        sim.pause("Local/agent2@agents", true, "lunch");
+        Await.until("agent2 paused", WAIT, () -> client.queueState().freeMembers(QUEUE) == 0);
+        assertFalse(client.agentFree(QUEUE));
+    }
+
+    @Test
     void aBlockedListenerDoesNotStopOtherListenersOrTheEventThread() throws Exception {
         startSim(0);
         startClient(sim.port(), "hotline123");

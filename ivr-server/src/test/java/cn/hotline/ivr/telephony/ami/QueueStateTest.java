@@ -13,7 +13,7 @@ class QueueStateTest {
     private static final String ALICE = "Local/agent1@agents";
 
     private static WaitingCaller caller(String id, int position) {
-        return new WaitingCaller(Q, id, "Local/" + id + "@queue-callers;2", id, position, Instant.EPOCH);
+        return new WaitingCaller(Q, id, "Local/" + id + "@queue-callers;2", id, position, Instant.EPOCH, false);
     }
 
     @Test
@@ -23,6 +23,10 @@ class QueueStateTest {
         s.callerJoined(caller("E", 1));   // QUEUE_PRIO 10: Asterisk puts E at position 1
         s.callerJoined(caller("F", 3));
         assertEquals(List.of("E", "D", "F"), s.callers(Q).stream().map(WaitingCaller::callId).toList());
+        s.callerRinging(Q, "E", true);
+        assertEquals(2, s.callersUnassigned(Q), "E has a member ringing");
+        s.callerRinging(Q, "E", false);
+        assertEquals(3, s.callersUnassigned(Q), "no answer: E waits for the next member again");
         s.callerLeft(Q, "E");
         assertEquals(List.of(1, 2), s.callers(Q).stream().map(WaitingCaller::position).toList());
         assertEquals(List.of("D", "F"), s.callers(Q).stream().map(WaitingCaller::callId).toList());
