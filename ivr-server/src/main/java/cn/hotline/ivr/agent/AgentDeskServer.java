@@ -163,10 +163,12 @@ public final class AgentDeskServer implements AutoCloseable {
                     ch.close();
                     return;
                 }
-                if (!pops.tokenValid(agent, token)) {
-                    LOG.warn("desk refused: invalid token for agent '{}' from {}", agent, ch.remoteAddress());
-                    ch.writeAndFlush(new CloseWebSocketFrame(1008, "invalid token for agent '" + agent + "'"))
-                            .addListener(ChannelFutureListener.CLOSE);
+                if (agent == null || token == null || !pops.tokenValid(agent, token)) {
+                    String why = agent == null || token == null
+                            ? "missing agent or token: connect to /desk?agent=<id>&token=<token>"
+                            : "invalid token for agent '" + agent + "'";
+                    LOG.warn("desk refused from {}: {}", ch.remoteAddress(), why);
+                    ch.writeAndFlush(new CloseWebSocketFrame(1008, why)).addListener(ChannelFutureListener.CLOSE);
                     return;
                 }
                 if (pops.connectedDesks() >= maxDesks) {

@@ -19,7 +19,11 @@ final class DeskClient implements WebSocket.Listener, AutoCloseable {
     private final WebSocket socket;
 
     DeskClient(AgentDeskServer server, String agent, String token) throws Exception {
-        URI uri = URI.create("ws://127.0.0.1:" + server.address().getPort() + "/desk?agent=" + agent + "&token=" + token);
+        this(server, "/desk?agent=" + agent + "&token=" + token);
+    }
+
+    DeskClient(AgentDeskServer server, String pathAndQuery) throws Exception {
+        URI uri = URI.create("ws://127.0.0.1:" + server.address().getPort() + pathAndQuery);
         socket = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(uri, this).get(10, TimeUnit.SECONDS);
     }
 

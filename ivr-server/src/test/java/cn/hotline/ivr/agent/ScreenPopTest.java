@@ -107,6 +107,9 @@ class ScreenPopTest {
         try (DeskClient nobody = new DeskClient(server, "agent9", TOKEN1)) {
             assertEquals("1008 invalid token for agent 'agent9'", nobody.closed.get(10, TimeUnit.SECONDS));
         }
+        try (DeskClient anonymous = new DeskClient(server, "/desk")) {
+            assertTrue(anonymous.closed.get(10, TimeUnit.SECONDS).startsWith("1008 missing agent or token"));
+        }
         assertEquals(0, pops.connectedDesks());
     }
 
