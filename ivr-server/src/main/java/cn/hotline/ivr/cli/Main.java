@@ -25,7 +25,8 @@ public final class Main {
                 new CallCommand(),
                 new PromptsCommand(),
                 new DemoCommand(),
-                new BenchCommand())) {
+                new BenchCommand(),
+                new cn.hotline.ivr.sim.ami.AmiSimulatorCommand())) {
             all.put(c.name(), c);
         }
         return all;

@@ -191,6 +191,18 @@ public final class AmiServerSimulator implements AutoCloseable {
         return lockedGet(() -> queue.caller(uniqueid).map(c -> c.variables.get(name)));
     }
 
+    /** Totals since start. */
+    public record Stats(int joined, int answered, int completed, int abandoned, int waiting, int freeMembers) {
+    }
+
+    public Stats stats() {
+        return lockedGet(() -> {
+            int[] c = queue.counts();
+            return new Stats(c[0], c[1], c[2], c[3], queue.waiting().size(),
+                    (int) queue.members().stream().filter(SimQueue.Member::free).count());
+        });
+    }
+
     public int callersWaiting() {
         return lockedGet(() -> queue.waiting().size());
     }

@@ -117,6 +117,8 @@ final class SimQueue {
     private long seq;
     private int rrIndex = -1;
     private int completed;
+    private int joined;
+    private int answered;
     private int completedInSl;
     private int abandoned;
     private long holdTimeAvg;
@@ -166,6 +168,11 @@ final class SimQueue {
         members.put(iface, new Member(iface, memberName, ids.epochSeconds()));
     }
 
+    /** Callers that joined, were answered, completed their call, abandoned (since start). */
+    int[] counts() {
+        return new int[] {joined, answered, completed, abandoned};
+    }
+
     Optional<Member> member(String iface) {
         return Optional.ofNullable(members.get(iface));
     }
@@ -204,6 +211,7 @@ final class SimQueue {
         }
         Caller c = new Caller(uniqueid, uniqueid, channel, number, prio, seq++, nanos.getAsLong(), pos + 1);
         queue.add(pos, c);
+        joined++;
         sink.event("agent", callerBlock("QueueCallerJoin", c, c.channel)
                 .add("Queue", name).add("Position", pos + 1).add("Count", queue.size()).build());
         dispatch();
@@ -338,6 +346,7 @@ final class SimQueue {
         int position = queue.indexOf(c) + 1;
         queue.remove(c);
         talking.put(c.uniqueid, c);
+        answered++;
         c.state = CallerState.TALKING;
         c.connectedNanos = now;
         long hold = seconds(now - c.joinedNanos);
