@@ -78,11 +78,11 @@ public final class ScreenPopBench {
                     Thread.sleep(10);
                 }
                 // Warm-up calls (JIT, connection pools) are placed first and not counted.
-                offer(sim, warmup, intervalMs, "warm", ConcurrentHashMap.newKeySet());
+                offer(sim, warmup, intervalMs, ConcurrentHashMap.newKeySet());
                 waitForPops(poppedAt, warmup, callers(warmup, agents, ringMs, talkMs));
                 Set<String> measured = ConcurrentHashMap.newKeySet();
                 long start = System.nanoTime();
-                offer(sim, callers, intervalMs, "call", measured);
+                offer(sim, callers, intervalMs, measured);
                 waitForPops(poppedAt, warmup + callers, callers(callers, agents, ringMs, talkMs));
                 long elapsed = System.nanoTime() - start;
                 List<Long> latencies = new ArrayList<>();
@@ -122,13 +122,10 @@ public final class ScreenPopBench {
         }
     }
 
-    private static void offer(AmiServerSimulator sim, int n, int intervalMs, String tag, Set<String> ids)
+    private static void offer(AmiServerSimulator sim, int n, int intervalMs, Set<String> ids)
             throws InterruptedException {
         for (int i = 0; i < n; i++) {
-            String id = sim.newUniqueid();
-            ids.add(id);
-            String number = "139" + String.format("%08d", i);
-            sim.callerJoins(id, "Local/" + number + "@queue-callers-" + tag + ";2", number, 0);
+            ids.add(sim.callerArrives("139" + String.format("%08d", i), 0));
             if (intervalMs > 0) {
                 Thread.sleep(intervalMs);
             }

@@ -129,6 +129,17 @@ public final class AmiServerSimulator implements AutoCloseable {
         locked(() -> queue.join(uniqueid, channel, callerIdNum, prio));
     }
 
+    /**
+     * A caller with a fresh Uniqueid on a Local channel named as Asterisk names them
+     * ({@code Local/<number>@queue-callers-<seq>;2}) joins the queue; returns the Uniqueid.
+     */
+    public String callerArrives(String number, int prio) {
+        String uniqueid = newUniqueid();
+        callerJoins(uniqueid, "Local/" + number + "@queue-callers-" + String.format("%08x", channelSeq.getAndIncrement())
+                + ";2", number, prio);
+        return uniqueid;
+    }
+
     /** The caller hangs up: QueueCallerAbandon + QueueCallerLeave while waiting, AgentComplete while talking. */
     public boolean callerHangsUp(String uniqueid) {
         return lockedGet(() -> queue.hangUp(uniqueid));

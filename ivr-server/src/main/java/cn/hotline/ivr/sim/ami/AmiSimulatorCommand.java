@@ -64,9 +64,7 @@ public final class AmiSimulatorCommand implements Command {
             int n = 0;
             while (System.nanoTime() < end) {
                 if (perMinute > 0 && System.nanoTime() >= next) {
-                    String number = "139" + String.format("%08d", n++);
-                    sim.callerJoins(sim.newUniqueid(), "Local/" + number + "@queue-callers-" + String.format("%08x", n)
-                            + ";2", number, 0);
+                    sim.callerArrives("139" + String.format("%08d", n++), 0);
                     // Exponential gaps make Poisson arrivals at the given rate.
                     double gapMs = -Math.log(1 - ThreadLocalRandom.current().nextDouble()) * 60_000 / perMinute;
                     next = System.nanoTime() + (long) (gapMs * 1_000_000);
