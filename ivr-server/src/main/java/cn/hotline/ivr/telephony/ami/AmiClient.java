@@ -311,7 +311,7 @@ public final class AmiClient implements AgentAvailability, AutoCloseable {
         switch (event) {
             case ConnectEvent e -> connected();
             case DisconnectEvent e -> disconnected();
-            case QueueMemberStatusEvent e -> member(e.getQueue(), e.getInterface(), e.getMemberName(), e.getStatus(),
+            case QueueMemberStatusEvent e -> member(e.getQueue(), e.getInterface(), e.getName(), e.getStatus(),
                     e.getPaused(), e.getIncall());
             case QueueMemberAddedEvent e -> member(e.getQueue(), e.getInterface(), e.getMemberName(), e.getStatus(),
                     e.getPaused(), parseInt(e.getInCall()));
@@ -448,9 +448,9 @@ public final class AmiClient implements AgentAvailability, AutoCloseable {
         for (ResponseEvent e : events.getEvents()) {
             if (e instanceof QueueMemberEvent m && !(e instanceof QueueMemberStatusEvent)
                     && settings.queue().equals(m.getQueue())) {
-                // QueueStatus still uses the old Location/Name headers.
-                String iface = m.getLocation() != null ? m.getLocation() : m.getInterface();
-                String name = m.getName() != null ? m.getName() : m.getMemberName();
+                // QueueStatus still says Location/Name; Asterisk-Java maps Location and Interface to one field.
+                String iface = m.getInterface();
+                String name = m.getName();
                 members.add(new MemberState(m.getQueue(), iface, name == null ? iface : name,
                         m.getStatus() == null ? MemberState.UNKNOWN : m.getStatus(),
                         Boolean.TRUE.equals(m.getPaused()), m.getIncall() != null && m.getIncall() != 0));
