@@ -1,7 +1,7 @@
 package cn.hotline.ivr.agent;
 
 import cn.hotline.ivr.ops.Json;
-import cn.hotline.ivr.telephony.ami.AgentAvailability;
+import cn.hotline.ivr.telephony.ami.AgentEvents;
 import cn.hotline.ivr.telephony.ami.AgentComplete;
 import cn.hotline.ivr.telephony.ami.AgentConnect;
 import io.micrometer.core.instrument.Counter;
@@ -43,7 +43,7 @@ public final class ScreenPops implements AutoCloseable {
     private final ExecutorService work = Executors.newVirtualThreadPerTaskExecutor();
     private final Timer latency;
     private final MeterRegistry registry;
-    private final List<AgentAvailability.Subscription> subscriptions = new ArrayList<>();
+    private final List<AgentEvents.Subscription> subscriptions = new ArrayList<>();
 
     /** The JSON message a desk receives for a call ({@code type} = {@code pop}). */
     public record PopMessage(String type, String callId, String agent, String queue, String memberIface,
@@ -67,7 +67,7 @@ public final class ScreenPops implements AutoCloseable {
     }
 
     /** Listens to AMI answers and hang-ups. */
-    public void bind(AgentAvailability ami) {
+    public void bind(AgentEvents ami) {
         subscriptions.add(ami.onAgentConnect(this::agentConnected));
         subscriptions.add(ami.onAgentComplete(this::agentCompleted));
     }
@@ -195,7 +195,7 @@ public final class ScreenPops implements AutoCloseable {
 
     @Override
     public void close() {
-        subscriptions.forEach(AgentAvailability.Subscription::close);
+        subscriptions.forEach(AgentEvents.Subscription::close);
         work.shutdownNow();
     }
 }

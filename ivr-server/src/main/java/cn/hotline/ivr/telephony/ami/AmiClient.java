@@ -1,5 +1,6 @@
 package cn.hotline.ivr.telephony.ami;
 
+import cn.hotline.ivr.flow.AgentAvailability;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -64,7 +65,7 @@ import org.slf4j.MDC;
  * <p>Entry points: {@link #start()}, {@link #isConnected()} / {@link #health()} for /ready, the
  * {@link AgentAvailability} methods for the flow, {@link #setVariable} for CTI variables, {@link #close()}.
  */
-public final class AmiClient implements AgentAvailability, AutoCloseable {
+public final class AmiClient implements AgentAvailability, AgentEvents, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AmiClient.class);
 
     private final AmiSettings settings;
@@ -150,18 +151,29 @@ public final class AmiClient implements AgentAvailability, AutoCloseable {
         return settings.queue();
     }
 
-    // ---- AgentAvailability -------------------------------------------------------------------
+    // ---- AgentAvailability (the flow) and AgentEvents -----------------------------------------
 
+    /**
+     * True when a caller entering {@code queue} now would be rung at once: more free members (logged
+     * in, not paused, not on a call) than waiting callers no member is ringing for yet. False while
+     * the state is unknown; see {@link #known()}.
+     */
     @Override
     public boolean agentFree(String queue) {
         if (!isConnected() || !state.synced(queue)) {
-            return true;
+            return false;
         }
         // A caller already being rung has a member; every other waiting caller takes the next free one.
         return state.freeMembers(queue) > state.callersUnassigned(queue);
     }
 
+    /** Logged in and the configured queue read since: answers about it can be trusted. */
     @Override
+    public boolean known() {
+        return isConnected() && state.synced(settings.queue());
+    }
+
+    /** Callers currently waiting in {@code queue} (0 when unknown). */
     public int callersWaiting(String queue) {
         return state.callersWaiting(queue);
     }

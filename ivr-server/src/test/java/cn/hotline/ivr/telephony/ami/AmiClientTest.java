@@ -59,6 +59,7 @@ class AmiClientTest {
         startSim(0);
         startClient(sim.port(), "hotline123");
         awaitSynced();
+        assertTrue(client.known());
         assertEquals(2, client.queueState().freeMembers(QUEUE));
         assertTrue(client.agentFree(QUEUE));
 
@@ -185,7 +186,7 @@ class AmiClientTest {
         Await.until("queue check done", WAIT, () -> client.health().lastError().contains("ami.queue"));
         assertTrue(client.isConnected());
         assertFalse(client.health().queueSynced());
-        assertTrue(client.agentFree("12345-agnets"), "unknown state sends callers straight to the queue");
+        assertFalse(client.known(), "a queue Asterisk does not have is not knowledge about agents");
     }
 
     @Test
@@ -210,7 +211,8 @@ class AmiClientTest {
         assertFalse(h.connected());
         assertTrue(h.lastError().contains("ami.secret"), h.lastError());
         assertEquals(0, sim.connections());
-        assertTrue(client.agentFree(QUEUE), "unknown state sends callers straight to the queue");
+        assertFalse(client.known(), "unknown state: the flow sends callers straight to the queue");
+        assertFalse(client.agentFree(QUEUE));
     }
 
     @Test
