@@ -163,8 +163,19 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
         if (!isConnected() || !state.synced(queue)) {
             return false;
         }
-        // A caller already being rung has a member; every other waiting caller takes the next free one.
-        return state.freeMembers(queue) > state.callersUnassigned(queue);
+        // A caller already being rung has a member; every other waiting caller, and every caller on its
+        // way from intake to the queue, takes the next free one.
+        return state.freeMembers(queue) > state.callersUnassigned(queue) + state.reservations(queue);
+    }
+
+    /**
+     * Holds a free agent for a caller leaving intake for the queue (while it hears the transfer line),
+     * so a caller arriving meanwhile is not told "agent free" and does not overtake it. Released by
+     * the caller's QueueCallerJoin, by closing the returned handle, or after {@code hold}.
+     */
+    public Subscription reserve(String queue, String callId, Duration hold) {
+        state.reserve(queue, callId, hold.toNanos());
+        return () -> state.release(queue, callId);
     }
 
     /** Logged in and the configured queue read since: answers about it can be trusted. */

@@ -21,6 +21,8 @@ public final class QueueState {
     private static final class QueueView {
         final Map<String, MemberState> members = new ConcurrentHashMap<>();
         final Map<String, WaitingCaller> callers = new ConcurrentHashMap<>();
+        /** callId → System.nanoTime() deadline: callers on their way into the queue, holding a free member. */
+        final Map<String, Long> reserved = new ConcurrentHashMap<>();
         volatile boolean synced;
     }
 
@@ -55,9 +57,33 @@ public final class QueueState {
         return put(before.withInCall(inCall));
     }
 
+    /**
+     * Holds a free member for {@code callId}, which is leaving intake for the queue, until its
+     * QueueCallerJoin arrives, it is released, or {@code holdNanos} pass (whichever comes first).
+     */
+    public void reserve(String queue, String callId, long holdNanos) {
+        view(queue).reserved.put(callId, System.nanoTime() + holdNanos);
+    }
+
+    public void release(String queue, String callId) {
+        view(queue).reserved.remove(callId);
+    }
+
+    /** Reservations still running. */
+    public int reservations(String queue) {
+        QueueView v = queues.get(queue);
+        if (v == null) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        v.reserved.values().removeIf(deadline -> deadline - now < 0);
+        return v.reserved.size();
+    }
+
     /** QueueCallerJoin: callers at or behind the new position move back by one. */
     public void callerJoined(WaitingCaller c) {
         QueueView v = view(c.queue());
+        v.reserved.remove(c.callId());
         v.callers.replaceAll((id, w) -> w.position() >= c.position() ? w.at(w.position() + 1) : w);
         v.callers.put(c.callId(), c);
     }

@@ -116,6 +116,26 @@ class AmiClientTest {
     }
 
     @Test
+    void aCallerOnItsWayFromIntakeHoldsTheFreeAgent() throws Exception {
+        startSim(0);
+        startClient(sim.port(), "hotline123");
+        awaitSynced();
+        sim.pause("Local/agent2@agents", true, "one agent is enough here");
+        Await.until("one free agent", WAIT, () -> client.queueState().freeMembers(QUEUE) == 1);
+        String leaving = sim.newUniqueid();
+        AgentEvents.Subscription hold = client.reserve(QUEUE, leaving, Duration.ofSeconds(30));
+        assertFalse(client.agentFree(QUEUE), "the only free agent is promised to the caller leaving intake");
+        hold.close();
+        assertTrue(client.agentFree(QUEUE));
+        client.reserve(QUEUE, leaving, Duration.ofSeconds(30));
+        BlockingQueue<AgentConnect> answers = new LinkedBlockingQueue<>();
+        client.onAgentConnect(answers::add);
+        sim.callerJoins(leaving, "Local/13800000001@queue-callers-00000000;2", "13800000001", 5);
+        assertEquals(leaving, answers.poll(10, TimeUnit.SECONDS).callId());
+        assertEquals(0, client.queueState().reservations(QUEUE), "released when the caller joined the queue");
+    }
+
+    @Test
     void aBlockedListenerDoesNotStopOtherListenersOrTheEventThread() throws Exception {
         startSim(0);
         startClient(sim.port(), "hotline123");

@@ -33,6 +33,20 @@ class QueueStateTest {
     }
 
     @Test
+    void reservationsEndWithTheCallersJoinTheirReleaseOrTheirTime() throws Exception {
+        QueueState s = new QueueState();
+        s.reserve(Q, "A", 60_000_000_000L);
+        s.reserve(Q, "B", 60_000_000_000L);
+        s.reserve(Q, "C", 1_000_000L);
+        Thread.sleep(5);
+        assertEquals(2, s.reservations(Q), "C's hold ran out");
+        s.callerJoined(caller("A", 1));
+        assertEquals(1, s.reservations(Q), "A reached the queue");
+        s.release(Q, "B");
+        assertEquals(0, s.reservations(Q));
+    }
+
+    @Test
     void aLocalMemberStaysBusyFromAgentConnectUntilItIsReportedFree() {
         QueueState s = new QueueState();
         assertTrue(s.member(new MemberState(Q, ALICE, "Alice", 1, false, false)).isPresent(), "first seen free");
