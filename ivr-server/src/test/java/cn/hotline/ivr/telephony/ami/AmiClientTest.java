@@ -39,6 +39,13 @@ class AmiClientTest {
         return client;
     }
 
+    /** A simulator and a client logged in to it with its queue read. */
+    private void startConnected() throws Exception {
+        startSim(0);
+        startClient(sim.port(), "hotline123");
+        awaitSynced();
+    }
+
     private void awaitSynced() {
         Await.until("AMI login and first QueueStatus", WAIT,
                 () -> client.isConnected() && client.queueState().synced(QUEUE));
@@ -56,9 +63,7 @@ class AmiClientTest {
 
     @Test
     void tracksAgentsAndCallersAndReportsAnswersWithTheCallersUniqueid() throws Exception {
-        startSim(0);
-        startClient(sim.port(), "hotline123");
-        awaitSynced();
+        startConnected();
         assertTrue(client.known());
         assertEquals(2, client.queueState().freeMembers(QUEUE));
         assertTrue(client.agentFree(QUEUE));
@@ -117,9 +122,7 @@ class AmiClientTest {
 
     @Test
     void aCallerOnItsWayFromIntakeHoldsTheFreeAgent() throws Exception {
-        startSim(0);
-        startClient(sim.port(), "hotline123");
-        awaitSynced();
+        startConnected();
         sim.pause("Local/agent2@agents", true, "one agent is enough here");
         Await.until("one free agent", WAIT, () -> client.queueState().freeMembers(QUEUE) == 1);
         String leaving = sim.newUniqueid();
@@ -137,9 +140,7 @@ class AmiClientTest {
 
     @Test
     void aBlockedListenerDoesNotStopOtherListenersOrTheEventThread() throws Exception {
-        startSim(0);
-        startClient(sim.port(), "hotline123");
-        awaitSynced();
+        startConnected();
         CountDownLatch release = new CountDownLatch(1);
         client.onAgentConnect(ignored -> {
             try {
@@ -162,9 +163,7 @@ class AmiClientTest {
 
     @Test
     void pausesFollowEventsAndCtiVariablesReachTheCallerChannel() throws Exception {
-        startSim(0);
-        startClient(sim.port(), "hotline123");
-        awaitSynced();
+        startConnected();
         sim.pause("Local/agent1@agents", true, "lunch");
         sim.pause("Local/agent2@agents", true, "lunch");
         Await.until("both paused", WAIT, () -> client.queueState().freeMembers(QUEUE) == 0);
@@ -257,9 +256,7 @@ class AmiClientTest {
 
     @Test
     void reconnectsAfterTheConnectionDropsAndResynchronises() throws Exception {
-        startSim(0);
-        startClient(sim.port(), "hotline123");
-        awaitSynced();
+        startConnected();
         sim.pause("Local/agent2@agents", true, "meeting");
         sim.dropConnections();
         Await.until("logged in again", WAIT, () -> client.health().reconnects() >= 1 && client.isConnected()
