@@ -1,6 +1,7 @@
 package cn.hotline.ivr.cli;
 
 import cn.hotline.ivr.ops.ConfigException;
+import cn.hotline.ivr.sim.ami.AmiSimulatorCommand;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -27,7 +28,8 @@ public final class Main {
                 new DemoCommand(),
                 new BenchCommand(),
                 new TranscribeCommand(),
-                new EvalAsrCommand())) {
+                new EvalAsrCommand(),
+                new AmiSimulatorCommand())) {
             all.put(c.name(), c);
         }
         return all;

@@ -1,9 +1,11 @@
 package cn.hotline.ivr.ops;
 
+import cn.hotline.ivr.agent.AgentSettings;
 import cn.hotline.ivr.flow.FlowSettings;
 import cn.hotline.ivr.media.AudioSocketSettings;
 import cn.hotline.ivr.speech.SpeechSettings;
 import cn.hotline.ivr.telephony.AgiSettings;
+import cn.hotline.ivr.telephony.ami.AmiSettings;
 import java.time.Duration;
 import java.nio.file.Path;
 import java.util.Map;
@@ -19,7 +21,9 @@ public record Settings(
         HttpSettings http,
         FlowSettings flow,
         AudioSocketSettings audiosocket,
-        SpeechSettings speech) {
+        SpeechSettings speech,
+        AmiSettings ami,
+        AgentSettings agent) {
 
     public static Settings load(Path file, Map<String, String> env) throws ConfigException {
         return read(ConfigFile.load(file, env));
@@ -34,7 +38,9 @@ public record Settings(
                 HttpSettings.read(cfg),
                 FlowSettings.read(cfg),
                 AudioSocketSettings.read(cfg),
-                SpeechSettings.read(cfg));
+                SpeechSettings.read(cfg),
+                AmiSettings.read(cfg),
+                AgentSettings.read(cfg));
         cfg.finish();
         return settings;
     }

@@ -1,0 +1,261 @@
+package cn.hotline.ivr.agent;
+
+import cn.hotline.ivr.ops.Json;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent desk server (Netty): serves the reference agent page and the desk WebSocket
+ * {@code /desk?agent=<id>&token=<token>} over which screen pops are pushed.
+ *
+ * <p>A wrong or missing token completes the WebSocket handshake and is then closed with code 1008 and
+ * a reason the page shows ("invalid token for agent 'agent1'"): a browser cannot read an HTTP 401 on
+ * a WebSocket, only a close reason. Idle desks are pinged every 25 s and dropped after 60 s of silence.
+ */
+public final class AgentDeskServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentDeskServer.class);
+    private static final int MAX_FRAME = 64 * 1024;
+    private static final String RESOURCES = "/cn/hotline/ivr/agent/";
+    private static final Map<String, String> PAGES = Map.of(
+            "/", "desk.html", "/index.html", "desk.html", "/desk.js", "desk.js", "/desk.css", "desk.css");
+    private static final Map<String, String> TYPES = Map.of(
+            "html", "text/html; charset=utf-8", "js", "text/javascript; charset=utf-8", "css", "text/css; charset=utf-8");
+
+    private final ScreenPops pops;
+    private final int maxDesks;
+    private final EventLoopGroup boss = new NioEventLoopGroup(1);
+    private final EventLoopGroup workers = new NioEventLoopGroup(2);
+    private final Channel server;
+    private final Map<String, byte[]> files;
+
+    private AgentDeskServer(AgentSettings settings, ScreenPops pops) throws InterruptedException {
+        this.pops = pops;
+        this.maxDesks = settings.maxDesks();
+        this.files = Map.of("desk.html", resource("desk.html"), "desk.js", resource("desk.js"), "desk.css", resource("desk.css"));
+        this.server = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_FRAME),
+                                new HttpHandler());
+                    }
+                })
+                .bind(settings.bind()).sync().channel();
+    }
+
+    /** Binds {@code agent.bind} (port 0 picks a free port) and serves until closed. */
+    public static AgentDeskServer start(AgentSettings settings, ScreenPops pops) throws InterruptedException {
+        AgentDeskServer s = new AgentDeskServer(settings, pops);
+        LOG.info("agent desk page on http://{}/ (desk WebSocket /desk)", hostPort(s.address()));
+        return s;
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    /** The page URL for {@code agent} with its token in the fragment (never sent to the server in requests). */
+    public String pageUrl(String agent, String token) {
+        return "http://" + hostPort(address()) + "/#agent=" + agent + "&token=" + token;
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = AgentDeskServer.class.getResourceAsStream(RESOURCES + name)) {
+            if (in == null) {
+                throw new IllegalStateException("agent page resource missing from the jar: " + RESOURCES + name);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close().awaitUninterruptibly();
+        boss.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** Plain HTTP: the page, or the upgrade to a desk WebSocket. */
+    private final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+            if (!req.method().equals(HttpMethod.GET)) {
+                respond(ctx, req, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+                        "only GET is served here\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                return;
+            }
+            if (uri.path().equals("/desk")) {
+                upgrade(ctx, req, uri);
+                return;
+            }
+            String file = PAGES.get(uri.path());
+            if (file == null) {
+                respond(ctx, req, HttpResponseStatus.NOT_FOUND, "text/plain; charset=utf-8",
+                        ("no such page: " + uri.path() + " (the agent page is at /)\n")
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                return;
+            }
+            respond(ctx, req, HttpResponseStatus.OK, TYPES.get(file.substring(file.lastIndexOf('.') + 1)), files.get(file));
+        }
+
+        private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder uri) {
+            String agent = first(uri, "agent");
+            String token = first(uri, "token");
+            String url = "ws://" + req.headers().get(HttpHeaderNames.HOST, "localhost") + "/desk";
+            WebSocketServerHandshaker hs = new WebSocketServerHandshakerFactory(url, null, false, MAX_FRAME)
+                    .newHandshaker(req);
+            if (hs == null) {
+                WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+                return;
+            }
+            Channel ch = ctx.channel();
+            hs.handshake(ch, req).addListener((ChannelFutureListener) f -> {
+                if (!f.isSuccess()) {
+                    ch.close();
+                    return;
+                }
+                if (agent == null || token == null || !pops.tokenValid(agent, token)) {
+                    String why = agent == null || token == null
+                            ? "missing agent or token: connect to /desk?agent=<id>&token=<token>"
+                            : "invalid token for agent '" + agent + "'";
+                    LOG.warn("desk refused from {}: {}", ch.remoteAddress(), why);
+                    ch.writeAndFlush(new CloseWebSocketFrame(1008, why)).addListener(ChannelFutureListener.CLOSE);
+                    return;
+                }
+                if (pops.connectedDesks() >= maxDesks) {
+                    ch.writeAndFlush(new CloseWebSocketFrame(1013, "too many desks connected (agent.max-desks)"))
+                            .addListener(ChannelFutureListener.CLOSE);
+                    return;
+                }
+                ch.pipeline().remove(HttpHandler.this);
+                ch.pipeline().addLast(new IdleStateHandler(60, 25, 0), new DeskHandler(agent, hs));
+                ch.writeAndFlush(new TextWebSocketFrame(Json.write(Map.of("type", "hello", "agent", agent))));
+                String current = pops.desks().add(agent, ch);
+                if (current != null) {
+                    ch.writeAndFlush(new TextWebSocketFrame(current));   // a desk that connects late gets the call
+                }
+                LOG.info("desk connected for agent {} ({} desks)", agent, pops.desks().deskCount(agent));
+            });
+        }
+
+        private static String first(QueryStringDecoder uri, String name) {
+            List<String> values = uri.parameters().get(name);
+            return values == null || values.isEmpty() ? null : values.get(0);
+        }
+
+        private void respond(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String type,
+                             byte[] body) {
+            ByteBuf content = Unpooled.wrappedBuffer(body);
+            FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+            res.headers().set(HttpHeaderNames.CONTENT_TYPE, type)
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                    .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                    .set("X-Content-Type-Options", "nosniff")
+                    .set("Content-Security-Policy", "default-src 'self'; connect-src 'self'; frame-ancestors 'none'");
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            if (keepAlive) {
+                res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            }
+            ctx.writeAndFlush(res).addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** One desk's WebSocket: corrections in, pings both ways, close. */
+    private final class DeskHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
+        private final String agent;
+        private final WebSocketServerHandshaker handshaker;
+
+        DeskHandler(String agent, WebSocketServerHandshaker handshaker) {
+            this.agent = agent;
+            this.handshaker = handshaker;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+            switch (frame) {
+                case CloseWebSocketFrame close -> handshaker.close(ctx.channel(), close.retain());
+                case PingWebSocketFrame ping -> ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
+                case TextWebSocketFrame text -> message(text.text());
+                default -> { }
+            }
+        }
+
+        private void message(String text) {
+            try {
+                JsonNode m = Json.MAPPER.readTree(text);
+                if ("correction".equals(m.path("type").asText())) {
+                    pops.corrected(agent, m.path("callId").asText(null), m.path("field").asText(null));
+                }
+            } catch (IOException e) {
+                LOG.warn("desk of agent {} sent a message that is not JSON; ignored", agent);
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent idle) {
+                if (idle.state() == IdleState.READER_IDLE) {
+                    LOG.info("desk of agent {} silent for 60 s; closing", agent);
+                    ctx.close();
+                } else if (idle.state() == IdleState.WRITER_IDLE) {
+                    ctx.writeAndFlush(new PingWebSocketFrame());
+                }
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.warn("desk of agent {} failed: {}", agent, cause.toString());
+            ctx.close();
+        }
+    }
+}

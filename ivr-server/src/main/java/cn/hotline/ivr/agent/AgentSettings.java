@@ -1,0 +1,77 @@
+package cn.hotline.ivr.agent;
+
+import cn.hotline.ivr.ops.ConfigFile;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The agent desk server ({@code agent.*}): where it listens, which agents may connect with which
+ * token, and which queue members (interface or member name) are which agent's desk.
+ *
+ * <pre>
+ * agent:
+ *   enabled: true
+ *   bind: 127.0.0.1:8081
+ *   tokens:  { agent1: 4f0c..., agent2: 9a1e... }        # agent id → token (at least 12 characters)
+ *   members: { agent1: Local/agent1@agents, agent2: [PJSIP/6002, Bob] }   # agent id → members
+ * </pre>
+ * Members are the values, not the keys, because interfaces contain {@code / @ .} that YAML keys
+ * and configuration paths handle badly. A member not listed reaches the desk named like the
+ * interface's user part ({@code Local/agent1@agents} → {@code agent1}, {@code PJSIP/6002} → {@code 6002}).
+ *
+ * @param lookupTimeout how long the pop waits for the draft store before going out without the draft
+ *                      (the draft follows as soon as it is found)
+ */
+public record AgentSettings(boolean enabled, InetSocketAddress bind, Map<String, String> tokens,
+                            Map<String, List<String>> members, Duration lookupTimeout, int maxDesks) {
+    static final int MIN_TOKEN_LENGTH = 12;
+
+    public AgentSettings {
+        tokens = Map.copyOf(tokens);
+        members = Map.copyOf(members);
+    }
+
+    public static AgentSettings read(ConfigFile cfg) {
+        boolean enabled = cfg.bool("agent.enabled", false);
+        Map<String, String> tokens = new LinkedHashMap<>();
+        for (String agent : cfg.children("agent.tokens")) {
+            String token = cfg.string("agent.tokens." + agent, "");
+            if (token.length() < MIN_TOKEN_LENGTH) {
+                cfg.problem("agent.tokens." + agent, "token must be at least " + MIN_TOKEN_LENGTH
+                        + " characters (use e.g. 'openssl rand -hex 16')");
+            } else {
+                tokens.put(agent, token);
+            }
+        }
+        if (enabled && tokens.isEmpty()) {
+            cfg.problem("agent.tokens", "no agent can connect: add agent.tokens.<agent id>: <token>");
+        }
+        Map<String, List<String>> members = new LinkedHashMap<>();
+        for (String agent : cfg.children("agent.members")) {
+            members.put(agent, cfg.strings("agent.members." + agent, List.of()));
+            if (!tokens.containsKey(agent)) {
+                cfg.problem("agent.members." + agent, "agent '" + agent + "' has no token in agent.tokens");
+            }
+        }
+        return new AgentSettings(
+                enabled,
+                cfg.socketAddress("agent.bind", new InetSocketAddress("127.0.0.1", 8081)),
+                tokens,
+                members,
+                cfg.duration("agent.lookup-timeout", Duration.ofMillis(150)),
+                cfg.integer("agent.max-desks", 2_000, 1, 100_000));
+    }
+
+    /** For tests and the demo. */
+    public static AgentSettings of(InetSocketAddress bind, Map<String, String> tokens, Map<String, List<String>> members) {
+        return new AgentSettings(true, bind, tokens, members, Duration.ofMillis(150), 2_000);
+    }
+
+    @Override
+    public String toString() {
+        return "AgentSettings[bind " + bind + ", agents " + tokens.keySet() + ", members " + members + "]";
+    }
+}

@@ -1,0 +1,96 @@
+package cn.hotline.ivr.agent;
+
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The connected desks of each agent, and the call each agent is on. A desk that connects while its
+ * agent is on a call receives that call's pop at once. Thread-safe: pops come from AMI listener
+ * threads, desks from Netty's event loops.
+ */
+final class DeskRegistry {
+    private final Map<String, Set<Channel>> desks = new ConcurrentHashMap<>();
+    /** agent → the pop of the call the agent is on (JSON as sent), until AgentComplete. */
+    private final Map<String, Current> current = new ConcurrentHashMap<>();
+
+    private record Current(String callId, String json) {
+    }
+
+    /** Registers a desk; returns the current call's pop to send it (or null). */
+    String add(String agent, Channel desk) {
+        desks.computeIfAbsent(agent, a -> ConcurrentHashMap.newKeySet()).add(desk);
+        desk.closeFuture().addListener(f -> remove(agent, desk));
+        Current c = current.get(agent);
+        return c == null ? null : c.json();
+    }
+
+    private void remove(String agent, Channel desk) {
+        desks.computeIfPresent(agent, (a, set) -> {
+            set.remove(desk);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    int deskCount() {
+        return desks.values().stream().mapToInt(Set::size).sum();
+    }
+
+    int deskCount(String agent) {
+        Set<Channel> set = desks.get(agent);
+        return set == null ? 0 : set.size();
+    }
+
+    /** Marks {@code callId} as the agent's current call (before its pop is ready). */
+    void begin(String agent, String callId) {
+        current.put(agent, new Current(callId, null));
+    }
+
+    boolean isCurrent(String agent, String callId) {
+        Current c = current.get(agent);
+        return c != null && c.callId().equals(callId);
+    }
+
+    /**
+     * Sends the pop to every desk of the agent if the call is still the agent's current one.
+     * {@code firstWritten} runs once, when the first desk's frame has been written to the socket.
+     * Returns how many desks it went to (0: none connected yet; a late desk will get it).
+     */
+    int push(String agent, String callId, String json, Runnable firstWritten) {
+        Current c = current.computeIfPresent(agent, (a, cur) -> cur.callId().equals(callId) ? new Current(callId, json) : cur);
+        if (c == null || !c.callId().equals(callId)) {
+            return 0;   // the call already ended, or the agent has moved on
+        }
+        return send(agent, json, firstWritten);
+    }
+
+    /** The call ended: desks are told, and a desk connecting later gets nothing for it. */
+    void end(String agent, String callId, String json) {
+        // Only if it is this call: a newer call may already be current.
+        current.computeIfPresent(agent, (a, cur) -> cur.callId().equals(callId) ? null : cur);
+        send(agent, json, () -> { });
+    }
+
+    private int send(String agent, String json, Runnable firstWritten) {
+        Set<Channel> set = desks.get(agent);
+        if (set == null || set.isEmpty()) {
+            return 0;
+        }
+        AtomicBoolean first = new AtomicBoolean(true);
+        int n = 0;
+        for (Channel ch : set) {
+            if (ch.isActive()) {
+                ch.writeAndFlush(new TextWebSocketFrame(json)).addListener(f -> {
+                    if (f.isSuccess() && first.compareAndSet(true, false)) {
+                        firstWritten.run();
+                    }
+                });
+                n++;
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,201 @@
+package cn.hotline.ivr.agent;
+
+import cn.hotline.ivr.ops.Json;
+import cn.hotline.ivr.telephony.ami.AgentEvents;
+import cn.hotline.ivr.telephony.ami.AgentComplete;
+import cn.hotline.ivr.telephony.ami.AgentConnect;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Screen pops: when an agent answers (AMI AgentConnect), find the caller's draft and push it to that
+ * agent's desks; when the call ends (AgentComplete), tell the desks. Latency from AgentConnect
+ * received to the first desk's frame written is the {@code ivr.screen.pop.latency} timer.
+ *
+ * <p>The draft store is asked for at most {@code agent.lookup-timeout}; if it is slower or failing,
+ * the pop goes out with what AMI said (caller number, hold time) and the draft follows when found.
+ * So a pop never waits on the ticket backend or on a slow disk.
+ */
+public final class ScreenPops implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ScreenPops.class);
+
+    private final AgentSettings settings;
+    private final DraftLookup drafts;
+    private final DeskRegistry desks = new DeskRegistry();
+    private final Map<String, String> agentByMember = new HashMap<>();
+    private final ExecutorService work = Executors.newVirtualThreadPerTaskExecutor();
+    private final Timer latency;
+    private final MeterRegistry registry;
+    private final List<AgentEvents.Subscription> subscriptions = new ArrayList<>();
+
+    /** The JSON message a desk receives for a call ({@code type} = {@code pop}). */
+    public record PopMessage(String type, String callId, String agent, String queue, String memberIface,
+                             String memberName, String callerNumber, long holdSeconds, String connectedAt,
+                             String draftStatus, String draftError, ScreenPop draft) {
+    }
+
+    /** The call ended ({@code type} = {@code ended}). */
+    public record EndedMessage(String type, String callId, String reason, long talkSeconds) {
+    }
+
+    public ScreenPops(AgentSettings settings, DraftLookup drafts, MeterRegistry registry) {
+        this.settings = settings;
+        this.drafts = drafts;
+        this.registry = registry;
+        settings.members().forEach((agent, members) -> members.forEach(m -> agentByMember.put(m, agent)));
+        this.latency = Timer.builder("ivr.screen.pop.latency")
+                .description("AgentConnect received to the pop written to the agent's desk")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
+    }
+
+    /** Listens to AMI answers and hang-ups. */
+    public void bind(AgentEvents ami) {
+        subscriptions.add(ami.onAgentConnect(this::agentConnected));
+        subscriptions.add(ami.onAgentComplete(this::agentCompleted));
+    }
+
+    /** The desk of the member that answered: configured mapping first, then the interface's user part. */
+    public Optional<String> agentFor(String memberIface, String memberName) {
+        String agent = agentByMember.get(memberIface);
+        if (agent == null && memberName != null) {
+            agent = agentByMember.get(memberName);
+        }
+        if (agent == null && memberIface != null) {
+            String user = memberIface.substring(memberIface.indexOf('/') + 1);
+            int at = user.indexOf('@');
+            agent = at < 0 ? user : user.substring(0, at);
+        }
+        return agent != null && settings.tokens().containsKey(agent) ? Optional.of(agent) : Optional.empty();
+    }
+
+    /** Constant-time token check. */
+    boolean tokenValid(String agent, String token) {
+        String expected = agent == null ? null : settings.tokens().get(agent);
+        if (expected == null || token == null) {
+            return false;
+        }
+        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
+    }
+
+    DeskRegistry desks() {
+        return desks;
+    }
+
+    /** Desks connected right now (all agents). */
+    public int connectedDesks() {
+        return desks.deskCount();
+    }
+
+    public void agentConnected(AgentConnect c) {
+        try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", c.callId())) {
+            Optional<String> agent = agentFor(c.memberIface(), c.memberName());
+            if (agent.isEmpty()) {
+                count("unmapped");
+                LOG.warn("no desk for queue member {} ({}): add it under agent.members.<agent id>",
+                        c.memberIface(), c.memberName());
+                return;
+            }
+            desks.begin(agent.get(), c.callId());
+            pop(agent.get(), c);
+        }
+    }
+
+    /**
+     * Looks the draft up on a virtual thread and pops from there as soon as it answers; if it has not
+     * answered within the lookup timeout, a timer pops without it and the draft follows. No thread
+     * sits waiting, so a pop costs one thread hand-off before Netty's write.
+     */
+    private void pop(String agent, AgentConnect c) {
+        AtomicBoolean popped = new AtomicBoolean();
+        long timeout = settings.lookupTimeout().toMillis();
+        CompletableFuture.supplyAsync(() -> {
+            try {
+                return drafts.find(c.callId());
+            } catch (Exception e) {
+                throw new IllegalStateException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+            }
+        }, work).whenComplete((draft, error) -> {
+            boolean first = popped.compareAndSet(false, true);
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+                try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", c.callId())) {
+                    LOG.warn("draft lookup failed, popping without draft: {}", why);
+                }
+                if (first) {
+                    send(agent, c, "unavailable", "draft store: " + why, null, true);
+                }
+            } else if (first) {
+                send(agent, c, draft.isPresent() ? "ok" : "missing", "", draft.orElse(null), true);
+            } else if (draft.isPresent()) {
+                send(agent, c, "ok", "", draft.get(), false);   // the draft after a "pending" pop
+            }
+        });
+        CompletableFuture.runAsync(() -> {
+            if (popped.compareAndSet(false, true)) {
+                send(agent, c, "pending", "draft store slower than " + timeout + " ms", null, true);
+            }
+        }, CompletableFuture.delayedExecutor(timeout, TimeUnit.MILLISECONDS, work));
+    }
+
+    /** {@code measure}: this is the pop itself (a draft that follows a late lookup is not timed). */
+    private void send(String agent, AgentConnect c, String status, String error, ScreenPop draft, boolean measure) {
+        PopMessage m = new PopMessage("pop", c.callId(), agent, c.queue(), c.memberIface(), c.memberName(),
+                c.callerNumber(), c.holdTime().toSeconds(), c.receivedAt().toString(), status, error, draft);
+        int n = desks.push(agent, c.callId(), Json.write(m), () -> {
+            if (measure) {
+                latency.record(System.nanoTime() - c.receivedNanos(), TimeUnit.NANOSECONDS);
+            }
+        });
+        if (measure) {
+            count(n > 0 ? "delivered" : "no-desk");
+        }
+        try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", c.callId())) {
+            LOG.info("screen pop to {} ({} desks), draft {}", agent, n, status);
+        }
+    }
+
+    public void agentCompleted(AgentComplete c) {
+        agentFor(c.memberIface(), c.memberName()).ifPresent(agent -> desks.end(agent, c.callId(),
+                Json.write(new EndedMessage("ended", c.callId(), c.reason(), c.talkTime().toSeconds()))));
+    }
+
+    /** A desk corrected a field: counted per field (how often understanding gets it wrong); value not logged. */
+    void corrected(String agent, String callId, String field) {
+        String key = field == null ? "unknown" : field.replaceAll("[^A-Za-z0-9_]", "").toLowerCase();
+        Counter.builder("ivr.screen.pop.corrections").tag("field", key.isEmpty() ? "unknown" : key)
+                .description("fields agents corrected on the desk").register(registry).increment();
+        try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", callId == null ? "-" : callId)) {
+            LOG.info("agent {} corrected field {}", agent, key);
+        }
+    }
+
+    private void count(String result) {
+        Counter.builder("ivr.screen.pops").tag("result", result).description("screen pops by outcome")
+                .register(registry).increment();
+    }
+
+    @Override
+    public void close() {
+        subscriptions.forEach(AgentEvents.Subscription::close);
+        work.shutdownNow();
+    }
+}

@@ -1,0 +1,190 @@
+// Reference agent desk: connects to /desk over WebSocket, shows the pop of the call the agent
+// answered. Agent id and token come from the URL fragment (#agent=..&token=..), which browsers never
+// send to the server, or from the login form. No build step, no libraries.
+(function () {
+  'use strict';
+  const $ = (sel) => document.querySelector(sel);
+  let socket = null;
+  let current = null;      // the pop message on screen
+  let retryMs = 500;
+
+  function params() {
+    const p = new URLSearchParams(location.hash.replace(/^#/, ''));
+    return { agent: p.get('agent') || '', token: p.get('token') || '' };
+  }
+
+  function setStatus(state, text) {
+    const s = $('#status');
+    s.dataset.state = state;
+    s.textContent = text;
+  }
+
+  function connect() {
+    const { agent, token } = params();
+    if (!agent || !token) {
+      $('#login').hidden = false;
+      return;
+    }
+    $('#login').hidden = true;
+    $('#agent').textContent = '坐席 ' + agent;
+    const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
+    const url = scheme + location.host + '/desk?agent=' + encodeURIComponent(agent) + '&token=' + encodeURIComponent(token);
+    setStatus('connecting', '连接中');
+    socket = new WebSocket(url);
+    socket.onopen = () => { retryMs = 500; setStatus('open', '已连接'); };
+    socket.onmessage = (e) => handle(JSON.parse(e.data));
+    socket.onclose = (e) => {
+      if (e.code === 1008) {            // refused (bad token): retrying cannot help
+        setStatus('refused', '拒绝连接：' + e.reason);
+        $('#login').hidden = false;
+        return;
+      }
+      setStatus('closed', '连接断开，' + Math.round(retryMs / 1000) + ' 秒后重连' + (e.reason ? '（' + e.reason + '）' : ''));
+      setTimeout(connect, retryMs);
+      retryMs = Math.min(retryMs * 2, 15000);
+    };
+  }
+
+  function handle(m) {
+    if (m.type === 'pop') {
+      show(m);
+    } else if (m.type === 'ended' && current && current.callId === m.callId) {
+      $('#ended').hidden = false;
+    }
+  }
+
+  function confClass(c) {
+    return c >= 0.8 ? 'high' : c >= 0.5 ? 'medium' : 'low';
+  }
+
+  function pct(c) {
+    return Math.round(c * 100) + '%';
+  }
+
+  function show(m) {
+    const sameCall = current && current.callId === m.callId;
+    current = m;
+    $('#waiting').hidden = true;
+    $('#call').hidden = false;
+    $('#ended').hidden = true;
+    $('#call').dataset.callId = m.callId;
+    $('#caller-number').textContent = m.callerNumber || '（未显示号码）';
+    $('#hold').textContent = m.holdSeconds;
+    const d = m.draft;
+    $('#draft-id').textContent = d ? d.draftId : '';
+    const statusText = { ok: '', missing: '（无草稿）', pending: '（草稿读取中）', unavailable: '（草稿暂不可用）' };
+    $('#draft-status').textContent = m.draftStatus in statusText ? statusText[m.draftStatus] : m.draftStatus;
+    $('#draft-status').title = m.draftError || '';
+    $('#emergency').hidden = !(d && d.emergency);
+    $('#intake').textContent = d ? d.intake : '';
+    if (!sameCall || d) {
+      fields(d ? d.fields : []);
+      transcript(d ? d.transcript : '', d ? d.fields : []);
+      $('#transcript-confidence').textContent = d && d.transcript ? '识别置信度 ' + pct(d.transcriptConfidence) : '';
+      $('#transcript-confidence').className = 'conf ' + (d ? confClass(d.transcriptConfidence) : '');
+    }
+  }
+
+  function fields(list) {
+    const body = $('#fields tbody');
+    body.textContent = '';
+    for (const f of list) {
+      const tr = document.createElement('tr');
+      tr.dataset.field = f.key;
+      const label = document.createElement('td');
+      label.textContent = f.label;
+      const valueCell = document.createElement('td');
+      const input = document.createElement('input');
+      input.id = 'field-' + f.key;
+      input.value = f.value;
+      input.dataset.original = f.value;
+      input.addEventListener('change', () => corrected(tr, f.key, input));
+      valueCell.appendChild(input);
+      const conf = document.createElement('td');
+      const badge = document.createElement('span');
+      badge.className = 'conf ' + confClass(f.confidence);
+      badge.id = 'conf-' + f.key;
+      badge.textContent = pct(f.confidence);
+      conf.appendChild(badge);
+      const copyCell = document.createElement('td');
+      const copy = document.createElement('button');
+      copy.type = 'button';
+      copy.textContent = '复制';
+      copy.addEventListener('click', () => copyText(input.value));
+      copyCell.appendChild(copy);
+      tr.append(label, valueCell, conf, copyCell);
+      tr.addEventListener('mouseenter', () => hover(f.key, true));
+      tr.addEventListener('mouseleave', () => hover(f.key, false));
+      body.appendChild(tr);
+    }
+  }
+
+  // Marks every evidence span in the transcript; overlapping spans keep the first field's mark.
+  function transcript(text, list) {
+    const p = $('#transcript');
+    p.textContent = '';
+    const spans = [];
+    for (const f of list) {
+      for (const s of f.evidence || []) {
+        if (s.end > s.start && s.end <= text.length) spans.push({ start: s.start, end: s.end, key: f.key });
+      }
+    }
+    spans.sort((a, b) => a.start - b.start);
+    let at = 0;
+    for (const s of spans) {
+      if (s.start < at) continue;
+      p.appendChild(document.createTextNode(text.slice(at, s.start)));
+      const mark = document.createElement('mark');
+      mark.dataset.field = s.key;
+      mark.textContent = text.slice(s.start, s.end);
+      p.appendChild(mark);
+      at = s.end;
+    }
+    p.appendChild(document.createTextNode(text.slice(at)));
+  }
+
+  function hover(key, on) {
+    document.querySelectorAll('mark[data-field="' + key + '"]').forEach((m) => m.classList.toggle('hover', on));
+    const row = document.querySelector('tr[data-field="' + key + '"]');
+    if (row) row.classList.toggle('hover', on);
+  }
+
+  function corrected(tr, key, input) {
+    const changed = input.value !== input.dataset.original;
+    tr.classList.toggle('corrected', changed);
+    if (changed && socket && socket.readyState === WebSocket.OPEN && current) {
+      socket.send(JSON.stringify({ type: 'correction', callId: current.callId, field: key }));
+    }
+  }
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text);
+      return;
+    }
+    const area = document.createElement('textarea');
+    area.value = text;
+    document.body.appendChild(area);
+    area.select();
+    document.execCommand('copy');
+    area.remove();
+  }
+
+  $('#copy-all').addEventListener('click', () => {
+    const lines = ['来电号码：' + $('#caller-number').textContent];
+    document.querySelectorAll('#fields tbody tr').forEach((tr) => {
+      lines.push(tr.cells[0].textContent + '：' + tr.querySelector('input').value);
+    });
+    lines.push('原话：' + $('#transcript').textContent);
+    copyText(lines.join('\n'));
+  });
+  document.querySelectorAll('button[data-copy]').forEach((b) =>
+    b.addEventListener('click', () => copyText($(b.dataset.copy).textContent)));
+  $('#login').addEventListener('submit', (e) => {
+    e.preventDefault();
+    location.hash = 'agent=' + encodeURIComponent($('#login-agent').value) + '&token=' + encodeURIComponent($('#login-token').value);
+    if (socket) socket.onclose = null;
+    connect();
+  });
+  connect();
+})();

@@ -1,0 +1,119 @@
+package cn.hotline.ivr.agent;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cn.hotline.ivr.sim.ami.AmiServerSimulator;
+import cn.hotline.ivr.sim.ami.AmiSimulatorConfig;
+import cn.hotline.ivr.telephony.ami.AmiClient;
+import cn.hotline.ivr.telephony.ami.AmiSettings;
+import cn.hotline.ivr.testing.Await;
+import cn.hotline.ivr.testing.HeadlessChromium;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The reference agent page in a real headless Chromium: agent1 opens the page, a simulated caller is
+ * answered by agent1 over AMI, and the draft's fields, confidences and evidence appear in the DOM.
+ * Saves {@code target/agent-desk.png}.
+ */
+class AgentPageBrowserTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @Test
+    void theDraftAppearsOnTheAnsweringAgentsPage() throws Exception {
+        HeadlessChromium.require();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        FakeDraftStore store = new FakeDraftStore();
+        AgentSettings settings = AgentSettings.of(new InetSocketAddress("127.0.0.1", 0),
+                Map.of("agent1", ScreenPopTest.TOKEN1, "agent2", ScreenPopTest.TOKEN2), Map.of());
+        try (AmiServerSimulator sim = AmiServerSimulator.start(AmiSimulatorConfig.defaults()
+                     .withTiming(Duration.ofMillis(100), Duration.ZERO), new InetSocketAddress("127.0.0.1", 0));
+             AmiClient ami = new AmiClient(AmiSettings.of("127.0.0.1", sim.port(), "hotline", "hotline123",
+                     sim.queueName()), registry);
+             ScreenPops pops = new ScreenPops(settings, store, registry)) {
+            ami.start();
+            pops.bind(ami);
+            sim.pause("Local/agent2@agents", true, "the call must reach agent1");
+            AgentDeskServer server = AgentDeskServer.start(settings, pops);
+            try (HeadlessChromium browser = HeadlessChromium.open(server.pageUrl("agent1", ScreenPopTest.TOKEN1))) {
+                browser.waitFor("desk connected", "document.querySelector('#status').dataset.state === 'open'", WAIT);
+                Await.until("AMI ready", WAIT, () -> ami.isConnected() && ami.queueState().synced(sim.queueName()));
+
+                String callId = sim.newUniqueid();
+                ScreenPop draft = FakeDraftStore.waterOutage(callId);
+                store.drafts.put(callId, draft);
+                sim.callerJoins(callId, "Local/13800000001@queue-callers-00000000;2", "13800000001", 0);
+
+                browser.waitFor("the pop", "!document.querySelector('#call').hidden"
+                        + " && document.querySelector('#call').dataset.callId === '" + callId + "'"
+                        + " && document.querySelectorAll('#fields tbody tr').length > 0", WAIT);
+                JsonNode page = browser.eval("""
+                        JSON.stringify({
+                          values: Object.fromEntries([...document.querySelectorAll('#fields tbody tr')]
+                              .map(tr => [tr.dataset.field, tr.querySelector('input').value])),
+                          labels: [...document.querySelectorAll('#fields tbody tr')].map(tr => tr.cells[0].textContent),
+                          confidence: Object.fromEntries([...document.querySelectorAll('#fields tbody tr')]
+                              .map(tr => [tr.dataset.field, tr.cells[2].textContent])),
+                          marks: [...document.querySelectorAll('#transcript mark')]
+                              .map(m => m.dataset.field + ':' + m.textContent),
+                          transcript: document.querySelector('#transcript').textContent,
+                          caller: document.querySelector('#caller-number').textContent,
+                          draftId: document.querySelector('#draft-id').textContent
+                        })""");
+                JsonNode shown = cn.hotline.ivr.ops.Json.MAPPER.readTree(page.asText());
+                for (ScreenPop.Field f : draft.fields()) {
+                    assertEquals(f.value(), shown.path("values").path(f.key()).asText(), "value of " + f.key());
+                    assertEquals(Math.round(f.confidence() * 100) + "%", shown.path("confidence").path(f.key()).asText(),
+                            "confidence of " + f.key());
+                }
+                assertEquals(draft.fields().stream().map(ScreenPop.Field::label).toList(),
+                        List.of(cn.hotline.ivr.ops.Json.MAPPER.treeToValue(shown.path("labels"), String[].class)));
+                assertArrayEquals(new String[] {"topic:停水", "region:朝阳区望京街道", "requestType:一直没人管"},
+                        cn.hotline.ivr.ops.Json.MAPPER.treeToValue(shown.path("marks"), String[].class),
+                        "evidence highlighted in the transcript");
+                assertEquals(draft.transcript(), shown.path("transcript").asText());
+                assertEquals("13800000001", shown.path("caller").asText());
+                assertEquals("D-" + callId, shown.path("draftId").asText());
+
+                Path shot = Path.of("target", "agent-desk.png");
+                browser.screenshot(shot);
+                byte[] png = Files.readAllBytes(shot);
+                assertTrue(png.length > 1_000, "a real screenshot");
+                assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, Arrays.copyOf(png, 4));
+
+                sim.agentHangsUp("Local/agent1@agents");
+                browser.waitFor("call ended shown", "!document.querySelector('#ended').hidden", WAIT);
+            } finally {
+                server.close();
+            }
+        }
+    }
+
+    @Test
+    void aWrongTokenIsShownAsRefused() throws Exception {
+        HeadlessChromium.require();
+        AgentSettings settings = AgentSettings.of(new InetSocketAddress("127.0.0.1", 0),
+                Map.of("agent1", ScreenPopTest.TOKEN1), Map.of());
+        try (ScreenPops pops = new ScreenPops(settings, new FakeDraftStore(), new SimpleMeterRegistry())) {
+            AgentDeskServer server = AgentDeskServer.start(settings, pops);
+            try (HeadlessChromium browser = HeadlessChromium.open(server.pageUrl("agent1", "not-the-token"))) {
+                browser.waitFor("refusal", "document.querySelector('#status').dataset.state === 'refused'", WAIT);
+                assertTrue(browser.eval("document.querySelector('#status').textContent").asText()
+                        .contains("invalid token for agent 'agent1'"));
+                assertTrue(browser.eval("!document.querySelector('#login').hidden").asBoolean(), "login form offered");
+            } finally {
+                server.close();
+            }
+        }
+    }
+}

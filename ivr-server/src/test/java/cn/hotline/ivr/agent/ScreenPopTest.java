@@ -1,0 +1,191 @@
+package cn.hotline.ivr.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cn.hotline.ivr.sim.ami.AmiServerSimulator;
+import cn.hotline.ivr.sim.ami.AmiSimulatorConfig;
+import cn.hotline.ivr.telephony.ami.AmiClient;
+import cn.hotline.ivr.telephony.ami.AmiSettings;
+import cn.hotline.ivr.testing.Await;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** AMI simulator → AMI client → screen pops → Netty WebSocket → a real WebSocket client, all over loopback. */
+class ScreenPopTest {
+    static final String TOKEN1 = "token-agent1-0123456789";
+    static final String TOKEN2 = "token-agent2-0123456789";
+    private AmiServerSimulator sim;
+    private AmiClient ami;
+    private ScreenPops pops;
+    private AgentDeskServer server;
+    private final FakeDraftStore store = new FakeDraftStore();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    @BeforeEach
+    void start() throws Exception {
+        sim = AmiServerSimulator.start(AmiSimulatorConfig.defaults().withTiming(Duration.ofMillis(30), Duration.ZERO),
+                new InetSocketAddress("127.0.0.1", 0));
+        ami = new AmiClient(AmiSettings.of("127.0.0.1", sim.port(), "hotline", "hotline123", sim.queueName()), registry);
+        ami.start();
+        AgentSettings settings = AgentSettings.of(new InetSocketAddress("127.0.0.1", 0),
+                Map.of("agent1", TOKEN1, "agent2", TOKEN2), Map.of("agent1", List.of("Local/agent1@agents")));
+        pops = new ScreenPops(settings, store, registry);
+        pops.bind(ami);
+        server = AgentDeskServer.start(settings, pops);
+        Await.until("AMI connected", Duration.ofSeconds(10), () -> ami.isConnected() && ami.queueState().synced(sim.queueName()));
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        pops.close();
+        ami.close();
+        sim.close();
+    }
+
+    private String callerAnsweredBy(String expectedIface) {
+        String id = sim.newUniqueid();
+        sim.callerJoins(id, "Local/13800000001@queue-callers-00000000;2", "13800000001", 0);
+        Await.until("answered by " + expectedIface, Duration.ofSeconds(10), () -> ami.queueState().members(sim.queueName())
+                .stream().anyMatch(m -> m.iface().equals(expectedIface) && m.inCall()));
+        return id;
+    }
+
+    @Test
+    void theAnsweringAgentsDeskGetsTheDraftAndHearsWhenTheCallEnds() throws Exception {
+        try (DeskClient alice = new DeskClient(server, "agent1", TOKEN1);
+             DeskClient bob = new DeskClient(server, "agent2", TOKEN2)) {
+            assertEquals("agent1", alice.next("hello").path("agent").asText());
+            bob.next("hello");
+            String id = sim.newUniqueid();
+            store.drafts.put(id, FakeDraftStore.waterOutage(id));
+            sim.callerJoins(id, "Local/13800000001@queue-callers-00000000;2", "13800000001", 0);
+
+            JsonNode pop = alice.next("pop");
+            assertEquals(id, pop.path("callId").asText());
+            assertEquals("ok", pop.path("draftStatus").asText());
+            assertEquals("13800000001", pop.path("callerNumber").asText());
+            assertEquals("Alice", pop.path("memberName").asText());
+            JsonNode fields = pop.path("draft").path("fields");
+            assertEquals("requestType", fields.get(0).path("key").asText());
+            assertEquals("投诉", fields.get(0).path("value").asText());
+            assertEquals(0.86, fields.get(0).path("confidence").asDouble());
+            assertEquals(22, fields.get(0).path("evidence").get(0).path("start").asInt());
+            assertEquals("D-" + id, pop.path("draft").path("draftId").asText());
+            assertNull(bob.messages.poll(200, TimeUnit.MILLISECONDS), "only the answering agent's desk pops");
+
+            Await.until("latency recorded", Duration.ofSeconds(5),
+                    () -> registry.find("ivr.screen.pop.latency").timer() != null
+                            && registry.find("ivr.screen.pop.latency").timer().count() == 1);
+
+            assertTrue(sim.agentHangsUp("Local/agent1@agents"));
+            JsonNode ended = alice.next("ended");
+            assertEquals(id, ended.path("callId").asText());
+            assertEquals("agent", ended.path("reason").asText());
+        }
+    }
+
+    @Test
+    void aWrongTokenIsClosedWithAReasonThePageCanShow() throws Exception {
+        try (DeskClient intruder = new DeskClient(server, "agent1", "guess-guess-guess")) {
+            assertEquals("1008 invalid token for agent 'agent1'", intruder.closed.get(10, TimeUnit.SECONDS));
+        }
+        try (DeskClient nobody = new DeskClient(server, "agent9", TOKEN1)) {
+            assertEquals("1008 invalid token for agent 'agent9'", nobody.closed.get(10, TimeUnit.SECONDS));
+        }
+        try (DeskClient anonymous = new DeskClient(server, "/desk")) {
+            assertTrue(anonymous.closed.get(10, TimeUnit.SECONDS).startsWith("1008 missing agent or token"));
+        }
+        assertEquals(0, pops.connectedDesks());
+    }
+
+    @Test
+    void aDeskThatConnectsLateGetsTheCurrentCallButNotAnEndedOne() throws Exception {
+        String id = callerAnsweredBy("Local/agent1@agents");
+        Await.until("pop prepared", Duration.ofSeconds(5), () -> registry.find("ivr.screen.pops").counter() != null);
+        try (DeskClient late = new DeskClient(server, "agent1", TOKEN1)) {
+            late.next("hello");
+            JsonNode pop = late.next("pop");
+            assertEquals(id, pop.path("callId").asText());
+            assertEquals("missing", pop.path("draftStatus").asText(), "no draft was written for this caller");
+        }
+        sim.agentHangsUp("Local/agent1@agents");
+        Await.until("call ended", Duration.ofSeconds(5), () -> !pops.desks().isCurrent("agent1", id));
+        try (DeskClient later = new DeskClient(server, "agent1", TOKEN1)) {
+            later.next("hello");
+            assertNull(later.messages.poll(300, TimeUnit.MILLISECONDS), "nothing to pop after the call ended");
+        }
+    }
+
+    @Test
+    void theDeskPopsEvenWhenTheDraftStoreFailsOrIsSlow() throws Exception {
+        try (DeskClient alice = new DeskClient(server, "agent1", TOKEN1)) {
+            alice.next("hello");
+            sim.pause("Local/agent2@agents", true, "so that every call goes to agent1");
+            store.failure = "disk unavailable";
+            callerAnsweredBy("Local/agent1@agents");
+            JsonNode pop = alice.next("pop");
+            assertEquals("unavailable", pop.path("draftStatus").asText());
+            assertTrue(pop.path("draftError").asText().contains("disk unavailable"));
+            assertEquals("13800000001", pop.path("callerNumber").asText(), "the caller is still shown");
+            sim.agentHangsUp("Local/agent1@agents");
+            alice.next("ended");
+
+            store.failure = null;
+            store.delayMillis = 600;
+            String id = sim.newUniqueid();
+            store.drafts.put(id, FakeDraftStore.waterOutage(id));
+            sim.callerJoins(id, "Local/13800000002@queue-callers-00000001;2", "13800000002", 0);
+            JsonNode first = alice.next("pop");
+            assertEquals("pending", first.path("draftStatus").asText(), "a slow store does not hold the pop back");
+            JsonNode second = alice.next("pop");
+            assertEquals("ok", second.path("draftStatus").asText());
+            assertEquals(id, second.path("draft").path("callId").asText());
+        }
+    }
+
+    @Test
+    void correctionsAreCountedPerField() throws Exception {
+        try (DeskClient alice = new DeskClient(server, "agent1", TOKEN1)) {
+            alice.next("hello");
+            alice.send("{\"type\":\"correction\",\"callId\":\"1.2\",\"field\":\"region\"}");
+            alice.send("not json");
+            Await.until("correction counted", Duration.ofSeconds(5),
+                    () -> registry.find("ivr.screen.pop.corrections").tag("field", "region").counter() != null);
+        }
+    }
+
+    @Test
+    void thePageIsServedAndUnknownPathsAreNot() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + server.address().getPort();
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(base + "/")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode());
+        assertTrue(page.headers().firstValue("content-type").orElse("").startsWith("text/html"));
+        assertTrue(page.body().contains("desk.js"));
+        HttpResponse<String> js = http.send(HttpRequest.newBuilder(URI.create(base + "/desk.js")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertTrue(js.body().contains("new WebSocket"));
+        HttpResponse<String> missing = http.send(HttpRequest.newBuilder(URI.create(base + "/etc/passwd")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, missing.statusCode());
+        HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create(base + "/"))
+                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, post.statusCode());
+    }
+}

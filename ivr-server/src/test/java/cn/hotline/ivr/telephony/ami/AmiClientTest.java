@@ -1,0 +1,268 @@
+package cn.hotline.ivr.telephony.ami;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cn.hotline.ivr.sim.ami.AmiServerSimulator;
+import cn.hotline.ivr.sim.ami.AmiSimulatorConfig;
+import cn.hotline.ivr.testing.Await;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The real Asterisk-Java client against the simulated Asterisk over loopback TCP. */
+class AmiClientTest {
+    private static final String QUEUE = "12345-agents";
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private AmiServerSimulator sim;
+    private AmiClient client;
+
+    private AmiServerSimulator startSim(int port) throws Exception {
+        sim = AmiServerSimulator.start(AmiSimulatorConfig.defaults()
+                        .withTiming(Duration.ofMillis(50), Duration.ZERO).withBadLoginDelay(Duration.ofMillis(50)),
+                new InetSocketAddress("127.0.0.1", port));
+        return sim;
+    }
+
+    private AmiClient startClient(int port, String secret) {
+        client = new AmiClient(AmiSettings.of("127.0.0.1", port, "hotline", secret, QUEUE), new SimpleMeterRegistry());
+        client.start();
+        return client;
+    }
+
+    /** A simulator and a client logged in to it with its queue read. */
+    private void startConnected() throws Exception {
+        startSim(0);
+        startClient(sim.port(), "hotline123");
+        awaitSynced();
+    }
+
+    private void awaitSynced() {
+        Await.until("AMI login and first QueueStatus", WAIT,
+                () -> client.isConnected() && client.queueState().synced(QUEUE));
+    }
+
+    @AfterEach
+    void stop() {
+        if (client != null) {
+            client.close();
+        }
+        if (sim != null) {
+            sim.close();
+        }
+    }
+
+    @Test
+    void tracksAgentsAndCallersAndReportsAnswersWithTheCallersUniqueid() throws Exception {
+        startConnected();
+        assertTrue(client.known());
+        assertEquals(2, client.queueState().freeMembers(QUEUE));
+        assertTrue(client.agentFree(QUEUE));
+
+        BlockingQueue<AgentConnect> answers = new LinkedBlockingQueue<>();
+        BlockingQueue<MemberState> freed = new LinkedBlockingQueue<>();
+        client.onAgentConnect(answers::add);
+        client.onAgentFree(freed::add);
+
+        String a = sim.newUniqueid();
+        sim.callerJoins(a, "Local/13800000001@queue-callers-00000000;2", "13800000001", 0);
+        AgentConnect first = answers.poll(10, TimeUnit.SECONDS);
+        assertNotNull(first, "AgentConnect for the first caller");
+        assertEquals(a, first.callId());
+        assertEquals("Local/agent1@agents", first.memberIface());
+        assertEquals("Alice", first.memberName());
+        assertEquals("13800000001", first.callerNumber());
+        assertEquals(QUEUE, first.queue());
+
+        String b = sim.newUniqueid();
+        sim.callerJoins(b, "Local/13800000002@queue-callers-00000003;2", "13800000002", 0);
+        assertEquals("Local/agent2@agents", answers.poll(10, TimeUnit.SECONDS).memberIface());
+        Await.until("both agents busy", WAIT, () -> !client.agentFree(QUEUE));
+
+        String c = sim.newUniqueid();
+        sim.callerJoins(c, "Local/13800000003@queue-callers-00000005;2", "13800000003", 0);
+        Await.until("third caller waiting", WAIT, () -> client.callersWaiting(QUEUE) == 1);
+        assertEquals(c, client.queueState().callers(QUEUE).get(0).callId());
+        assertFalse(client.agentFree(QUEUE));
+
+        freed.clear();
+        assertTrue(sim.agentHangsUp("Local/agent1@agents"));
+        MemberState free = freed.poll(10, TimeUnit.SECONDS);
+        assertNotNull(free, "agent1 reported free after AgentComplete");
+        assertEquals("Local/agent1@agents", free.iface());
+        AgentConnect third = answers.poll(10, TimeUnit.SECONDS);
+        assertEquals(c, third.callId());
+        Await.until("queue empty again", WAIT, () -> client.callersWaiting(QUEUE) == 0);
+    }
+
+    @Test
+    void aCallerAlreadyBeingRungDoesNotHideTheOtherFreeAgent() throws Exception {
+        startSim(0);
+        sim.memberAnswers("Local/agent1@agents", false);
+        sim.noAnswerTiming(Duration.ofSeconds(30), Duration.ofSeconds(2));
+        startClient(sim.port(), "hotline123");
+        awaitSynced();
+        sim.callerJoins(sim.newUniqueid(), "Local/13800000001@queue-callers-00000000;2", "13800000001", 0);
+        Await.until("agent1 ringing for the caller", WAIT, () -> client.callersWaiting(QUEUE) == 1
+                && client.queueState().callersUnassigned(QUEUE) == 0 && client.queueState().freeMembers(QUEUE) == 1);
+        assertTrue(client.agentFree(QUEUE), "agent2 is free and nobody else is waiting for it");
+        sim.pause("Local/agent2@agents", true, "lunch");
+        Await.until("agent2 paused", WAIT, () -> client.queueState().freeMembers(QUEUE) == 0);
+        assertFalse(client.agentFree(QUEUE));
+    }
+
+    @Test
+    void aCallerOnItsWayFromIntakeHoldsTheFreeAgent() throws Exception {
+        startConnected();
+        sim.pause("Local/agent2@agents", true, "one agent is enough here");
+        Await.until("one free agent", WAIT, () -> client.queueState().freeMembers(QUEUE) == 1);
+        String leaving = sim.newUniqueid();
+        AgentEvents.Subscription hold = client.reserve(QUEUE, leaving, Duration.ofSeconds(30));
+        assertFalse(client.agentFree(QUEUE), "the only free agent is promised to the caller leaving intake");
+        hold.close();
+        assertTrue(client.agentFree(QUEUE));
+        client.reserve(QUEUE, leaving, Duration.ofSeconds(30));
+        BlockingQueue<AgentConnect> answers = new LinkedBlockingQueue<>();
+        client.onAgentConnect(answers::add);
+        sim.callerJoins(leaving, "Local/13800000001@queue-callers-00000000;2", "13800000001", 5);
+        assertEquals(leaving, answers.poll(10, TimeUnit.SECONDS).callId());
+        assertEquals(0, client.queueState().reservations(QUEUE), "released when the caller joined the queue");
+    }
+
+    @Test
+    void aBlockedListenerDoesNotStopOtherListenersOrTheEventThread() throws Exception {
+        startConnected();
+        CountDownLatch release = new CountDownLatch(1);
+        client.onAgentConnect(ignored -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        BlockingQueue<AgentConnect> answers = new LinkedBlockingQueue<>();
+        client.onAgentConnect(answers::add);
+        for (int i = 0; i < 2; i++) {
+            sim.callerJoins(sim.newUniqueid(), "Local/1380000000" + i + "@queue-callers-0000000" + i + ";2",
+                    "1380000000" + i, 0);
+        }
+        assertNotNull(answers.poll(10, TimeUnit.SECONDS));
+        assertNotNull(answers.poll(10, TimeUnit.SECONDS));
+        Await.until("state still follows events", WAIT, () -> client.queueState().freeMembers(QUEUE) == 0);
+        release.countDown();
+    }
+
+    @Test
+    void pausesFollowEventsAndCtiVariablesReachTheCallerChannel() throws Exception {
+        startConnected();
+        sim.pause("Local/agent1@agents", true, "lunch");
+        sim.pause("Local/agent2@agents", true, "lunch");
+        Await.until("both paused", WAIT, () -> client.queueState().freeMembers(QUEUE) == 0);
+        assertFalse(client.agentFree(QUEUE));
+        BlockingQueue<MemberState> freed = new LinkedBlockingQueue<>();
+        client.onAgentFree(freed::add);
+        sim.pause("Local/agent2@agents", false, "");
+        assertEquals("Local/agent2@agents", freed.poll(10, TimeUnit.SECONDS).iface());
+        assertTrue(client.agentFree(QUEUE));
+
+        sim.pause("Local/agent2@agents", true, "again");
+        String id = sim.newUniqueid();
+        String channel = "Local/13800000001@queue-callers-00000000;2";
+        sim.callerJoins(id, channel, "13800000001", 0);
+        Await.until("caller waiting", WAIT, () -> client.callersWaiting(QUEUE) == 1);
+        assertTrue(client.setVariable(channel, "IVR_DRAFT_ID", "D-" + id));
+        Await.until("Setvar applied", WAIT, () -> sim.channelVariable(id, "IVR_DRAFT_ID").isPresent());
+        assertEquals("D-" + id, sim.channelVariable(id, "IVR_DRAFT_ID").orElseThrow());
+    }
+
+    @Test
+    void aSilentConnectionIsNoticedByPingsAndReplaced() throws Exception {
+        startSim(0);
+        client = new AmiClient(AmiSettings.of("127.0.0.1", sim.port(), "hotline", "hotline123", QUEUE)
+                .withPing(Duration.ofMillis(200)), new SimpleMeterRegistry());
+        client.start();
+        awaitSynced();
+        sim.stallConnections();
+        Await.until("a new connection after the old one went silent", WAIT,
+                () -> client.health().reconnects() >= 1 && client.isConnected() && client.queueState().synced(QUEUE));
+    }
+
+    @Test
+    void aMisspeltQueueIsReportedAndNeverMistakenForABusyOne() throws Exception {
+        startSim(0);
+        client = new AmiClient(AmiSettings.of("127.0.0.1", sim.port(), "hotline", "hotline123", "12345-agnets"),
+                new SimpleMeterRegistry());
+        client.start();
+        Await.until("queue check done", WAIT, () -> client.health().lastError().contains("ami.queue"));
+        assertTrue(client.isConnected());
+        assertFalse(client.health().queueSynced());
+        assertFalse(client.known(), "a queue Asterisk does not have is not knowledge about agents");
+    }
+
+    @Test
+    void loginRetriesBackOffExponentiallyUpToTheCap() {
+        AmiSettings s = AmiSettings.of("127.0.0.1", 1, "hotline", "x", QUEUE);   // 200 ms .. 5 s
+        try (AmiClient c = new AmiClient(s, new SimpleMeterRegistry())) {
+            long first = c.backoff(0);
+            assertTrue(first >= 200 && first <= 240, "first retry " + first);
+            long third = c.backoff(2);
+            assertTrue(third >= 800 && third <= 960, "third retry " + third);
+            long late = c.backoff(40);
+            assertTrue(late >= 5_000 && late <= 6_000, "capped " + late);
+        }
+    }
+
+    @Test
+    void aWrongSecretIsVisibleInHealthAndNeverConnects() throws Exception {
+        startSim(0);
+        startClient(sim.port(), "wrong-password");
+        Await.until("a failed login recorded", WAIT, () -> !client.health().lastError().isEmpty());
+        AmiHealth h = client.health();
+        assertFalse(h.connected());
+        assertTrue(h.lastError().contains("ami.secret"), h.lastError());
+        assertEquals(0, sim.connections());
+        assertFalse(client.known(), "unknown state: the flow sends callers straight to the queue");
+        assertFalse(client.agentFree(QUEUE));
+    }
+
+    @Test
+    void connectsWhenAsteriskComesUpLateAndReadsTheQueueItFinds() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        startClient(port, "hotline123");
+        Await.until("first attempt failed", WAIT, () -> client.health().lastError().contains("cannot reach"));
+        startSim(port);
+        sim.pause("Local/agent1@agents", true, "lunch");
+        sim.pause("Local/agent2@agents", true, "lunch");
+        String waiting = sim.newUniqueid();
+        sim.callerJoins(waiting, "Local/13800000009@queue-callers-00000009;2", "13800000009", 0);
+        awaitSynced();
+        assertEquals(1, client.callersWaiting(QUEUE));
+        assertEquals(waiting, client.queueState().callers(QUEUE).get(0).callId());
+        assertFalse(client.agentFree(QUEUE), "both members paused");
+        assertEquals("", client.health().lastError());
+    }
+
+    @Test
+    void reconnectsAfterTheConnectionDropsAndResynchronises() throws Exception {
+        startConnected();
+        sim.pause("Local/agent2@agents", true, "meeting");
+        sim.dropConnections();
+        Await.until("logged in again", WAIT, () -> client.health().reconnects() >= 1 && client.isConnected()
+                && client.queueState().synced(QUEUE));
+        assertEquals(1, client.queueState().freeMembers(QUEUE));
+        assertTrue(client.queueState().members(QUEUE).stream()
+                .anyMatch(m -> m.iface().equals("Local/agent2@agents") && m.paused()));
+    }
+}
