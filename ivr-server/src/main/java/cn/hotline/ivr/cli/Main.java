@@ -20,7 +20,8 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> all = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
-                new CheckConfigCommand())) {
+                new CheckConfigCommand(),
+                new EvalNluCommand())) {
             all.put(c.name(), c);
         }
         return all;
