@@ -45,7 +45,7 @@ final class EvalNluCommand implements Command {
         Catalogue catalogue = Catalogue.load(cataloguePath);
         List<TextClassifier.Example> trainSet = NluCommands.examples(Records.read(train, stop, err), label, recognizerLike, err);
         List<String> unlabeled = NluCommands.texts(Records.read(unlabeledFiles, stop, err), recognizerLike);
-        TextClassifier.Options options = new TextClassifier.Options(25, 1e-4, 0.5, true, 2, 0.9, 0.5, seed);
+        TextClassifier.Options options = TextClassifier.Options.defaults().withSeed(seed);
         if (trainSet.isEmpty()) {
             err.println("eval-nlu: no training record has a '" + label + "' label");
             return 1;

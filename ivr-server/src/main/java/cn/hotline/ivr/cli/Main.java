@@ -21,7 +21,8 @@ public final class Main {
         Map<String, Command> all = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
                 new CheckConfigCommand(),
-                new EvalNluCommand())) {
+                new EvalNluCommand(),
+                new EvalRegionCommand())) {
             all.put(c.name(), c);
         }
         return all;

@@ -38,8 +38,12 @@ public final class TextClassifier {
     /** Training knobs; {@link #defaults()} are the measured choice documented in docs/understanding.md. */
     public record Options(int epochs, double l2, double learningRate, boolean balanced, int minCount,
                           double selfTrainThreshold, double selfTrainWeight, long seed) {
+        public Options withSeed(long newSeed) {
+            return new Options(epochs, l2, learningRate, balanced, minCount, selfTrainThreshold, selfTrainWeight, newSeed);
+        }
+
         public static Options defaults() {
-            return new Options(25, 1e-4, 0.5, true, 2, 0.9, 0.5, 42);
+            return new Options(25, 1e-3, 0.5, true, 3, 0.9, 0.5, 42);
         }
     }
 
