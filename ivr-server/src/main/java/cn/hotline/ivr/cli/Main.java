@@ -22,7 +22,9 @@ public final class Main {
         for (Command c : List.<Command>of(
                 new CheckConfigCommand(),
                 new EvalNluCommand(),
-                new EvalRegionCommand())) {
+                new EvalRegionCommand(),
+                new ClassifyCommand(),
+                new TrainNluCommand())) {
             all.put(c.name(), c);
         }
         return all;

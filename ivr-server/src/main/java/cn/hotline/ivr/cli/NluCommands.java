@@ -1,6 +1,10 @@
 package cn.hotline.ivr.cli;
 
+import cn.hotline.ivr.ops.ConfigException;
+import cn.hotline.ivr.ops.ConfigFile;
 import cn.hotline.ivr.understanding.Records;
+import cn.hotline.ivr.understanding.Understander;
+import cn.hotline.ivr.understanding.UnderstandingSettings;
 import cn.hotline.ivr.understanding.Text;
 import cn.hotline.ivr.understanding.TextClassifier;
 import java.io.PrintStream;
@@ -62,6 +66,21 @@ final class NluCommands {
             err.println(missing + " record(s) without a '" + label + "' value were left out");
         }
         return out;
+    }
+
+    /** The Understander a configuration describes; bundled defaults without one. */
+    static Understander understander(Path config) throws Exception {
+        UnderstandingSettings settings;
+        if (config == null) {
+            settings = UnderstandingSettings.defaults();
+        } else {
+            ConfigFile cfg = ConfigFile.load(config, System.getenv());
+            settings = UnderstandingSettings.read(cfg);
+            if (!cfg.problems().isEmpty()) {
+                throw new ConfigException(cfg.problems());
+            }
+        }
+        return Understander.create(settings);
     }
 
     static List<String> texts(List<Records.Row> rows, boolean recognizerLike) {

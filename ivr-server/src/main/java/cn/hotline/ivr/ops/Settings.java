@@ -1,6 +1,7 @@
 package cn.hotline.ivr.ops;
 
 import cn.hotline.ivr.telephony.AgiSettings;
+import cn.hotline.ivr.understanding.UnderstandingSettings;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -8,7 +9,7 @@ import java.util.Map;
  * Everything the server reads from its one YAML file, section by section. Each room of the call's
  * journey owns its section record and its {@code read(ConfigFile)}; this is where they meet.
  */
-public record Settings(String file, AgiSettings agi, HttpSettings http) {
+public record Settings(String file, AgiSettings agi, HttpSettings http, UnderstandingSettings understanding) {
 
     public static Settings load(Path file, Map<String, String> env) throws ConfigException {
         return read(ConfigFile.load(file, env));
@@ -19,7 +20,8 @@ public record Settings(String file, AgiSettings agi, HttpSettings http) {
         Settings settings = new Settings(
                 cfg.fileName(),
                 AgiSettings.read(cfg),
-                HttpSettings.read(cfg));
+                HttpSettings.read(cfg),
+                UnderstandingSettings.read(cfg));
         cfg.finish();
         return settings;
     }
