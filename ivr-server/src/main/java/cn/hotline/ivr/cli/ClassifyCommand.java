@@ -3,7 +3,6 @@ package cn.hotline.ivr.cli;
 import cn.hotline.ivr.ops.ConfigFile;
 import cn.hotline.ivr.ops.Json;
 import cn.hotline.ivr.understanding.CallerContext;
-import cn.hotline.ivr.understanding.CatalogueException;
 import cn.hotline.ivr.understanding.Understander;
 import cn.hotline.ivr.understanding.UnderstandingSettings;
 import java.io.PrintStream;
@@ -31,15 +30,11 @@ final class ClassifyCommand implements Command {
         }
         String text = String.join(" ", args.positionals());
         args.done();
-        Understander understander;
-        try {
-            understander = NluCommands.understander(config);
-        } catch (CatalogueException e) {
-            err.println("classify: " + e.getMessage());
-            return 2;
-        }
-        out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(
-                understander.understand(text, new CallerContext(caller, city == null ? "" : city))));
-        return 0;
+        return NluCommands.guarded(name(), err, () -> {
+            Understander understander = NluCommands.understander(config);
+            out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(
+                    understander.understand(text, new CallerContext(caller, city == null ? "" : city))));
+            return 0;
+        });
     }
 }

@@ -29,6 +29,10 @@ final class EvalNluCommand implements Command {
 
     @Override
     public int run(Args args, PrintStream out, PrintStream err) throws Exception {
+        return NluCommands.guarded(name(), err, () -> execute(args, out, err));
+    }
+
+    private int execute(Args args, PrintStream out, PrintStream err) throws Exception {
         List<Path> train = NluCommands.paths(args.all("--train"), "--train");
         List<Path> test = NluCommands.paths(args.all("--test"), null);
         String label = args.required("--label");

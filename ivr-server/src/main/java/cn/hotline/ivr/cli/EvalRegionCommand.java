@@ -31,6 +31,10 @@ final class EvalRegionCommand implements Command {
 
     @Override
     public int run(Args args, PrintStream out, PrintStream err) throws Exception {
+        return NluCommands.guarded(name(), err, () -> execute(args, out, err));
+    }
+
+    private int execute(Args args, PrintStream out, PrintStream err) throws Exception {
         List<Path> test = NluCommands.paths(args.all("--test"), "--test");
         String label = args.required("--label");
         String city = args.required("--city");

@@ -2,6 +2,7 @@ package cn.hotline.ivr.cli;
 
 import cn.hotline.ivr.ops.ConfigException;
 import cn.hotline.ivr.ops.ConfigFile;
+import cn.hotline.ivr.understanding.CatalogueException;
 import cn.hotline.ivr.understanding.Records;
 import cn.hotline.ivr.understanding.Understander;
 import cn.hotline.ivr.understanding.UnderstandingSettings;
@@ -18,6 +19,27 @@ final class NluCommands {
     static final int RECOGNIZER_CHARS = 100;
 
     private NluCommands() {
+    }
+
+    /** A command body that may meet bad data files. */
+    interface Body {
+        int run() throws Exception;
+    }
+
+    /**
+     * Runs a command body and turns bad input into one clear line: a catalogue/rules/model/table
+     * problem is exit 2, a bad record under --stop-on-error or an unreadable file exit 1.
+     */
+    static int guarded(String command, PrintStream err, Body body) throws Exception {
+        try {
+            return body.run();
+        } catch (CatalogueException e) {
+            err.println(command + ": " + e.getMessage());
+            return 2;
+        } catch (Records.BadRecordException | java.io.IOException e) {
+            err.println(command + ": " + e.getMessage());
+            return 1;
+        }
     }
 
     /** Values of a repeatable file option; each value may also list several files separated by commas. */

@@ -28,6 +28,10 @@ final class TrainNluCommand implements Command {
 
     @Override
     public int run(Args args, PrintStream out, PrintStream err) throws Exception {
+        return NluCommands.guarded(name(), err, () -> execute(args, out, err));
+    }
+
+    private int execute(Args args, PrintStream out, PrintStream err) throws Exception {
         List<Path> data = NluCommands.paths(args.all("--data"), "--data");
         String label = args.required("--label");
         Path outDir = Path.of(args.required("--out"));

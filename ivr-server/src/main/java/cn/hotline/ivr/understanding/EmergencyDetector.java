@@ -63,7 +63,7 @@ public final class EmergencyDetector {
             problems.add("no rules");
         }
         List<String> negations = YamlData.strings(root, "negations", "negations", problems);
-        int window = 4;
+        int window = 2;
         String w = YamlData.string(root, "negation-window");
         if (!w.isEmpty()) {
             try {
