@@ -2,7 +2,6 @@ package cn.hotline.ivr.understanding;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +21,8 @@ public record Catalogue(String version, List<Entry> requestTypes, List<Entry> to
 
     /**
      * One request type or topic. {@code department} is empty for request types.
-     * {@code aliases} are label names from other label sets (trained models) that mean this entry.
+     * {@code aliases} are label names from other label sets (trained models) that cover this entry; one
+     * alias may cover several entries (a coarse class).
      */
     public record Entry(String code, String label, String department, List<String> aliases, List<String> keywords) {
     }
@@ -63,7 +63,6 @@ public record Catalogue(String version, List<Entry> requestTypes, List<Entry> to
     private static List<Entry> entries(Map<?, ?> root, String section, boolean needDepartment, List<String> problems) {
         List<Entry> out = new ArrayList<>();
         Set<String> codes = new HashSet<>();
-        Map<String, String> aliasOwner = new HashMap<>();
         List<?> items = YamlData.list(root, section, section, problems);
         for (int i = 0; i < items.size(); i++) {
             String where = section + " #" + (i + 1);
@@ -95,12 +94,6 @@ public record Catalogue(String version, List<Entry> requestTypes, List<Entry> to
                 }
             }
             List<String> aliases = YamlData.strings(m, "aliases", where, problems);
-            for (String alias : aliases) {
-                String before = aliasOwner.putIfAbsent(alias, code);
-                if (before != null && !before.equals(code)) {
-                    problems.add(where + ": alias '" + alias + "' already belongs to '" + before + "'");
-                }
-            }
             out.add(new Entry(code, label, department, aliases, YamlData.strings(m, "keywords", where, problems)));
         }
         return out;
@@ -119,6 +112,18 @@ public record Catalogue(String version, List<Entry> requestTypes, List<Entry> to
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Every entry a label names: by code or label, else every entry listing it as an alias. A coarse
+     * label from another taxonomy (城乡建设) may stand for several topics.
+     */
+    public List<Entry> matching(List<Entry> entries, String name) {
+        Optional<Entry> exact = entries.stream().filter(e -> e.code().equals(name) || e.label().equals(name)).findFirst();
+        if (exact.isPresent()) {
+            return List.of(exact.get());
+        }
+        return entries.stream().filter(e -> e.aliases().contains(name)).toList();
     }
 
     /** Topic code → entry, in catalogue order. */

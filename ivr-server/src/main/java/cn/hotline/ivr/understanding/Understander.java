@@ -131,11 +131,20 @@ public final class Understander {
             if (p.probability() < unknownBelow) {
                 return unknownTopic("model");
             }
-            Catalogue.Entry entry = catalogue.find(catalogue.topics(), p.label()).orElse(null);
-            if (entry == null) {
+            List<Catalogue.Entry> covered = catalogue.matching(catalogue.topics(), p.label());
+            if (covered.isEmpty()) {
                 // The model knows a label the catalogue does not: keep it, with no department.
                 return new Understanding.Topic(p.label(), p.label(), "", catalogue.version(), round(p.probability()), "model", List.of());
             }
+            // A coarse model class covering several topics: the caller's keywords pick the department.
+            Map<Catalogue.Entry, List<Evidence>> within = new LinkedHashMap<>();
+            hits.forEach((e, ev) -> {
+                if (covered.contains(e)) {
+                    within.put(e, ev);
+                }
+            });
+            Scored<Catalogue.Entry> refined = best(within);
+            Catalogue.Entry entry = refined == null ? covered.get(0) : refined.entry();
             return new Understanding.Topic(entry.code(), entry.label(), entry.department(), catalogue.version(),
                     round(p.probability()), "model", hits.getOrDefault(entry, List.of()));
         }
