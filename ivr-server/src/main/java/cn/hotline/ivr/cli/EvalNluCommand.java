@@ -5,6 +5,7 @@ import cn.hotline.ivr.understanding.Catalogue;
 import cn.hotline.ivr.understanding.NluEvaluation;
 import cn.hotline.ivr.understanding.Records;
 import cn.hotline.ivr.understanding.Text;
+import cn.hotline.ivr.understanding.Taxonomy;
 import cn.hotline.ivr.understanding.TextClassifier;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ final class EvalNluCommand implements Command {
     @Override
     public String usage() {
         return "eval-nlu --train FILE... [--test FILE... | --folds 5] --label FIELD [--unlabeled FILE...] "
-                + "[--input full|recognizer] [--catalogue FILE] [--stop-on-error]   score the text classifier";
+                + "[--input full|recognizer] [--catalogue FILE] [--taxonomy TSV] [--stop-on-error]   score the text classifier";
     }
 
     @Override
@@ -40,6 +41,7 @@ final class EvalNluCommand implements Command {
         List<Path> unlabeledFiles = NluCommands.paths(args.all("--unlabeled"), null);
         boolean recognizerLike = NluCommands.recognizerInput(args);
         Path cataloguePath = args.path("--catalogue", null);
+        Path taxonomy = args.path("--taxonomy", null);
         boolean stop = args.flag("--stop-on-error");
         long seed = args.longValue("--seed", 42);
         args.done();
@@ -47,6 +49,7 @@ final class EvalNluCommand implements Command {
             throw new UsageException("--folds must be between 2 and 50");
         }
         Catalogue catalogue = Catalogue.load(cataloguePath);
+        List<String[]> labelTerms = taxonomy == null ? List.of() : Taxonomy.terms(taxonomy);
         List<TextClassifier.Example> trainSet = NluCommands.examples(Records.read(train, stop, err), label, recognizerLike, err);
         List<String> unlabeled = NluCommands.texts(Records.read(unlabeledFiles, stop, err), recognizerLike);
         TextClassifier.Options options = TextClassifier.Options.defaults().withSeed(seed);
@@ -58,7 +61,7 @@ final class EvalNluCommand implements Command {
         List<String> predicted = new ArrayList<>();
         if (!test.isEmpty()) {
             List<TextClassifier.Example> testSet = NluCommands.examples(Records.read(test, stop, err), label, recognizerLike, err);
-            TextClassifier model = TextClassifier.train(label, trainSet, unlabeled, catalogue, options);
+            TextClassifier model = TextClassifier.train(label, trainSet, unlabeled, catalogue, labelTerms, options);
             for (TextClassifier.Example e : testSet) {
                 gold.add(e.label());
                 predicted.add(model.predict(e.text()).label());
@@ -73,7 +76,7 @@ final class EvalNluCommand implements Command {
                         fit.add(trainSet.get(i));
                     }
                 }
-                TextClassifier model = TextClassifier.train(label, fit, unlabeled, catalogue, options);
+                TextClassifier model = TextClassifier.train(label, fit, unlabeled, catalogue, labelTerms, options);
                 for (int i = 0; i < trainSet.size(); i++) {
                     if (fold[i] == f) {
                         pred[i] = model.predict(trainSet.get(i).text()).label();

@@ -2,6 +2,7 @@ package cn.hotline.ivr.cli;
 
 import cn.hotline.ivr.understanding.Catalogue;
 import cn.hotline.ivr.understanding.Records;
+import cn.hotline.ivr.understanding.Taxonomy;
 import cn.hotline.ivr.understanding.TextClassifier;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -22,7 +23,7 @@ final class TrainNluCommand implements Command {
 
     @Override
     public String usage() {
-        return "train-nlu --data FILE.jsonl... --label FIELD --out DIR [--unlabeled FILE...] [--catalogue FILE] "
+        return "train-nlu --data FILE.jsonl... --label FIELD --out DIR [--unlabeled FILE...] [--catalogue FILE] [--taxonomy TSV] "
                 + "[--stop-on-error]   train the topic/type classifier";
     }
 
@@ -37,16 +38,18 @@ final class TrainNluCommand implements Command {
         Path outDir = Path.of(args.required("--out"));
         List<Path> unlabeledFiles = NluCommands.paths(args.all("--unlabeled"), null);
         Path cataloguePath = args.path("--catalogue", null);
+        Path taxonomy = args.path("--taxonomy", null);
         boolean stop = args.flag("--stop-on-error");
         args.done();
         Catalogue catalogue = Catalogue.load(cataloguePath);
+        List<String[]> labelTerms = taxonomy == null ? List.of() : Taxonomy.terms(taxonomy);
         List<TextClassifier.Example> examples = NluCommands.examples(Records.read(data, stop, err), label, false, err);
         if (examples.isEmpty()) {
             err.println("train-nlu: no record has a '" + label + "' value; nothing to train");
             return 1;
         }
         List<String> unlabeled = NluCommands.texts(Records.read(unlabeledFiles, stop, err), false);
-        TextClassifier model = TextClassifier.train(label, examples, unlabeled, catalogue, TextClassifier.Options.defaults());
+        TextClassifier model = TextClassifier.train(label, examples, unlabeled, catalogue, labelTerms, TextClassifier.Options.defaults());
         model.save(outDir);
         Map<String, Integer> counts = new TreeMap<>();
         examples.forEach(e -> counts.merge(e.label(), 1, Integer::sum));

@@ -169,7 +169,7 @@ public final class TextClassifier {
     static final float KEYWORD_SCALE = 0.3f;
 
     private static boolean isKeyword(String feature) {
-        return feature.startsWith("k:") || feature.startsWith("r:");
+        return feature.startsWith("k:") || feature.startsWith("r:") || feature.startsWith("x:");
     }
 
     private record Sparse(int[] idx, float[] val) {
@@ -225,10 +225,23 @@ public final class TextClassifier {
      */
     public static TextClassifier train(String labelField, List<Example> examples, List<String> unlabelled,
                                        Catalogue catalogue, Options options) {
+        return train(labelField, examples, unlabelled, catalogue, List.of(), options);
+    }
+
+    /**
+     * As above, with extra knowledge terms: {@code {term, label}} pairs (e.g. from a category tree whose
+     * top level is the label set) that become features {@code x:<label>} with the same prior as the
+     * catalogue keywords.
+     */
+    public static TextClassifier train(String labelField, List<Example> examples, List<String> unlabelled,
+                                       Catalogue catalogue, List<String[]> labelTerms, Options options) {
         if (examples.isEmpty()) {
             throw new IllegalArgumentException("no labelled examples to train on");
         }
         List<String[]> terms = keywordTerms(catalogue);
+        for (String[] t : labelTerms) {
+            terms.add(new String[] {t[0], "x:" + t[1]});
+        }
         TermMatcher<String> kw = matcher(terms);
         String[] labels = examples.stream().map(Example::label).distinct().sorted().toArray(String[]::new);
         Map<String, Integer> labelIndex = new HashMap<>();
@@ -317,6 +330,7 @@ public final class TextClassifier {
             List<String> features = new ArrayList<>();
             catalogue.matching(catalogue.topics(), labels[c]).forEach(t -> features.add("k:" + t.code()));
             catalogue.matching(catalogue.requestTypes(), labels[c]).forEach(t -> features.add("r:" + t.code()));
+            features.add("x:" + labels[c]);
             for (String feature : features) {
                 Integer f = vocab.get(feature);
                 if (f != null) {
