@@ -17,6 +17,9 @@ public final class Understander {
     /** Filler words a recognizer returns when the caller said nothing of substance. */
     private static final Set<String> FILLERS = Set.of("嗯", "啊", "呃", "喂", "哦", "额", "唉", "哎", "那个", "就是", "然后",
             "这个", "你好", "您好", "对", "是", "好", "好的", "嗯嗯", "喂喂", "hello", "hi", "ok");
+    /** The fillers longest first, so 嗯嗯 goes before 嗯. */
+    private static final List<String> FILLERS_LONGEST_FIRST = FILLERS.stream()
+            .sorted((a, b) -> b.length() - a.length()).toList();
     private static final List<String> ROLES = List.of("业主", "租户", "房东", "家长", "学生", "员工", "职工", "农民工", "司机",
             "乘客", "患者", "病人", "老人", "居民", "村民", "商户", "消费者", "退休人员", "残疾人", "孕妇", "外卖员", "快递员");
 
@@ -105,7 +108,7 @@ public final class Understander {
         boolean onlyFillers = true;
         for (String word : rest.split(" ")) {
             String w = word;
-            for (String f : FILLERS.stream().sorted((a, b) -> b.length() - a.length()).toList()) {
+            for (String f : FILLERS_LONGEST_FIRST) {
                 w = w.replace(f, "");
             }
             if (!w.isEmpty()) {
@@ -257,8 +260,8 @@ public final class Understander {
         boolean changed = true;
         while (changed && !s.isEmpty()) {
             changed = false;
-            for (String f : FILLERS) {
-                if (f.length() > 0 && s.startsWith(f) && s.length() > f.length()) {
+            for (String f : FILLERS_LONGEST_FIRST) {
+                if (s.startsWith(f) && s.length() > f.length()) {
                     s = s.substring(f.length()).strip();
                     changed = true;
                 }
