@@ -25,7 +25,7 @@ final class EvalNluCommand implements Command {
     @Override
     public String usage() {
         return "eval-nlu --train FILE... [--test FILE... | --folds 5] --label FIELD [--unlabeled FILE...] "
-                + "[--input full|recognizer] [--catalogue FILE] [--taxonomy TSV] [--stop-on-error]   score the text classifier";
+                + "[--input full|recognizer] [--catalogue FILE] [--taxonomy TSV] [--seed N] [--stop-on-error]   score the text classifier";
     }
 
     @Override

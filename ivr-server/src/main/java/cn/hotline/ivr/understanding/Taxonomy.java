@@ -19,6 +19,9 @@ public final class Taxonomy {
     }
 
     public static List<String[]> terms(Path tsv) throws IOException {
+        if (!Files.isRegularFile(tsv)) {
+            throw new IOException(tsv + ": no such file (expected a TSV with columns level1, level2, level3)");
+        }
         Set<String> seen = new LinkedHashSet<>();
         List<String[]> out = new ArrayList<>();
         List<String> lines = Files.readAllLines(tsv, StandardCharsets.UTF_8);
