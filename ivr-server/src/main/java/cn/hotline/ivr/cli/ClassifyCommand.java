@@ -1,10 +1,8 @@
 package cn.hotline.ivr.cli;
 
-import cn.hotline.ivr.ops.ConfigFile;
 import cn.hotline.ivr.ops.Json;
 import cn.hotline.ivr.understanding.CallerContext;
 import cn.hotline.ivr.understanding.Understander;
-import cn.hotline.ivr.understanding.UnderstandingSettings;
 import java.io.PrintStream;
 import java.nio.file.Path;
 

@@ -4,7 +4,6 @@ import cn.hotline.ivr.ops.Json;
 import cn.hotline.ivr.understanding.Catalogue;
 import cn.hotline.ivr.understanding.NluEvaluation;
 import cn.hotline.ivr.understanding.Records;
-import cn.hotline.ivr.understanding.Text;
 import cn.hotline.ivr.understanding.Taxonomy;
 import cn.hotline.ivr.understanding.TextClassifier;
 import java.io.PrintStream;

@@ -2,7 +2,6 @@ package cn.hotline.ivr.understanding;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,12 +97,5 @@ public final class NluEvaluation {
         }
         b.append(String.format("accuracy %.4f  macro-F1 %.4f  n %d%n", r.accuracy(), r.macroF1(), r.n()));
         return b.toString();
-    }
-
-    /** Counts per label, for messages. */
-    static Map<String, Integer> distribution(List<String> labels) {
-        Map<String, Integer> m = new HashMap<>();
-        labels.forEach(l -> m.merge(l, 1, Integer::sum));
-        return m;
     }
 }
