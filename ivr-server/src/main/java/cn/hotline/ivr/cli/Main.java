@@ -29,6 +29,10 @@ public final class Main {
                 new BenchCommand(),
                 new TranscribeCommand(),
                 new EvalAsrCommand(),
+                new ClassifyCommand(),
+                new TrainNluCommand(),
+                new EvalNluCommand(),
+                new EvalRegionCommand(),
                 new AmiSimulatorCommand())) {
             all.put(c.name(), c);
         }

@@ -6,8 +6,9 @@ import cn.hotline.ivr.media.AudioSocketSettings;
 import cn.hotline.ivr.speech.SpeechSettings;
 import cn.hotline.ivr.telephony.AgiSettings;
 import cn.hotline.ivr.telephony.ami.AmiSettings;
-import java.time.Duration;
+import cn.hotline.ivr.understanding.UnderstandingSettings;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -22,6 +23,7 @@ public record Settings(
         FlowSettings flow,
         AudioSocketSettings audiosocket,
         SpeechSettings speech,
+        UnderstandingSettings understanding,
         AmiSettings ami,
         AgentSettings agent) {
 
@@ -39,6 +41,7 @@ public record Settings(
                 FlowSettings.read(cfg),
                 AudioSocketSettings.read(cfg),
                 SpeechSettings.read(cfg),
+                UnderstandingSettings.read(cfg),
                 AmiSettings.read(cfg),
                 AgentSettings.read(cfg));
         cfg.finish();

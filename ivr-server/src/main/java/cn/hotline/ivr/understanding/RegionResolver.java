@@ -1,0 +1,294 @@
+package cn.hotline.ivr.understanding;
+
+import cn.hotline.ivr.understanding.Divisions.Division;
+import cn.hotline.ivr.understanding.Divisions.Level;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Resolves province / city / district / street from the caller's words against the division tables,
+ * scoped to the line's home city: its districts and streets are matched with or without their
+ * suffix (西湖 → 西湖区, 转塘 → 转塘街道) and through aliases (merged districts, landmarks); other
+ * cities and provinces by name. The landline area code is a weak prior for the city only. A district
+ * is never guessed: when the words do not name one (or name two with equal weight) it stays empty.
+ */
+public final class RegionResolver {
+    /** What a matched term stands for. {@code explicit}: the district itself was named (not a street). */
+    private record Candidate(Division division, double weight, boolean explicit) {
+    }
+
+    private record Index(Division homeCity, TermMatcher<List<Candidate>> matcher) {
+    }
+
+    static final String ALIASES_RESOURCE = "/understanding/region-aliases.yaml";
+
+    /**
+     * Names beyond the tables: per city, alias → district name; and short forms that are everyday
+     * words (they count only when said in full).
+     */
+    public record Gazetteer(Map<String, Map<String, String>> aliases, Set<String> ambiguousShortNames) {
+        public Gazetteer {
+            aliases = Map.copyOf(aliases);
+            ambiguousShortNames = Set.copyOf(ambiguousShortNames);
+        }
+    }
+
+    private final Divisions divisions;
+    private final Gazetteer gazetteer;
+    private final Map<String, Index> indexes = new ConcurrentHashMap<>();
+
+    public RegionResolver(Divisions divisions, Gazetteer gazetteer) {
+        this.divisions = divisions;
+        this.gazetteer = gazetteer;
+    }
+
+    /** Reads the alias file ({@code path}, or the bundled one when null). */
+    public static Gazetteer loadGazetteer(Path path) throws CatalogueException {
+        Map<?, ?> root = YamlData.load(path, ALIASES_RESOURCE);
+        Map<String, Map<String, String>> aliases = new HashMap<>();
+        List<String> problems = new ArrayList<>();
+        Object section = root.get("aliases");
+        if (section != null && !(section instanceof Map<?, ?>)) {
+            problems.add("'aliases' must map city → alias → district");
+        } else if (section != null) {
+            for (Map.Entry<?, ?> city : ((Map<?, ?>) section).entrySet()) {
+                if (!(city.getValue() instanceof Map<?, ?> m)) {
+                    problems.add("aliases." + city.getKey() + ": expected a mapping alias: district");
+                    continue;
+                }
+                Map<String, String> names = new LinkedHashMap<>();
+                m.forEach((k, v) -> names.put(String.valueOf(k).strip(), String.valueOf(v).strip()));
+                aliases.put(String.valueOf(city.getKey()).strip(), names);
+            }
+        }
+        Set<String> ambiguous = new HashSet<>(YamlData.strings(root, "ambiguous-short-names", "file", problems));
+        for (Object key : root.keySet()) {
+            if (!Set.of("aliases", "ambiguous-short-names").contains(String.valueOf(key))) {
+                problems.add("unknown key '" + key + "'");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new CatalogueException(YamlData.source(path, ALIASES_RESOURCE), problems);
+        }
+        return new Gazetteer(aliases, ambiguous);
+    }
+
+    public Divisions divisions() {
+        return divisions;
+    }
+
+    /** Region named in {@code text} (any case/width), with the caller's area code as a prior. */
+    public Understanding.Region resolve(String text, CallerContext ctx) {
+        String capped = Text.cap(text);
+        String folded = Text.fold(capped);
+        Index index = indexes.computeIfAbsent(ctx.homeCity(), this::build);
+        List<TermMatcher.Hit<List<Candidate>>> hits = index.matcher().find(folded, true);
+
+        // Votes per district; explicit naming beats streets, and the home city beats elsewhere.
+        Map<Division, Double> explicit = new LinkedHashMap<>();
+        Map<Division, Double> viaStreet = new LinkedHashMap<>();
+        Map<Division, List<Evidence>> evidence = new HashMap<>();
+        Map<Division, Division> streetOf = new HashMap<>();
+        Division mentionedCity = null;
+        Division mentionedProvince = null;
+        List<Evidence> upperEvidence = new ArrayList<>();
+        for (TermMatcher.Hit<List<Candidate>> hit : hits) {
+            Evidence ev = Evidence.of(capped, hit.start(), hit.end());
+            List<Candidate> cands = hit.owner();
+            if (cands.size() > 1) {
+                continue; // the same name in two places: says nothing on its own
+            }
+            Candidate c = cands.get(0);
+            Division d = c.division();
+            switch (d.level()) {
+                case PROVINCE -> {
+                    mentionedProvince = mentionedProvince == null ? d : mentionedProvince;
+                    upperEvidence.add(ev);
+                }
+                case CITY -> {
+                    mentionedCity = mentionedCity == null ? d : mentionedCity;
+                    upperEvidence.add(ev);
+                }
+                case DISTRICT -> {
+                    (c.explicit() ? explicit : viaStreet).merge(d, c.weight(), Double::sum);
+                    evidence.computeIfAbsent(d, k -> new ArrayList<>()).add(ev);
+                }
+                case STREET -> {
+                    Division district = divisions.parent(d).orElse(null);
+                    if (district != null) {
+                        viaStreet.merge(district, c.weight(), Double::sum);
+                        evidence.computeIfAbsent(district, k -> new ArrayList<>()).add(ev);
+                        streetOf.putIfAbsent(district, d);
+                    }
+                }
+            }
+        }
+        Division district = pick(explicit);
+        double confidence = 0.9;
+        if (district == null && explicit.isEmpty()) {
+            district = pick(viaStreet);
+            confidence = 0.75;
+        }
+        if (district != null) {
+            List<Evidence> ev = new ArrayList<>(evidence.get(district));
+            Division city = divisions.parent(district).orElse(null);
+            if (index.homeCity() != null && city != null && !city.code().equals(index.homeCity().code())) {
+                // Scoped to the home city: elsewhere in the province we name the city, not a district
+                // (a caller mentioning another county is often telling where they come from).
+                return region(city, null, null, "words", 0.6, ev);
+            }
+            return region(divisions.parent(district).orElse(null), district, streetOf.get(district), "words",
+                    Math.min(0.95, confidence + 0.05 * (ev.size() - 1)), ev);
+        }
+        if (mentionedCity != null) {
+            return region(mentionedCity, null, null, "words", 0.8, upperEvidence);
+        }
+        if (mentionedProvince != null) {
+            return new Understanding.Region(mentionedProvince.code(), mentionedProvince.name(), "", "", "", "", "", "",
+                    "words", 0.8, upperEvidence);
+        }
+        return fromAreaCode(ctx);
+    }
+
+    /** The district with the clearly highest vote, or null when there is none or a tie. */
+    private static Division pick(Map<Division, Double> votes) {
+        Division best = null;
+        double bestScore = 0;
+        boolean tie = false;
+        for (Map.Entry<Division, Double> e : votes.entrySet()) {
+            if (e.getValue() > bestScore + 1e-9) {
+                best = e.getKey();
+                bestScore = e.getValue();
+                tie = false;
+            } else if (Math.abs(e.getValue() - bestScore) <= 1e-9) {
+                tie = true;
+            }
+        }
+        return tie ? null : best;
+    }
+
+    private Understanding.Region fromAreaCode(CallerContext ctx) {
+        String code = divisions.areaCodeOf(ctx.callerNumber());
+        if (code.isEmpty()) {
+            return Understanding.Region.none();
+        }
+        List<String> cities = divisions.citiesForAreaCode(code);
+        String name = cities.size() == 1 ? cities.get(0)
+                : cities.stream().filter(c -> c.equals(ctx.homeCity()) || c.equals(ctx.homeCity() + "市")).findFirst().orElse(null);
+        Optional<Division> city = divisions.city(name);
+        if (city.isEmpty()) {
+            return Understanding.Region.none();
+        }
+        // Only a prior: a landline says where the phone is, not where the problem is.
+        return region(city.get(), null, null, "area-code", 0.3, List.of());
+    }
+
+    private Understanding.Region region(Division city, Division district, Division street, String source,
+                                        double confidence, List<Evidence> evidence) {
+        Division province = city == null ? null : divisions.parent(city).orElse(null);
+        return new Understanding.Region(
+                province == null ? "" : province.code(), province == null ? "" : province.name(),
+                city == null ? "" : city.code(), city == null ? "" : divisions.displayName(city),
+                district == null ? "" : district.code(), district == null ? "" : district.name(),
+                street == null ? "" : street.code(), street == null ? "" : street.name(),
+                source, Math.round(confidence * 100) / 100.0, evidence);
+    }
+
+    private Index build(String homeCityName) {
+        Division home = divisions.city(homeCityName).orElse(null);
+        Map<String, List<Candidate>> terms = new HashMap<>();
+        for (Division p : divisions.all(Level.PROVINCE)) {
+            add(terms, p.name(), p, 1, true);
+            add(terms, shortName(p.name()), p, 1, true);
+        }
+        for (Division c : divisions.all(Level.CITY)) {
+            String name = divisions.displayName(c);
+            if (!name.equals(c.name()) && divisions.parent(c).map(Division::name).orElse("").equals(name)) {
+                continue; // a municipality: its province row stands for it
+            }
+            add(terms, c.name(), c, 1, true);
+            add(terms, shortName(c.name()), c, 1, true);
+        }
+        String homeProvince = home == null ? "" : home.parent();
+        for (Division d : divisions.all(Level.DISTRICT)) {
+            boolean inHome = home != null && d.parent().equals(home.code());
+            boolean inProvince = home != null && divisions.parent(d).map(Division::parent).orElse("").equals(homeProvince);
+            if (inHome) {
+                add(terms, d.name(), d, 1.0, true);
+                add(terms, shortName(d.name()), d, 0.9, true);
+            } else if (home == null || inProvince) {
+                add(terms, d.name(), d, 0.8, true);
+            }
+        }
+        if (home != null) {
+            Map<String, List<Candidate>> streets = new HashMap<>();
+            for (Division district : divisions.children(home.code())) {
+                for (Division s : divisions.children(district.code())) {
+                    add(streets, s.name(), s, 0.8, false);
+                    String shortName = shortName(s.name());
+                    if (shortName != null && !gazetteer.ambiguousShortNames().contains(shortName)) {
+                        add(streets, shortName, s, 0.6, false);
+                    }
+                }
+            }
+            streets.forEach((term, list) -> terms.merge(term, list, RegionResolver::concat));
+            Map<String, String> cityAliases = gazetteer.aliases().getOrDefault(divisions.displayName(home), Map.of());
+            cityAliases.forEach((alias, districtName) -> divisions.children(home.code()).stream()
+                    .filter(d -> d.name().equals(districtName))
+                    .findFirst()
+                    .ifPresent(d -> terms.put(Text.fold(alias), List.of(new Candidate(d, 0.9, true)))));
+        }
+        TermMatcher<List<Candidate>> matcher = new TermMatcher<>();
+        terms.forEach((term, cands) -> matcher.add(term, distinct(cands)));
+        return new Index(home, matcher.build());
+    }
+
+    private static List<Candidate> concat(List<Candidate> a, List<Candidate> b) {
+        List<Candidate> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    /**
+     * One candidate per division (a full and a short name of the same place are not two places), and
+     * only the highest level named: 西湖 is 西湖区 even though a street is also called 西湖街道.
+     */
+    private static List<Candidate> distinct(List<Candidate> cands) {
+        Level top = cands.stream().map(c -> c.division().level()).min(Enum::compareTo).orElseThrow();
+        Map<String, Candidate> byCode = new LinkedHashMap<>();
+        for (Candidate c : cands) {
+            if (c.division().level() == top) {
+                byCode.merge(c.division().code(), c, (x, y) -> x.weight() >= y.weight() ? x : y);
+            }
+        }
+        return List.copyOf(byCode.values());
+    }
+
+    private static void add(Map<String, List<Candidate>> terms, String term, Division d, double weight, boolean explicit) {
+        if (term == null || term.length() < 2) {
+            return;
+        }
+        terms.computeIfAbsent(Text.fold(term), k -> new ArrayList<>()).add(new Candidate(d, weight, explicit));
+    }
+
+    private static final String[] SUFFIXES = {"特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州",
+        "街道办事处", "街道", "地区", "省", "市", "区", "县", "镇", "乡", "盟", "旗"};
+
+    /** The name without its administrative suffix, or null when too little (one character) would remain. */
+    static String shortName(String name) {
+        for (String suffix : SUFFIXES) {
+            if (name.endsWith(suffix) && name.length() - suffix.length() >= 2) {
+                return name.substring(0, name.length() - suffix.length());
+            }
+        }
+        return null;
+    }
+}

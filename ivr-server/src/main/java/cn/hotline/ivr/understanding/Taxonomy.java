@@ -1,0 +1,55 @@
+package cn.hotline.ivr.understanding;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A category tree (TSV: level1, level2, level3, header line first) turned into knowledge terms for the
+ * classifier: every level-2 and level-3 name, and the two-character words of names made of 2-character
+ * words (园林绿化环卫 → 园林, 绿化, 环卫), each pointing at its level-1 class.
+ */
+public final class Taxonomy {
+    private Taxonomy() {
+    }
+
+    public static List<String[]> terms(Path tsv) throws IOException {
+        if (!Files.isRegularFile(tsv)) {
+            throw new IOException(tsv + ": no such file (expected a TSV with columns level1, level2, level3)");
+        }
+        Set<String> seen = new LinkedHashSet<>();
+        List<String[]> out = new ArrayList<>();
+        List<String> lines = Files.readAllLines(tsv, StandardCharsets.UTF_8);
+        for (int i = 1; i < lines.size(); i++) {
+            String[] cols = lines.get(i).split("\t");
+            if (cols.length < 2 || cols[0].isBlank()) {
+                continue;
+            }
+            String level1 = cols[0].strip();
+            for (int c = 1; c < cols.length; c++) {
+                String name = cols[c].strip();
+                if (name.equals("其他") || name.length() < 2) {
+                    continue;
+                }
+                add(out, seen, name, level1);
+                if (name.length() % 2 == 0 && name.length() > 2 && name.codePoints().allMatch(Character::isIdeographic)) {
+                    for (int k = 0; k < name.length(); k += 2) {
+                        add(out, seen, name.substring(k, k + 2), level1);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void add(List<String[]> out, Set<String> seen, String term, String label) {
+        if (seen.add(term + "\t" + label)) {
+            out.add(new String[] {term, label});
+        }
+    }
+}

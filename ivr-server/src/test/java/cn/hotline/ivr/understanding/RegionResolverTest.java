@@ -1,0 +1,84 @@
+package cn.hotline.ivr.understanding;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class RegionResolverTest {
+    private static RegionResolver resolver;
+    private static final CallerContext HANGZHOU = CallerContext.of("杭州市");
+
+    @BeforeAll
+    static void load() throws Exception {
+        resolver = new RegionResolver(Divisions.load(null), RegionResolver.loadGazetteer(null));
+    }
+
+    @Test
+    void aDistrictIsFoundWithOrWithoutItsSuffix() {
+        Understanding.Region r = resolver.resolve("我在西湖这边转塘附近", HANGZHOU);
+        assertEquals("330106", r.districtCode());
+        assertEquals("西湖区", r.district());
+        assertEquals("杭州市", r.city());
+        assertEquals("浙江省", r.province());
+        assertEquals("words", r.source());
+        assertEquals("西湖", r.evidence().get(0).text());
+        assertEquals("西湖区", resolver.resolve("西湖区文三路", HANGZHOU).district());
+    }
+
+    @Test
+    void aStreetGivesItsDistrictAndStreet() {
+        Understanding.Region r = resolver.resolve("闲林街道有个小区", HANGZHOU);
+        assertEquals("余杭区", r.district());
+        assertEquals("闲林街道", r.street());
+    }
+
+    @Test
+    void aMergedDistrictNameIsAnAlias() {
+        assertEquals("上城区", resolver.resolve("江干区采荷那边", HANGZHOU).district());
+        assertEquals("拱墅区", resolver.resolve("原来下城区的朝晖", HANGZHOU).district());
+    }
+
+    @Test
+    void noPlaceMeansNoDistrictNotAGuess() {
+        Understanding.Region r = resolver.resolve("公司拖欠工资三个月", HANGZHOU);
+        assertFalse(r.hasDistrict());
+        assertEquals("none", r.source());
+    }
+
+    @Test
+    void twoDistrictsWithEqualWeightGiveNoDistrict() {
+        assertFalse(resolver.resolve("滨江和萧山", HANGZHOU).hasDistrict());
+    }
+
+    @Test
+    void aLandlineAreaCodeGivesTheCityOnly() {
+        Understanding.Region r = resolver.resolve("路灯坏了", new CallerContext("057488001234", "杭州市"));
+        assertEquals("宁波市", r.city());
+        assertEquals("area-code", r.source());
+        assertFalse(r.hasDistrict());
+        assertTrue(r.confidence() < 0.5);
+        assertEquals("none", resolver.resolve("路灯坏了", new CallerContext("13800138000", "杭州市")).source());
+    }
+
+    @Test
+    void elsewhereInTheProvinceOnlyTheCityIsNamed() {
+        Understanding.Region r = resolver.resolve("我是绍兴市上虞区的", HANGZHOU);
+        assertEquals("绍兴市", r.city());
+        assertFalse(r.hasDistrict());
+    }
+
+    @Test
+    void everydayWordsThatAreAlsoStreetNamesDoNotCount() {
+        assertFalse(resolver.resolve("请给我留下联系方式", HANGZHOU).hasDistrict());
+    }
+
+    @Test
+    void municipalitiesAreNamedByTheirProvinceRow() {
+        Understanding.Region r = resolver.resolve("我在朝阳区", CallerContext.of("北京市"));
+        assertEquals("北京市", r.city());
+        assertEquals("朝阳区", r.district());
+    }
+}
