@@ -18,8 +18,9 @@ import org.vosk.Recognizer;
 
 /**
  * The Vosk engine (libvosk through JNA): one {@link Model} loaded once and shared by every call, one
- * {@link Recognizer} per call stream, always freed. Strings cross JNA as UTF-8, or Chinese comes
- * back garbled: the engine refuses to start otherwise.
+ * {@link Recognizer} per call stream, always freed. Streams take 8 kHz telephone audio and feed
+ * Vosk at the model's own rate (upsampled: libvosk aborts the process on a lower input rate).
+ * Strings cross JNA as UTF-8, or Chinese comes back garbled: the engine refuses to start otherwise.
  */
 public final class VoskRecognizer implements SpeechRecognizer {
     private static final Logger log = LoggerFactory.getLogger(VoskRecognizer.class);
@@ -27,16 +28,19 @@ public final class VoskRecognizer implements SpeechRecognizer {
     private static final int FAILURES_BEFORE_DOWN = 3;
     /** acceptWaveForm returns true both at an utterance end and on a native error: this many "ends" in a row with no text is an error. */
     private static final int EMPTY_ENDS_AS_ERROR = 5;
+    private static final int TELEPHONE_RATE = 8000;
 
     private final Model model;
     private final Path modelPath;
+    private final int modelRate;
     private final AtomicInteger openStreams = new AtomicInteger();
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private volatile boolean closed;
 
-    private VoskRecognizer(Model model, Path modelPath) {
+    private VoskRecognizer(Model model, Path modelPath, int modelRate) {
         this.model = model;
         this.modelPath = modelPath;
+        this.modelRate = modelRate;
     }
 
     /** Loads the model at {@code modelDir} (a directory such as models/vosk-model-small-cn-0.22). */
@@ -46,14 +50,41 @@ public final class VoskRecognizer implements SpeechRecognizer {
             throw new RecognizerException("Vosk model directory not found: " + modelDir
                     + " (run scripts/fetch-model, or set speech.model / IVR_VOSK_MODEL)");
         }
+        int rate = modelSampleRate(modelDir);
+        if (rate % TELEPHONE_RATE != 0) {
+            throw new RecognizerException("Vosk model " + modelDir + " expects " + rate
+                    + " Hz audio; only models at a multiple of 8000 Hz (8 or 16 kHz) can take telephone audio");
+        }
         try {
             LibVosk.setLogLevel(LogLevel.WARNINGS);
             long t0 = System.nanoTime();
             Model model = new Model(modelDir.toString());
-            log.info("Vosk model {} loaded in {} ms", modelDir, (System.nanoTime() - t0) / 1_000_000);
-            return new VoskRecognizer(model, modelDir);
+            log.info("Vosk model {} ({} Hz) loaded in {} ms", modelDir, rate, (System.nanoTime() - t0) / 1_000_000);
+            return new VoskRecognizer(model, modelDir, rate);
         } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
             throw new RecognizerException("cannot load Vosk model " + modelDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The rate the model's features are computed at ({@code --sample-frequency} in conf/mfcc.conf;
+     * Kaldi's default 16000 when absent).
+     */
+    static int modelSampleRate(Path modelDir) throws RecognizerException {
+        Path conf = modelDir.resolve("conf").resolve("mfcc.conf");
+        if (!Files.isRegularFile(conf)) {
+            return 16000;
+        }
+        try {
+            for (String line : Files.readAllLines(conf)) {
+                String l = line.strip();
+                if (l.startsWith("--sample-frequency=")) {
+                    return (int) Double.parseDouble(l.substring("--sample-frequency=".length()).strip());
+                }
+            }
+            return 16000;
+        } catch (IOException | NumberFormatException e) {
+            throw new RecognizerException("cannot read the sample rate from " + conf + ": " + e.getMessage(), e);
         }
     }
 
@@ -91,9 +122,10 @@ public final class VoskRecognizer implements SpeechRecognizer {
         }
         Recognizer recognizer;
         try {
+            // Vosk is told the model's own rate and gets audio at that rate (see Upsampler).
             recognizer = phrases.isEmpty()
-                    ? new Recognizer(model, 8000f)
-                    : new Recognizer(model, 8000f, grammar(phrases));
+                    ? new Recognizer(model, (float) modelRate)
+                    : new Recognizer(model, (float) modelRate, grammar(phrases));
         } catch (IOException | RuntimeException e) {
             failed();
             throw new RecognizerException("cannot create a Vosk recognizer: " + e.getMessage(), e);
@@ -104,7 +136,7 @@ public final class VoskRecognizer implements SpeechRecognizer {
         }
         recognizer.setWords(true);
         openStreams.incrementAndGet();
-        return new VoskStream(recognizer);
+        return new VoskStream(recognizer, new Upsampler(modelRate / TELEPHONE_RATE));
     }
 
     /**
@@ -168,6 +200,7 @@ public final class VoskRecognizer implements SpeechRecognizer {
 
     private final class VoskStream implements Stream {
         private final Recognizer recognizer;
+        private final Upsampler upsampler;
         private final StringBuilder finished = new StringBuilder();
         private double confidenceSum;
         private int words;
@@ -175,13 +208,16 @@ public final class VoskRecognizer implements SpeechRecognizer {
         private boolean closedStream;
         private boolean failedStream;
 
-        VoskStream(Recognizer recognizer) {
+        VoskStream(Recognizer recognizer, Upsampler upsampler) {
             this.recognizer = recognizer;
+            this.upsampler = upsampler;
         }
 
+        /** Takes 8 kHz telephone audio, as everywhere in the server. */
         @Override
         public Update accept(byte[] pcm, int length) throws RecognizerException {
-            boolean ended = recognizer.acceptWaveForm(pcm, length);
+            short[] samples = upsampler.accept(pcm, length);
+            boolean ended = recognizer.acceptWaveForm(samples, samples.length);
             if (ended) {
                 String segment = addSegment(recognizer.getResult());
                 emptyEnds = segment.isEmpty() ? emptyEnds + 1 : 0;
@@ -198,6 +234,10 @@ public final class VoskRecognizer implements SpeechRecognizer {
 
         @Override
         public Transcript finish() {
+            short[] tail = upsampler.flush();
+            if (tail.length > 0 && recognizer.acceptWaveForm(tail, tail.length)) {
+                addSegment(recognizer.getResult());
+            }
             addSegment(recognizer.getFinalResult());
             if (!failedStream) {
                 consecutiveFailures.set(0);

@@ -23,7 +23,7 @@ public class VoskRecognizerTest {
         if (!p.isAbsolute() && !Files.isDirectory(p)) {
             p = Path.of("..").resolve(p).normalize(); // tests run inside ivr-server/
         }
-        assumeTrue(Files.isDirectory(p), "no Vosk model at " + p.toAbsolutePath()
+        assumeTrue(Files.isDirectory(p), "no Vosk model at " + p.toAbsolutePath().normalize()
                 + ": run scripts/fetch-model or set IVR_VOSK_MODEL to run the model tests");
         return p;
     }
