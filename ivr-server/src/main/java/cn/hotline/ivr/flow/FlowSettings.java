@@ -18,7 +18,9 @@ import java.util.Set;
  *
  * @param queue         the agent queue name handed to the dialplan in {@code IVR_QUEUE}
  * @param promptPrefix  prepended to every prompt name sent to Asterisk (its sounds sub-directory)
- * @param promptsDir    where the prompt audio lives locally (checked by check-config; written by gen-prompts); null = not checked
+ * @param promptsDir    a local mirror of Asterisk's sounds/&lt;lang&gt; directory: prompt {@code x} is
+ *                      {@code promptsDir/<promptPrefix>x.wav} (checked by check-config, written by
+ *                      gen-prompts); null = not checked
  * @param promptTexts   prompt name → text, rendered by {@code scripts/gen-prompts}
  * @param routes        route names the dialplan understands
  * @param zeroOut       digit 0 reaches an agent from any menu
@@ -38,13 +40,24 @@ public record FlowSettings(
         Set<String> routes,
         boolean zeroOut,
         Map<String, Menu> menus,
-        Map<String, Line> lines) {
+        Map<String, Line> lines,
+        Intake intake) {
 
     public static final String ROUTE_QUEUE = "queue";
     public static final String ROUTE_EMERGENCY = "emergency";
     public static final String ROUTE_CLOSED = "closed";
     public static final String ROUTE_HANGUP = "hangup";
     private static final List<String> AUDIO_EXTENSIONS = List.of("wav", "sln", "ulaw", "alaw", "gsm", "g722", "sln16");
+
+    /**
+     * Speech intake while no agent is free (the 12345 virtual hold).
+     *
+     * @param enabled         offer intake at all (off: every caller goes straight to the queue)
+     * @param invitePrompt    asks the caller to describe the problem and where it happened
+     * @param emergencyPrompt played before the hand-over to 110/119/120
+     */
+    public record Intake(boolean enabled, String invitePrompt, String emergencyPrompt) {
+    }
 
     /** A telephone line served by this flow; a line with no menu goes straight to the route. */
     public record Line(String name, Set<String> dnids, String greeting, String menu) {
@@ -102,7 +115,10 @@ public record FlowSettings(
                 Set.copyOf(routes),
                 cfg.bool("flow.zero-out", true),
                 Map.copyOf(menus),
-                Map.copyOf(lines));
+                Map.copyOf(lines),
+                new Intake(cfg.bool("flow.intake.enabled", true),
+                        cfg.string("flow.intake.invite-prompt", "intake-invite"),
+                        cfg.string("flow.intake.emergency-prompt", "emergency-transfer")));
         settings.check(cfg);
         return settings;
     }
@@ -189,6 +205,8 @@ public record FlowSettings(
         used.put(closedPrompt, "flow.closed-prompt");
         used.put(transferPrompt, "flow.transfer-prompt");
         used.put(announcementPrompt, "flow.announcement.prompt");
+        used.put(intake.invitePrompt(), "flow.intake.invite-prompt");
+        used.put(intake.emergencyPrompt(), "flow.intake.emergency-prompt");
         for (Menu menu : menus.values()) {
             String p = "flow.menus." + menu.name();
             used.putIfAbsent(menu.prompt(), p + ".prompt");
@@ -200,15 +218,15 @@ public record FlowSettings(
         }
         used.forEach((prompt, key) -> {
             if (!hasAudio(prompt)) {
-                cfg.problem(key, "prompt '" + prompt + "' has no audio file in " + promptsDir
-                        + " (run scripts/gen-prompts, or drop in a recording named " + prompt + ".wav)");
+                cfg.problem(key, "prompt '" + prompt + "' has no audio file " + promptsDir.resolve(prompt(prompt))
+                        + ".wav (run scripts/gen-prompts, or drop in a recording of that name)");
             }
         });
     }
 
     private boolean hasAudio(String prompt) {
         for (String ext : AUDIO_EXTENSIONS) {
-            if (Files.isRegularFile(promptsDir.resolve(prompt + "." + ext))) {
+            if (Files.isRegularFile(promptsDir.resolve(prompt(prompt) + "." + ext))) {
                 return true;
             }
         }

@@ -1,11 +1,14 @@
 package cn.hotline.ivr.flow;
 
+import cn.hotline.ivr.flow.IntakeResult.Outcome;
 import java.time.Clock;
 import java.time.ZonedDateTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,6 +18,13 @@ import org.slf4j.LoggerFactory;
  * greeting, then straight to the route (the 12345 default: no menu) or through the line's menu.
  * It always hands the caller back to the dialplan with a route: a timeout, a wrong key or a
  * misconfigured menu ends in the fallback route, never in a hang-up.
+ *
+ * <p>On the way to the queue the intake policy applies: an agent free, or the agents' state
+ * unknown → straight through; otherwise the caller describes the problem while waiting, and the
+ * moment an agent frees up the earliest caller in intake is taken out ({@link IntakeLine}). Any key,
+ * silence, a recogniser failure or overload ends intake towards the queue; an emergency heard in the
+ * words, even half-way through a sentence, ends it towards the emergency route. Every call that
+ * heads for an agent leaves a draft work order, whatever intake produced.
  */
 public final class HotlineFlow {
     /** Channel variables the dialplan reads; documented in dialplans/README.md. */
@@ -24,15 +34,37 @@ public final class HotlineFlow {
     public static final String VAR_LINE = "IVR_LINE";
     public static final String VAR_KEYS = "IVR_KEYS";
     public static final String VAR_STATUS = "IVR_STATUS";
+    public static final String VAR_DRAFT_ID = "IVR_DRAFT_ID";
+    public static final String VAR_QUEUE_PRIO = "IVR_QUEUE_PRIO";
+    public static final String VAR_EMERGENCY_TARGET = "IVR_EMERGENCY_TARGET";
+    public static final String VAR_INTAKE = "IVR_INTAKE";
+
+    /**
+     * The rooms the flow talks to on the way to an agent. {@code intake} and {@code line} may be null:
+     * then intake is never offered.
+     */
+    public record Services(AgentAvailability agents, SpeechIntake intake, IntakeLine line,
+                           EmergencyWatch emergencies, DraftRecorder drafts) {
+        public static Services none() {
+            return new Services(AgentAvailability.UNKNOWN, null, null, EmergencyWatch.NONE, DraftRecorder.NONE);
+        }
+    }
 
     private static final Logger log = LoggerFactory.getLogger(HotlineFlow.class);
 
     private final Supplier<FlowSettings> settings;
     private final Clock clock;
+    private final Services services;
 
-    public HotlineFlow(Supplier<FlowSettings> settings, Clock clock) {
+    public HotlineFlow(Supplier<FlowSettings> settings, Clock clock, Services services) {
         this.settings = settings;
         this.clock = clock;
+        this.services = services;
+    }
+
+    /** A flow without intake or drafts (menus and routing only). */
+    public HotlineFlow(Supplier<FlowSettings> settings, Clock clock) {
+        this(settings, clock, Services.none());
     }
 
     /** Runs one call to its end on the caller's own thread. */
@@ -55,8 +87,79 @@ public final class HotlineFlow {
             char pressed = channel.play(s.prompt(line.greeting()), escapeDigits(s, menu));
             decision = new MenuWalk(s, channel).walk(menu, pressed);
         }
+        if (FlowSettings.ROUTE_CLOSED.equals(decision.route()) || FlowSettings.ROUTE_HANGUP.equals(decision.route())) {
+            finish(channel, s, line, decision);
+            return decision;
+        }
+        AtomicReference<String> emergencyHeard = new AtomicReference<>("");
+        IntakeResult heard = intake(call, channel, s, decision, emergencyHeard);
+        DraftRecorder.Recorded draft = services.drafts().record(call, decision, heard);
+        String emergency = !emergencyHeard.get().isEmpty() ? emergencyHeard.get() : draft.emergencyTarget();
+        if (!emergency.isEmpty()) {
+            decision = new FlowDecision(FlowSettings.ROUTE_EMERGENCY, "emergency", decision.keys());
+            channel.play(s.prompt(s.intake().emergencyPrompt()), "");
+            channel.setVariable(VAR_EMERGENCY_TARGET, emergency);
+        } else if (heard.outcome() != Outcome.SKIPPED && heard.outcome() != Outcome.DTMF) {
+            // The caller spoke (or was interrupted because an agent is free): one short line, then the agent.
+            channel.play(s.prompt(s.transferPrompt()), "");
+        }
+        if (!draft.draftId().isEmpty()) {
+            channel.setVariable(VAR_DRAFT_ID, draft.draftId());
+        }
+        for (Map.Entry<String, String> v : draft.channelVariables().entrySet()) {
+            if (!v.getKey().equals(VAR_DRAFT_ID) && !v.getValue().isEmpty()) {
+                channel.setVariable(v.getKey(), v.getValue());
+            }
+        }
+        channel.setVariable(VAR_INTAKE, heard.outcome().name().toLowerCase());
+        channel.setVariable(VAR_QUEUE_PRIO, String.valueOf(IntakeLine.queuePriority(call.started())));
         finish(channel, s, line, decision);
         return decision;
+    }
+
+    /** The intake policy: offer intake only while no agent is free and we will hear when one frees up. */
+    private IntakeResult intake(CallSession call, CallChannel channel, FlowSettings s, FlowDecision decision,
+            AtomicReference<String> emergencyHeard) throws CallEndedException {
+        if (!FlowSettings.ROUTE_QUEUE.equals(decision.route()) || !decision.keys().isEmpty()) {
+            return IntakeResult.skipped(Outcome.SKIPPED, "menu route " + decision.route());
+        }
+        if (!s.intake().enabled() || services.intake() == null || services.line() == null) {
+            return IntakeResult.skipped(Outcome.SKIPPED, "intake disabled");
+        }
+        if (!services.agents().known()) {
+            return IntakeResult.skipped(Outcome.SKIPPED, "agent state unknown");
+        }
+        if (services.agents().agentFree(s.queue())) {
+            return IntakeResult.skipped(Outcome.SKIPPED, "agent free");
+        }
+        IntakeLine line = services.line();
+        AtomicReference<String> lastPartial = new AtomicReference<>("");
+        CaptureRequest request = new CaptureRequest(s.prompt(s.intake().invitePrompt()), null, null, null, List.of(),
+                partial -> {
+                    lastPartial.set(partial);
+                    services.emergencies().check(partial).ifPresent(target -> {
+                        if (emergencyHeard.compareAndSet("", target)) {
+                            log.warn("emergency heard while the caller speaks: hand-over to {}", target);
+                            line.leave(call.callId());
+                        }
+                    });
+                });
+        IntakeResult result;
+        try (AutoCloseable inLine = line.enter(call.callId(), call.started())) {
+            result = services.intake().capture(channel, request);
+        } catch (CallEndedException e) {
+            // The caller hung up while describing the problem: what was heard so far still becomes a draft.
+            services.drafts().record(call, decision, new IntakeResult(Outcome.FAILED, lastPartial.get(), 0,
+                    java.time.Duration.ZERO, "caller hung up during intake"));
+            throw e;
+        } catch (Exception e) {
+            // Closing the line entry cannot fail; anything else is a bug in an intake: queue the caller.
+            log.error("speech intake failed; the caller goes to the queue", e);
+            result = IntakeResult.skipped(Outcome.FAILED, e.toString());
+        }
+        log.info("intake {}: {} ms of speech{}", result.outcome().name().toLowerCase(), result.speech().toMillis(),
+                result.detail().isEmpty() ? "" : " (" + result.detail() + ")");
+        return result;
     }
 
     private static String escapeDigits(FlowSettings s, Menu menu) {

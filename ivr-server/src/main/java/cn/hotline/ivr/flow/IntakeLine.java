@@ -63,6 +63,13 @@ public final class IntakeLine {
         return Optional.of(first.callId());
     }
 
+    /** Ends one caller's intake now (an emergency heard in their words); false if they were not in it. */
+    public boolean leave(String callId) {
+        boolean removed = waiting.removeIf(e -> e.callId().equals(callId));
+        preempt.accept(callId);
+        return removed;
+    }
+
     public int size() {
         return waiting.size();
     }

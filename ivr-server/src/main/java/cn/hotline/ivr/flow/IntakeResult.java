@@ -14,6 +14,8 @@ import java.time.Duration;
 public record IntakeResult(Outcome outcome, String transcript, double confidence, Duration speech, String detail) {
 
     public enum Outcome {
+        /** Intake was not offered (an agent was free, the agents' state was unknown, a menu route); detail says why. */
+        SKIPPED,
         /** The caller spoke and stopped; transcript may still be empty if the engine heard nothing. */
         COMPLETED,
         /** The caller said nothing before the no-input timeout. */
