@@ -146,7 +146,7 @@ class ScreenPopTest {
             alice.next("ended");
 
             store.failure = null;
-            store.delayMillis = 600;
+            store.delayMillis = 1_500;   // ten times the lookup timeout: "pending" first even on a starved machine
             String id = sim.newUniqueid();
             store.drafts.put(id, FakeDraftStore.waterOutage(id));
             sim.callerJoins(id, "Local/13800000002@queue-callers-00000001;2", "13800000002", 0);
