@@ -15,9 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches the configuration file and hands every valid new version to {@code onChange}. An invalid
- * edit is logged with all its problems and ignored, so a typo never takes the server down; the
- * running configuration stays in force.
+ * Watches the configuration file and hands every valid new version to {@code onChange}, once the file
+ * has stopped changing for one interval (so a half-written file is never read). An invalid edit is
+ * logged with all its problems and ignored, so a typo never takes the server down; the running
+ * configuration stays in force.
  */
 public final class ConfigReloader implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ConfigReloader.class);
@@ -28,6 +29,9 @@ public final class ConfigReloader implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private FileTime lastModified;
     private long lastSize;
+    /** A change seen at the last poll; applied once the file has stayed the same for a whole interval. */
+    private FileTime pendingModified;
+    private long pendingSize = -1;
 
     public ConfigReloader(Path file, Map<String, String> env, Duration interval, Consumer<Settings> onChange)
             throws IOException {
@@ -47,6 +51,12 @@ public final class ConfigReloader implements AutoCloseable {
             FileTime modified = Files.getLastModifiedTime(file);
             long size = Files.size(file);
             if (Objects.equals(modified, lastModified) && size == lastSize) {
+                return false;
+            }
+            if (!Objects.equals(modified, pendingModified) || size != pendingSize) {
+                // An editor may still be writing: wait until the file stops changing.
+                pendingModified = modified;
+                pendingSize = size;
                 return false;
             }
             lastModified = modified;
