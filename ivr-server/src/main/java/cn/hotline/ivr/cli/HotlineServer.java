@@ -1,13 +1,30 @@
 package cn.hotline.ivr.cli;
 
+import cn.hotline.ivr.agent.AgentDeskServer;
+import cn.hotline.ivr.agent.DraftLookup;
+import cn.hotline.ivr.agent.ScreenPops;
+import cn.hotline.ivr.flow.AgentAvailability;
+import cn.hotline.ivr.flow.DraftRecorder;
+import cn.hotline.ivr.flow.EmergencyWatch;
 import cn.hotline.ivr.flow.FlowSettings;
 import cn.hotline.ivr.flow.HotlineFlow;
+import cn.hotline.ivr.flow.IntakeLine;
+import cn.hotline.ivr.flow.SpeechIntake;
+import cn.hotline.ivr.media.AudioSocketServer;
 import cn.hotline.ivr.ops.ConfigReloader;
 import cn.hotline.ivr.ops.HealthCheck;
 import cn.hotline.ivr.ops.OpsHttpServer;
 import cn.hotline.ivr.ops.Settings;
+import cn.hotline.ivr.speech.AudioSocketIntake;
+import cn.hotline.ivr.speech.DecoderPool;
+import cn.hotline.ivr.speech.SpeechIntakes;
+import cn.hotline.ivr.speech.SpeechSettings;
 import cn.hotline.ivr.telephony.CallScript;
 import cn.hotline.ivr.telephony.FastAgiServer;
+import cn.hotline.ivr.telephony.ami.AmiClient;
+import cn.hotline.ivr.understanding.CatalogueException;
+import cn.hotline.ivr.understanding.Understander;
+import cn.hotline.ivr.understanding.Understanding;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -20,17 +37,22 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole server, wired with plain constructors in this one place: configuration → flow →
- * FastAGI server → operations endpoints. Used by {@code serve}, {@code demo}, the benchmarks and
- * the end-to-end tests, so they all run exactly what production runs.
+ * The whole server, wired with plain constructors in this one place, in the order of a call's
+ * journey: understanding → speech (decoders, AudioSocket) → AMI → work orders → screen pops → flow →
+ * FastAGI → operations endpoints. Used by {@code serve}, {@code demo}, the benchmarks and the
+ * end-to-end tests, so they all run exactly what production runs.
  */
 public final class HotlineServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HotlineServer.class);
+    /** How long a free agent is held for a caller on the way from intake to the queue. */
+    private static final Duration RESERVATION = Duration.ofSeconds(15);
 
     private final Settings settings;
     private final Path configFile;
@@ -41,6 +63,10 @@ public final class HotlineServer implements AutoCloseable {
     private volatile boolean draining;
     private FastAgiServer agi;
     private OpsHttpServer http;
+    private AudioSocketServer media;
+    private AmiClient ami;
+    private AgentDeskServer desks;
+    private IntakeLine intakeLine;
 
     /** {@code configFile} may be null (settings built in code): then nothing is reloaded. */
     public HotlineServer(Settings settings, Path configFile, Map<String, String> env) {
@@ -50,26 +76,73 @@ public final class HotlineServer implements AutoCloseable {
         this.flow = new AtomicReference<>(settings.flow());
     }
 
-    public void start() throws IOException, InterruptedException {
+    /** Starts every room; on failure, what was started is closed again and the cause is thrown. */
+    public void start() throws IOException, InterruptedException, CatalogueException {
+        try {
+            startRooms();
+        } catch (IOException | InterruptedException | CatalogueException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void startRooms() throws IOException, InterruptedException, CatalogueException {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
-        HotlineFlow hotline = new HotlineFlow(flow::get, Clock.systemDefaultZone());
+        List<HealthCheck> checks = new ArrayList<>();
+        checks.add(check("agi", () -> draining ? "not accepting calls" : null));
+
+        Understander understander = Understander.create(settings.understanding());
+
+        DecoderPool pool = DecoderPool.start(settings.speech(), registry);
+        closeables.add(pool);
+        checks.add(check("speech", () -> pool.health().ok() ? null : pool.health().detail()));
+        if (settings.speech().capture() == SpeechSettings.CaptureMode.AUDIOSOCKET) {
+            media = new AudioSocketServer(settings.audiosocket(), registry).start();
+            closeables.add(media);
+        }
+        SpeechIntake intake = SpeechIntakes.create(settings.speech(), media, pool, registry);
+        intakeLine = new IntakeLine(callId -> {
+            if (intake instanceof AudioSocketIntake streaming) {
+                streaming.preempt(callId);
+            }
+        });
+
+        AgentAvailability agents = AgentAvailability.UNKNOWN;
+        if (settings.ami().enabled()) {
+            ami = new AmiClient(settings.ami(), registry);
+            closeables.add(ami);
+            ami.start();
+            agents = ami;
+            String queue = settings.ami().queue();
+            ami.onAgentFree(member -> releaseEarliestCaller(queue));
+            checks.add(check("ami", () -> ami.isConnected() ? null : "not logged in to Asterisk: " + ami.health().lastError()));
+        }
+
+        WorkOrders workOrders = WorkOrders.start(settings, understander, registry, closeables, checks);
+        DraftRecorder drafts = workOrders.recorder();
+        if (settings.agent().enabled()) {
+            DraftLookup lookup = workOrders.lookup();
+            ScreenPops pops = new ScreenPops(settings.agent(), lookup, registry);
+            closeables.add(pops);
+            if (ami != null) {
+                pops.bind(ami);
+            }
+            desks = AgentDeskServer.start(settings.agent(), pops);
+            closeables.add(desks);
+        }
+
+        EmergencyWatch emergencies = partial -> {
+            Understanding.Emergency e = understander.emergencies().detect(partial);
+            return e.detected() ? Optional.of(e.route()) : Optional.empty();
+        };
+        HotlineFlow hotline = new HotlineFlow(flow::get, Clock.systemDefaultZone(),
+                new HotlineFlow.Services(agents, intake, intakeLine, emergencies, drafts));
         Map<String, CallScript> scripts = Map.of("hotline", hotline::handle);
         agi = new FastAgiServer(settings.agi(), scripts, registry);
         agi.start();
         closeables.add(agi);
 
-        List<HealthCheck> checks = List.of(new HealthCheck() {
-            @Override
-            public String name() {
-                return "agi";
-            }
-
-            @Override
-            public String problem() {
-                return draining ? "not accepting calls" : null;
-            }
-        });
         http = new OpsHttpServer(settings.http().bind(), registry, checks, () -> draining);
         http.start();
         closeables.add(http);
@@ -79,11 +152,45 @@ public final class HotlineServer implements AutoCloseable {
         }
     }
 
+    /**
+     * An agent freed up: while agents are free beyond the callers already waiting, take the earliest
+     * caller out of intake and hold an agent for them until they join the queue.
+     */
+    private void releaseEarliestCaller(String queue) {
+        while (intakeLine.size() > 0 && ami.agentFree(queue)) {
+            Optional<String> callId = intakeLine.agentFreed();
+            if (callId.isEmpty()) {
+                return;
+            }
+            ami.reserve(queue, callId.get(), RESERVATION);
+        }
+    }
+
+    private static HealthCheck check(String name, Supplier<String> problem) {
+        return new HealthCheck() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String problem() {
+                return problem.get();
+            }
+        };
+    }
+
     private void reload(Settings next) {
         flow.set(next.flow());
-        if (!next.agi().equals(settings.agi()) || !next.http().equals(settings.http())) {
-            log.warn("agi.* or http.* changed in {}: those take effect only after a restart", next.file());
+        if (!restartOnly(next).equals(restartOnly(settings))) {
+            log.warn("only flow.* and prompts.* reload live; other changes in {} take effect after a restart", next.file());
         }
+    }
+
+    /** The sections that are read once at start-up. */
+    private static List<Object> restartOnly(Settings s) {
+        return List.of(s.agi(), s.http(), s.audiosocket(), s.speech(), s.understanding(), s.ami(), s.agent(),
+                s.outbox(), s.ticket());
     }
 
     public InetSocketAddress agiAddress() {
@@ -92,6 +199,20 @@ public final class HotlineServer implements AutoCloseable {
 
     public InetSocketAddress httpAddress() {
         return http.address();
+    }
+
+    /** The AudioSocket listener, or null when capture uses RECORD FILE. */
+    public AudioSocketServer media() {
+        return media;
+    }
+
+    /** The agent desk server, or null when {@code agent.enabled} is false. */
+    public AgentDeskServer desks() {
+        return desks;
+    }
+
+    public IntakeLine intakeLine() {
+        return intakeLine;
     }
 
     public PrometheusMeterRegistry registry() {
@@ -105,10 +226,12 @@ public final class HotlineServer implements AutoCloseable {
     /** Graceful stop: refuse new calls, let calls in progress finish within the grace period, then close. */
     public void shutdown(Duration grace) throws InterruptedException {
         draining = true;
-        agi.stopAccepting();
-        if (!agi.awaitCalls(grace)) {
-            log.warn("{} call(s) still in progress after the {} s grace period; closing them",
-                    agi.openConnections(), grace.toSeconds());
+        if (agi != null) {
+            agi.stopAccepting();
+            if (!agi.awaitCalls(grace)) {
+                log.warn("{} call(s) still in progress after the {} s grace period; closing them",
+                        agi.openConnections(), grace.toSeconds());
+            }
         }
         close();
     }

@@ -73,6 +73,11 @@ public final class Understander {
         return catalogue;
     }
 
+    /** The emergency rules alone: cheap enough to run on every partial transcript while the caller speaks. */
+    public EmergencyDetector emergencies() {
+        return emergencies;
+    }
+
     public Understanding understand(String transcript, CallerContext ctx) {
         String raw = transcript == null ? "" : transcript.strip();
         String text = Text.cap(raw);
