@@ -428,8 +428,8 @@ public final class Outbox implements AutoCloseable {
         }
         Duration age = Duration.between(s.entry().pendingSince(), Instant.now());
         if (age.compareTo(settings.maxAge()) > 0) {
-            dead(id, "undelivered for " + age.toSeconds() + " s, over outbox.max-age " + settings.maxAge().toSeconds()
-                    + " s; last error: " + s.entry().lastError());
+            dead(id, "undelivered for " + human(age) + ", over outbox.max-age " + human(settings.maxAge())
+                    + "; last error: " + s.entry().lastError());
             return;
         }
         TicketClient.Outcome outcome = client.send(id, s.json());
@@ -451,6 +451,13 @@ public final class Outbox implements AutoCloseable {
                 due.add(new Due(id, System.nanoTime() + wait.toNanos()));
             }
         }
+    }
+
+    private static String human(Duration d) {
+        if (d.toSeconds() < 10) {
+            return d.toMillis() + " ms";
+        }
+        return d.toHours() < 2 ? d.toSeconds() + " s" : d.toHours() + " h";
     }
 
     private void dead(String id, String reason) throws IOException {

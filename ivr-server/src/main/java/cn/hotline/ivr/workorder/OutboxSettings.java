@@ -47,6 +47,10 @@ public record OutboxSettings(
         return new OutboxSettings(other, maxBytes, alarmRatio, segmentBytes, maxAge, keepDelivered, backoffBase, backoffCap, workers);
     }
 
+    public OutboxSettings withWorkers(int count) {
+        return new OutboxSettings(dir, maxBytes, alarmRatio, segmentBytes, maxAge, keepDelivered, backoffBase, backoffCap, count);
+    }
+
     public static OutboxSettings read(ConfigFile cfg) {
         OutboxSettings d = defaults(cfg.baseDir().resolve("var/outbox"));
         long maxBytes = cfg.longValue("outbox.max-bytes", d.maxBytes(), 16L << 20, 1L << 40);
