@@ -20,7 +20,9 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> all = new LinkedHashMap<>();
         for (Command c : List.<Command>of(
-                new CheckConfigCommand())) {
+                new CheckConfigCommand(),
+                new OutboxCommand(),
+                new TicketBackendCommand())) {
             all.put(c.name(), c);
         }
         return all;

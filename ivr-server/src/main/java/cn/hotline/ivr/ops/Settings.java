@@ -1,6 +1,8 @@
 package cn.hotline.ivr.ops;
 
 import cn.hotline.ivr.telephony.AgiSettings;
+import cn.hotline.ivr.workorder.OutboxSettings;
+import cn.hotline.ivr.workorder.TicketSettings;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -8,7 +10,7 @@ import java.util.Map;
  * Everything the server reads from its one YAML file, section by section. Each room of the call's
  * journey owns its section record and its {@code read(ConfigFile)}; this is where they meet.
  */
-public record Settings(String file, AgiSettings agi, HttpSettings http) {
+public record Settings(String file, AgiSettings agi, HttpSettings http, OutboxSettings outbox, TicketSettings ticket) {
 
     public static Settings load(Path file, Map<String, String> env) throws ConfigException {
         return read(ConfigFile.load(file, env));
@@ -19,7 +21,9 @@ public record Settings(String file, AgiSettings agi, HttpSettings http) {
         Settings settings = new Settings(
                 cfg.fileName(),
                 AgiSettings.read(cfg),
-                HttpSettings.read(cfg));
+                HttpSettings.read(cfg),
+                OutboxSettings.read(cfg),
+                TicketSettings.read(cfg));
         cfg.finish();
         return settings;
     }

@@ -63,13 +63,6 @@ final class Journal implements Closeable {
         void record(byte type, byte[] payload, Position at);
     }
 
-    /** The journal directory is locked by another writer. */
-    static final class InUseException extends IOException {
-        InUseException(String message) {
-            super(message);
-        }
-    }
-
     private final Path dir;
     private final long segmentBytes;
     private final FileChannel lockChannel;
@@ -111,7 +104,7 @@ final class Journal implements Closeable {
         }
         if (fileLock == null) {
             lockChannel.close();
-            throw new InUseException(dir + " is in use by another process (a running server?); stop it or work on a copy");
+            throw new Outbox.InUseException(dir + " is in use by another process (a running server?); stop it or work on a copy");
         }
         Journal journal = new Journal(dir, segmentBytes, lockChannel, fileLock);
         try {

@@ -23,6 +23,7 @@ import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -115,6 +116,13 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
+    /** The outbox directory is held by another process (a running server). */
+    public static final class InUseException extends IOException {
+        InUseException(String message) {
+            super(message);
+        }
+    }
+
     /** Persist refused: the outbox reached {@code outbox.max-bytes}. */
     public static final class FullException extends IOException {
         FullException(String message) {
@@ -129,6 +137,7 @@ public final class Outbox implements AutoCloseable {
     private final Object compactionLock = new Object();
     private final Object tick = new Object();
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+    private final AtomicIntegerArray counts = new AtomicIntegerArray(State.values().length);
     private final DelayQueue<Due> due = new DelayQueue<>();
     private final List<Quarantined> quarantined = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -171,7 +180,7 @@ public final class Outbox implements AutoCloseable {
                 });
         Outbox outbox = new Outbox(settings, journal, registry);
         try {
-            outbox.slots.putAll(replayed);
+            replayed.forEach(outbox::store);
             outbox.quarantined.addAll(journal.corruptions());
             for (Object[] u : unreadable) {
                 outbox.quarantined.add(journal.quarantine((Journal.Position) u[0], (byte) u[1], (byte[]) u[2], (String) u[3]));
@@ -279,7 +288,7 @@ public final class Outbox implements AutoCloseable {
             }
             ticket = journal.append(DRAFT, json);
             Entry e = new Entry(draft.id(), State.PENDING, draft.createdAt(), draft.createdAt(), 0, "", null, "", "", json.length);
-            slots.put(draft.id(), new Slot(e, json));
+            store(draft.id(), new Slot(e, json));
         }
         journal.awaitDurable(ticket);
         persistTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
@@ -321,7 +330,7 @@ public final class Outbox implements AutoCloseable {
             }
             Instant now = Instant.now();
             journal.append(REQUEUED, Json.MAPPER.writeValueAsBytes(new Mark(id, now, "", "")));
-            slots.put(id, new Slot(s.entry().pending(now), s.json()));
+            store(id, new Slot(s.entry().pending(now), s.json()));
         }
         try (var c = MDC.putCloseable("callId", id)) {
             LOG.info("outbox: dead letter requeued for delivery");
@@ -337,7 +346,7 @@ public final class Outbox implements AutoCloseable {
         int purged;
         synchronized (lock) {
             List<String> ids = slots.values().stream().filter(s -> s.entry().state() == State.DELIVERED).map(s -> s.entry().id()).toList();
-            ids.forEach(slots::remove);
+            ids.forEach(id -> store(id, null));
             purged = ids.size();
         }
         compact();
@@ -363,13 +372,18 @@ public final class Outbox implements AutoCloseable {
     }
 
     private int count(State state) {
-        int n = 0;
-        for (Slot s : slots.values()) {
-            if (s.entry().state() == state) {
-                n++;
-            }
+        return counts.get(state.ordinal());
+    }
+
+    /** Every change of the map goes through here (under {@code lock}) so the per-state counts stay exact. */
+    private void store(String id, Slot next) {
+        Slot previous = next == null ? slots.remove(id) : slots.put(id, next);
+        if (previous != null) {
+            counts.decrementAndGet(previous.entry().state().ordinal());
         }
-        return n;
+        if (next != null) {
+            counts.incrementAndGet(next.entry().state().ordinal());
+        }
     }
 
     private double oldestPendingSeconds() {
@@ -472,7 +486,7 @@ public final class Outbox implements AutoCloseable {
             if (s == null) {
                 return;
             }
-            slots.put(id, new Slot(change.apply(s.entry()), s.json()));
+            store(id, new Slot(change.apply(s.entry()), s.json()));
             // Not awaited: if this mark is lost in a crash the draft is sent again and the
             // backend answers the repeated idempotency key with the same ticket.
             journal.append(type, Json.MAPPER.writeValueAsBytes(mark));
@@ -509,7 +523,12 @@ public final class Outbox implements AutoCloseable {
 
     private void expireDelivered() {
         Instant cutoff = Instant.now().minus(settings.keepDelivered());
-        slots.values().removeIf(s -> s.entry().state() == State.DELIVERED && s.entry().deliveredAt().isBefore(cutoff));
+        synchronized (lock) {
+            List<String> expired = slots.values().stream()
+                    .filter(s -> s.entry().state() == State.DELIVERED && s.entry().deliveredAt().isBefore(cutoff))
+                    .map(s -> s.entry().id()).toList();
+            expired.forEach(id -> store(id, null));
+        }
     }
 
     /**

@@ -200,10 +200,14 @@ public final class TicketBackend implements AutoCloseable {
         Draft draft;
         JsonNode tree;
         try {
-            draft = Draft.fromJson(body);
             tree = Json.MAPPER.readTree(body);
-        } catch (IllegalArgumentException | IOException e) {
-            error(ex, 400, e.getMessage());
+            draft = Json.MAPPER.treeToValue(tree, Draft.class);
+        } catch (IOException | IllegalArgumentException e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            error(ex, 400, "not a valid draft: " + root.getMessage());
             return;
         }
         if (!draft.id().equals(key)) {

@@ -1,7 +1,8 @@
 package cn.hotline.ivr.workorder;
 
 import cn.hotline.ivr.ops.Json;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -69,7 +70,7 @@ public final class TicketClient implements AutoCloseable {
         }
         int status = response.statusCode();
         if (status == 200 || status == 201) {
-            return new Delivered(status, field(response.body(), "ticketNumber"));
+            return new Delivered(status, topLevelText(response.body(), "ticketNumber"));
         }
         String reason = "HTTP " + status + ": " + abbreviate(reasonOf(response.body()));
         if (status >= 400 && status < 500 && status != 408 && status != 429) {
@@ -79,14 +80,28 @@ public final class TicketClient implements AutoCloseable {
     }
 
     private static String reasonOf(String body) {
-        String error = field(body, "error");
+        String error = topLevelText(body, "error");
         return error.isEmpty() ? body : error;
     }
 
-    private static String field(String body, String name) {
-        try {
-            JsonNode node = Json.MAPPER.readTree(body);
-            return node != null && node.hasNonNull(name) ? node.get(name).asText() : "";
+    /**
+     * A top-level text field of a JSON object, read by streaming: the answer echoes the whole draft
+     * and this runs once per delivery, so building a tree would be wasted work. "" when absent.
+     */
+    static String topLevelText(String body, String name) {
+        try (JsonParser p = Json.MAPPER.getFactory().createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return "";
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if (field.equals(name)) {
+                    return value == JsonToken.VALUE_STRING ? p.getText() : "";
+                }
+                p.skipChildren();
+            }
+            return "";
         } catch (IOException e) {
             return "";
         }

@@ -1,0 +1,151 @@
+package cn.hotline.ivr.workorder;
+
+import cn.hotline.ivr.cli.Args;
+import cn.hotline.ivr.cli.UsageException;
+import cn.hotline.ivr.ops.Json;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * {@code ivr bench outbox --drafts N [--threads T] [--workers W] [--dir DIR] [--backend-url URL]}:
+ * measures the outbox on this machine with real fsyncs and a real HTTP backend, printing JSON.
+ *
+ * <p>After a warm-up of up to 500 drafts (JIT, page cache), phase 1: T threads (concurrent calls) persist N drafts as fast as they can, delivery off:
+ * persist latency p50/p99/max and drafts/s. Phase 2: delivery on, W workers drain the backlog into
+ * the development ticket backend (started in-process with its own durable store unless a URL is
+ * given): delivered drafts/s. Phase 3: persist while delivering, at the same concurrency, to show
+ * latency does not suffer from delivery.
+ */
+public final class OutboxBench {
+    private OutboxBench() {
+    }
+
+    public static int run(Args args, PrintStream out, PrintStream err) throws Exception {
+        int drafts = args.integer("--drafts", 5000);
+        int threads = args.integer("--threads", 16);
+        int workers = args.integer("--workers", 16);
+        Path dirOption = args.path("--dir", null);
+        String backendUrl = args.string("--backend-url", null);
+        args.done();
+        if (drafts < 1 || threads < 1 || workers < 1) {
+            throw new UsageException("--drafts, --threads and --workers must be positive");
+        }
+        Path dir = dirOption != null ? dirOption : Files.createTempDirectory("ivr-outbox-bench");
+        Files.createDirectories(dir);
+        TicketBackend backend = backendUrl != null ? null
+                : TicketBackend.start(TicketBackend.Options.reliable(0, dir.resolve("backend")));
+        URI url = backendUrl != null ? URI.create(backendUrl) : backend.baseUrl();
+        OutboxSettings settings = OutboxSettings.defaults(dir.resolve("outbox")).withWorkers(workers);
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("drafts", drafts);
+        result.put("threads", threads);
+        result.put("workers", workers);
+        result.put("dir", dir.toString());
+        result.put("durability", "group commit: fdatasync before persist returns");
+        try (Outbox outbox = Outbox.open(settings, new SimpleMeterRegistry())) {
+            persistAll(outbox, "bench-warmup-" + System.currentTimeMillis(), Math.min(drafts, 500), threads);
+            err.println("phase 1: persisting " + drafts + " drafts from " + threads + " threads (delivery off)");
+            result.put("persist", persistAll(outbox, "bench-a-" + System.currentTimeMillis(), drafts, threads));
+            result.put("bytesPerDraft", outbox.stats().diskBytes() / drafts);
+
+            err.println("phase 2: delivering the backlog to " + url + " with " + workers + " workers");
+            long start = System.nanoTime();
+            outbox.startDelivery(new TicketClient(TicketSettings.defaults(url)));
+            if (!outbox.awaitDrained(Duration.ofMinutes(10))) {
+                err.println("delivery did not finish in 10 minutes: " + outbox.stats());
+                return 1;
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Outbox.Stats stats = outbox.stats();
+            Map<String, Object> delivery = new LinkedHashMap<>();
+            delivery.put("seconds", round(seconds));
+            delivery.put("deliveredPerSecond", round(stats.delivered() / seconds)); // includes the warm-up drafts
+            delivery.put("delivered", stats.delivered());
+            delivery.put("retries", stats.retriesTotal());
+            delivery.put("deadLetters", stats.dead());
+            result.put("delivery", delivery);
+
+            err.println("phase 3: persisting " + drafts + " more drafts while delivering");
+            start = System.nanoTime();
+            result.put("persistWhileDelivering", persistAll(outbox, "bench-b-" + System.currentTimeMillis(), drafts, threads));
+            outbox.awaitDrained(Duration.ofMinutes(10));
+            seconds = (System.nanoTime() - start) / 1e9;
+            result.put("mixedDeliveredPerSecond", round(drafts / seconds));
+            result.put("diskBytes", outbox.stats().diskBytes());
+        } finally {
+            if (backend != null) {
+                backend.close();
+            }
+            if (dirOption == null) {
+                deleteTree(dir);
+            }
+        }
+        out.println(Json.write(result));
+        return 0;
+    }
+
+    private static Map<String, Object> persistAll(Outbox outbox, String prefix, int drafts, int threads) throws Exception {
+        long[] nanos = new long[drafts];
+        AtomicInteger next = new AtomicInteger();
+        List<Throwable> failures = new ArrayList<>();
+        Instant created = Instant.now();
+        long start = System.nanoTime();
+        List<Thread> pool = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            pool.add(Thread.ofPlatform().start(() -> {
+                for (int i = next.getAndIncrement(); i < drafts; i = next.getAndIncrement()) {
+                    Draft d = SampleDrafts.complaint(prefix + "." + i, created);
+                    long t0 = System.nanoTime();
+                    try {
+                        outbox.persist(d);
+                    } catch (IOException | RuntimeException e) {
+                        synchronized (failures) {
+                            failures.add(e);
+                        }
+                    }
+                    nanos[i] = System.nanoTime() - t0;
+                }
+            }));
+        }
+        for (Thread t : pool) {
+            t.join();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (!failures.isEmpty()) {
+            throw new IOException(failures.size() + " persists failed, first: " + failures.get(0), failures.get(0));
+        }
+        Arrays.sort(nanos);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("p50Ms", round(nanos[drafts / 2] / 1e6));
+        r.put("p99Ms", round(nanos[Math.min(drafts - 1, (int) Math.ceil(drafts * 0.99) - 1)] / 1e6));
+        r.put("maxMs", round(nanos[drafts - 1] / 1e6));
+        r.put("persistedPerSecond", round(drafts / seconds));
+        return r;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
