@@ -12,12 +12,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.Yaml;
 
 /** The development backend honours the contract of docs/ticket-backend.openapi.yaml over real HTTP. */
 class TicketBackendTest {
@@ -104,6 +108,19 @@ class TicketBackendTest {
             }
             assertTrue(r != null && r.statusCode() == 200 && r.body().equals("[]"));
         }
+    }
+
+    /** Every status the development backend answers POST with is part of the documented contract. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theOpenApiFileDocumentsEveryAnswer() throws Exception {
+        Map<String, Object> api = new Yaml().load(Files.readString(Path.of("..", "docs", "ticket-backend.openapi.yaml")));
+        Map<String, Object> paths = (Map<String, Object>) api.get("paths");
+        Map<String, Object> post = (Map<String, Object>) ((Map<String, Object>) paths.get("/work-orders")).get("post");
+        assertEquals(Set.of("201", "200", "400", "409", "413", "422", "503"), ((Map<String, Object>) post.get("responses")).keySet());
+        assertTrue(post.toString().contains("Idempotency-Key"));
+        Map<String, Object> one = (Map<String, Object>) ((Map<String, Object>) paths.get("/work-orders/{id}")).get("get");
+        assertEquals(Set.of("200", "404"), ((Map<String, Object>) one.get("responses")).keySet());
     }
 
     private static void assertError(HttpResponse<String> r, int status, String reason) throws Exception {
