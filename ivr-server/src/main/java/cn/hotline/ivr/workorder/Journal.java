@@ -127,7 +127,8 @@ final class Journal implements Closeable {
             try {
                 data = Files.readAllBytes(file);
             } catch (java.nio.file.NoSuchFileException e) {
-                continue; // compacted away while we listed
+                // Compacted away while we listed: its records moved to a segment we did not list.
+                throw new java.util.ConcurrentModificationException("journal " + dir + " was compacted while being read");
             }
             scan(file.getFileName().toString(), numbers.get(i), data, i == numbers.size() - 1, replay, found);
         }

@@ -206,12 +206,22 @@ public final class Outbox implements AutoCloseable {
             throw new IOException("no outbox journal in " + dir + " (check outbox.dir / --dir)");
         }
         Map<String, Slot> replayed = new ConcurrentHashMap<>();
-        List<Quarantined> bad = new ArrayList<>(Journal.read(dir, (type, payload, at) -> {
-            String problem = apply(replayed, type, payload);
-            if (problem != null) {
-                LOG.warn("outbox {}: unreadable record in segment {} at {}: {}", dir, at.segment(), at.offset(), problem);
+        List<Quarantined> bad = null;
+        for (int attempt = 1; bad == null; attempt++) {
+            replayed.clear();
+            try {
+                bad = new ArrayList<>(Journal.read(dir, (type, payload, at) -> {
+                    String problem = apply(replayed, type, payload);
+                    if (problem != null) {
+                        LOG.warn("outbox {}: unreadable record in segment {} at {}: {}", dir, at.segment(), at.offset(), problem);
+                    }
+                }));
+            } catch (java.util.ConcurrentModificationException e) {
+                if (attempt == 3) {
+                    throw new IOException(e.getMessage() + " three times in a row; try again", e);
+                }
             }
-        }));
+        }
         List<Entry> entries = replayed.values().stream().map(Slot::entry)
                 .sorted(Comparator.comparing(Entry::createdAt).thenComparing(Entry::id)).toList();
         Map<String, byte[]> drafts = new java.util.HashMap<>();
@@ -329,7 +339,7 @@ public final class Outbox implements AutoCloseable {
                 return false;
             }
             Instant now = Instant.now();
-            journal.append(REQUEUED, Json.MAPPER.writeValueAsBytes(new Mark(id, now, "", "")));
+            journal.append(REQUEUED, Json.MAPPER.writeValueAsBytes(new Mark(id, now, "", ""))); // rare: fine under the lock
             store(id, new Slot(s.entry().pending(now), s.json()));
         }
         try (var c = MDC.putCloseable("callId", id)) {
@@ -481,6 +491,7 @@ public final class Outbox implements AutoCloseable {
     }
 
     private void mark(String id, byte type, Mark mark, java.util.function.UnaryOperator<Entry> change) throws IOException {
+        byte[] payload = Json.MAPPER.writeValueAsBytes(mark);
         synchronized (lock) {
             Slot s = slots.get(id);
             if (s == null) {
@@ -489,7 +500,7 @@ public final class Outbox implements AutoCloseable {
             store(id, new Slot(change.apply(s.entry()), s.json()));
             // Not awaited: if this mark is lost in a crash the draft is sent again and the
             // backend answers the repeated idempotency key with the same ticket.
-            journal.append(type, Json.MAPPER.writeValueAsBytes(mark));
+            journal.append(type, payload);
         }
     }
 

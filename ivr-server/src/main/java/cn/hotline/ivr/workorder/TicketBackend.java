@@ -56,7 +56,7 @@ public final class TicketBackend implements AutoCloseable {
         }
     }
 
-    private record Order(byte[] body, JsonNode draft, long ticket) {
+    private record Order(byte[] body, Draft draft, long ticket) {
     }
 
     private final Options options;
@@ -75,7 +75,7 @@ public final class TicketBackend implements AutoCloseable {
         this.journal = Journal.open(options.data(), 8L << 20, (type, payload, at) -> {
             try {
                 JsonNode stored = Json.MAPPER.readTree(payload);
-                orders.put(stored.get("id").asText(), new Order(payload, stored.get("draft"), 0));
+                orders.put(stored.get("id").asText(), new Order(payload, Json.MAPPER.treeToValue(stored.get("draft"), Draft.class), 0));
             } catch (IOException | RuntimeException e) {
                 LOG.error("ticket backend: unreadable stored work order at {}: {}", at, e.toString());
             }
@@ -198,16 +198,10 @@ public final class TicketBackend implements AutoCloseable {
             return;
         }
         Draft draft;
-        JsonNode tree;
         try {
-            tree = Json.MAPPER.readTree(body);
-            draft = Json.MAPPER.treeToValue(tree, Draft.class);
-        } catch (IOException | IllegalArgumentException e) {
-            Throwable root = e;
-            while (root.getCause() != null) {
-                root = root.getCause();
-            }
-            error(ex, 400, "not a valid draft: " + root.getMessage());
+            draft = Draft.fromJson(body);
+        } catch (IllegalArgumentException e) {
+            error(ex, 400, e.getMessage());
             return;
         }
         if (!draft.id().equals(key)) {
@@ -233,18 +227,13 @@ public final class TicketBackend implements AutoCloseable {
         synchronized (this) {
             order = orders.get(key);
             if (order == null) {
-                ObjectNode stored = Json.MAPPER.createObjectNode();
-                stored.put("id", key);
-                stored.put("ticketNumber", String.format("T-%08d", orders.size() + 1));
-                stored.put("createdAt", Instant.now().toString());
-                stored.set("draft", tree);
-                byte[] bytes = Json.MAPPER.writeValueAsBytes(stored);
-                order = new Order(bytes, tree, journal.append(ORDER, bytes));
+                byte[] bytes = workOrder(key, String.format("T-%08d", orders.size() + 1), body);
+                order = new Order(bytes, draft, journal.append(ORDER, bytes));
                 orders.put(key, order);
                 created = true;
             }
         }
-        if (!created && !order.draft().equals(tree)) {
+        if (!created && !order.draft().equals(draft)) {
             error(ex, 409, "Idempotency-Key '" + key + "' was already used for a different draft");
             return;
         }
@@ -254,6 +243,21 @@ public final class TicketBackend implements AutoCloseable {
             return;
         }
         respond(ex, created ? 201 : 200, order.body());
+    }
+
+    /** The stored work order; the draft is embedded as received (already parsed, so valid JSON) instead of re-serialised. */
+    private static byte[] workOrder(String id, String ticketNumber, byte[] draftJson) throws IOException {
+        ObjectNode head = Json.MAPPER.createObjectNode();
+        head.put("id", id);
+        head.put("ticketNumber", ticketNumber);
+        head.put("createdAt", Instant.now().toString());
+        byte[] prefix = Json.MAPPER.writeValueAsBytes(head);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(prefix.length + draftJson.length + 16);
+        out.write(prefix, 0, prefix.length - 1);
+        out.writeBytes(",\"draft\":".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        out.writeBytes(draftJson);
+        out.write('}');
+        return out.toByteArray();
     }
 
     private static byte[] readBody(InputStream in) throws IOException {
