@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -258,6 +260,28 @@ class OutboxTest {
                 outbox.persist(SampleDrafts.complaint("1795448048.after", Instant.now()));
                 assertTrue(outbox.awaitDrained(Duration.ofSeconds(5)));
                 assertEquals(persisted + 1, TestPorts.storedIds(backend.baseUrl()).size());
+            }
+        }
+    }
+
+    @Test
+    void metricsAreExportedUnderTheirPrometheusNames() throws Exception {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (Outbox outbox = Outbox.open(fast(tmp.resolve("outbox")), registry)) {
+            outbox.startDelivery(client(TestPorts.freePort()));
+            persist(outbox, "1795448051", 3);
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (outbox.stats().retriesTotal() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            String scrape = registry.scrape();
+            for (String line : List.of("ivr_outbox_pending 3.0", "ivr_outbox_delivered_total 0.0", "ivr_outbox_dead_letters 0.0",
+                    "ivr_outbox_disk_alarm 0.0", "ivr_outbox_quarantined 0.0")) {
+                assertTrue(scrape.contains(line), line + " in\n" + scrape);
+            }
+            for (String name : List.of("ivr_outbox_retries_total ", "ivr_outbox_oldest_pending_seconds ", "ivr_outbox_disk_bytes ",
+                    "ivr_outbox_persist_seconds_count 3")) {
+                assertTrue(scrape.contains(name), name + " in\n" + scrape);
             }
         }
     }
