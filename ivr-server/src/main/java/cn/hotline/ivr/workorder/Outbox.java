@@ -534,11 +534,20 @@ public final class Outbox implements AutoCloseable {
 
     private void expireDelivered() {
         Instant cutoff = Instant.now().minus(settings.keepDelivered());
+        // Scan without the lock (persist must not wait behind it); re-check each candidate under it.
+        List<String> expired = slots.values().stream()
+                .filter(s -> s.entry().state() == State.DELIVERED && s.entry().deliveredAt().isBefore(cutoff))
+                .map(s -> s.entry().id()).toList();
+        if (expired.isEmpty()) {
+            return;
+        }
         synchronized (lock) {
-            List<String> expired = slots.values().stream()
-                    .filter(s -> s.entry().state() == State.DELIVERED && s.entry().deliveredAt().isBefore(cutoff))
-                    .map(s -> s.entry().id()).toList();
-            expired.forEach(id -> store(id, null));
+            for (String id : expired) {
+                Slot s = slots.get(id);
+                if (s != null && s.entry().state() == State.DELIVERED) {
+                    store(id, null);
+                }
+            }
         }
     }
 

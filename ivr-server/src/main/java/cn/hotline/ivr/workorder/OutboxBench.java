@@ -7,8 +7,11 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,7 +28,7 @@ import java.util.stream.Stream;
  * {@code ivr bench outbox --drafts N [--threads T] [--workers W] [--rate R] [--dir DIR] [--backend-url URL]}:
  * measures the outbox on this machine with real fsyncs and a real HTTP backend, printing JSON.
  *
- * <p>After a warm-up (up to 3000 drafts persisted and delivered through a separate outbox), phase 1: T threads (concurrent calls) persist N drafts as fast as they can, delivery off:
+ * <p>First the device's own fdatasync latency is sampled (the floor for persist latency). After a warm-up (up to 3000 drafts persisted and delivered through a separate outbox), phase 1: T threads (concurrent calls) persist N drafts as fast as they can, delivery off:
  * persist latency p50/p99/max and drafts/s. Phase 2: delivery on, W workers drain the backlog into
  * the development ticket backend (started in-process with its own durable store unless a URL is
  * given): delivered drafts/s. Phase 3: persist at an offered rate R (default 100/s, ten times the peak call rate of a large city's hotline) while the
@@ -58,6 +61,7 @@ public final class OutboxBench {
         result.put("workers", workers);
         result.put("dir", dir.toString());
         result.put("durability", "group commit: fdatasync before persist returns");
+        result.put("fsyncBaseline", fsyncBaseline(dir, 300));
         try (Outbox warm = Outbox.open(settings.withDir(dir.resolve("warm-up")), new SimpleMeterRegistry())) {
             // Warm the JIT on the whole path (persist, HTTP both ways, JSON) in a separate outbox,
             // so the phases below measure the steady state rather than class loading.
@@ -156,6 +160,33 @@ public final class OutboxBench {
         r.put("p99Ms", round(nanos[Math.min(drafts - 1, (int) Math.ceil(drafts * 0.99) - 1)] / 1e6));
         r.put("maxMs", round(nanos[drafts - 1] / 1e6));
         r.put("persistedPerSecond", round(drafts / seconds));
+        return r;
+    }
+
+    /**
+     * What the disk itself gives: one 1.3 KB append plus fdatasync, one at a time, as a single caller
+     * with no group commit would see. Persist latency cannot beat this device's own tail.
+     */
+    private static Map<String, Object> fsyncBaseline(Path dir, int samples) throws IOException {
+        Path file = dir.resolve("fsync-baseline.tmp");
+        long[] nanos = new long[samples];
+        ByteBuffer record = ByteBuffer.allocate(1300);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            for (int i = 0; i < samples; i++) {
+                record.clear();
+                ch.write(record);
+                long t0 = System.nanoTime();
+                ch.force(false);
+                nanos[i] = System.nanoTime() - t0;
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
+        Arrays.sort(nanos);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("p50Ms", round(nanos[samples / 2] / 1e6));
+        r.put("p99Ms", round(nanos[(int) Math.ceil(samples * 0.99) - 1] / 1e6));
+        r.put("maxMs", round(nanos[samples - 1] / 1e6));
         return r;
     }
 
