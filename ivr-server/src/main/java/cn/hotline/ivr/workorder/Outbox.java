@@ -283,8 +283,7 @@ public final class Outbox implements AutoCloseable {
         if (journal.diskBytes() + json.length + RECORD_OVERHEAD > settings.maxBytes()) {
             compact();
             if (journal.diskBytes() + json.length + RECORD_OVERHEAD > settings.maxBytes()) {
-                throw new FullException("outbox " + settings.dir() + " is full (" + journal.diskBytes() + " of outbox.max-bytes "
-                        + settings.maxBytes() + "): drafts are not being delivered; fix the ticket backend or raise outbox.max-bytes");
+                throw full();
             }
         }
         long ticket;
@@ -296,6 +295,9 @@ public final class Outbox implements AutoCloseable {
                 }
                 return;
             }
+            if (journal.diskBytes() + json.length + RECORD_OVERHEAD > settings.maxBytes()) {
+                throw full(); // concurrent persists filled the last bytes since the check above
+            }
             ticket = journal.append(DRAFT, json);
             Entry e = new Entry(draft.id(), State.PENDING, draft.createdAt(), draft.createdAt(), 0, "", null, "", "", json.length);
             store(draft.id(), new Slot(e, json));
@@ -306,6 +308,11 @@ public final class Outbox implements AutoCloseable {
             due.add(new Due(draft.id(), System.nanoTime()));
         }
         checkAlarm();
+    }
+
+    private FullException full() {
+        return new FullException("outbox " + settings.dir() + " is full (" + journal.diskBytes() + " of outbox.max-bytes "
+                + settings.maxBytes() + "): drafts are not being delivered; fix the ticket backend or raise outbox.max-bytes");
     }
 
     /** The draft with this id (the call id), delivered or not, while it is kept locally. */
@@ -471,7 +478,12 @@ public final class Outbox implements AutoCloseable {
                 }
                 retriesCounter.increment();
                 Duration wait = backoff.delay(e.attempts() + 1, ThreadLocalRandom.current());
-                LOG.info("outbox: attempt {} failed, retrying in {} ms: {}", e.attempts() + 1, wait.toMillis(), r.reason());
+                int attempt = e.attempts() + 1;
+                if (attempt == 1 || attempt % 10 == 0) { // a long outage must not flood the log: 1st, 10th, 20th, ...
+                    LOG.info("outbox: attempt {} failed, retrying in {} ms: {}", attempt, wait.toMillis(), r.reason());
+                } else {
+                    LOG.debug("outbox: attempt {} failed, retrying in {} ms: {}", attempt, wait.toMillis(), r.reason());
+                }
                 due.add(new Due(id, System.nanoTime() + wait.toNanos()));
             }
         }

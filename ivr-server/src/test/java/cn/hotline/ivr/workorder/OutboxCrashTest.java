@@ -19,21 +19,22 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Real processes: the persisting process is killed with SIGKILL mid-burst, then restarted. */
 class OutboxCrashTest {
-    private static final int DRAFTS = 300;
+    private static final int DRAFTS = 240;
 
     @TempDir
     Path tmp;
 
     @Test
     void everyDraftWhosePersistReturnedIsDeliveredExactlyOnceAfterSigkill() throws Exception {
-        // A little latency keeps delivery behind the burst, so drafts are pending when the kill comes.
+        // Latency keeps delivery (4 workers) behind the burst, so drafts are pending when the kill comes;
+        // failures (half of them after storing) make the restarted process resend delivered drafts.
         var options = new TicketBackend.Options(new InetSocketAddress("127.0.0.1", 0), tmp.resolve("backend"), 0.1,
-                Duration.ofMillis(5), Duration.ZERO, 7);
+                Duration.ofMillis(40), Duration.ZERO, 7);
         try (TicketBackend backend = TicketBackend.start(options)) {
             Path outbox = tmp.resolve("outbox");
             Child first = Child.start(outbox, backend, tmp.resolve("first.log"));
             long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-            while (first.persisted().size() < 80 && first.process.isAlive() && System.nanoTime() < deadline) {
+            while (first.persisted().size() < 60 && first.process.isAlive() && System.nanoTime() < deadline) {
                 Thread.sleep(2);
             }
             first.process.destroyForcibly(); // SIGKILL: no shutdown hooks, no final fsync
@@ -42,7 +43,10 @@ class OutboxCrashTest {
             assertEquals(137, first.process.exitValue(), "killed by SIGKILL");
             assertFalse(first.lines.contains("all-persisted"), "killed mid-burst");
             List<String> persistedBeforeKill = first.persisted();
-            assertTrue(persistedBeforeKill.size() >= 80, "persisted before the kill: " + persistedBeforeKill.size());
+            assertTrue(persistedBeforeKill.size() >= 60, "persisted before the kill: " + persistedBeforeKill.size());
+            int storedAtKill = TestPorts.storedIds(backend.baseUrl()).size();
+            assertTrue(storedAtKill < persistedBeforeKill.size(),
+                    "some persisted drafts were still pending at the kill: " + storedAtKill + " of " + persistedBeforeKill.size());
 
             Child second = Child.start(outbox, backend, tmp.resolve("second.log"));
             assertTrue(second.process.waitFor(60, TimeUnit.SECONDS), "restarted process finished; log in " + tmp);
