@@ -147,7 +147,9 @@ public final class Outbox implements AutoCloseable {
     private final Timer persistTimer;
     private volatile boolean running = true;
     private volatile boolean alarmRaised;
-    private TicketClient client;
+    private volatile TicketClient client;
+    /** Ids a worker is sending right now: a draft queued twice (persist racing startDelivery) is still sent by one worker at a time. */
+    private final java.util.Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
     private Outbox(OutboxSettings settings, Journal journal, MeterRegistry registry) {
         this.settings = settings;
@@ -441,6 +443,9 @@ public final class Outbox implements AutoCloseable {
             if (next == null) {
                 continue;
             }
+            if (!inFlight.add(next.id())) {
+                continue;
+            }
             try (var c = MDC.putCloseable("callId", next.id())) {
                 deliver(next.id());
             } catch (InterruptedException e) {
@@ -448,6 +453,8 @@ public final class Outbox implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 LOG.error("outbox: delivery bookkeeping failed, will retry: {}", e.toString());
                 due.add(new Due(next.id(), System.nanoTime() + settings.backoffCap().toNanos()));
+            } finally {
+                inFlight.remove(next.id());
             }
         }
     }
@@ -466,8 +473,9 @@ public final class Outbox implements AutoCloseable {
         TicketClient.Outcome outcome = client.send(id, s.json());
         switch (outcome) {
             case TicketClient.Delivered d -> {
-                mark(id, DELIVERED, new Mark(id, Instant.now(), d.reference(), ""), e -> e.delivered(Instant.now(), d.reference()));
-                deliveredCounter.increment();
+                if (mark(id, DELIVERED, new Mark(id, Instant.now(), d.reference(), ""), e -> e.delivered(Instant.now(), d.reference()))) {
+                    deliveredCounter.increment();
+                }
                 LOG.debug("outbox: delivered as {} (HTTP {})", d.reference(), d.status());
             }
             case TicketClient.Rejected r -> dead(id, "rejected by the ticket backend: " + r.reason());
@@ -497,23 +505,27 @@ public final class Outbox implements AutoCloseable {
     }
 
     private void dead(String id, String reason) throws IOException {
-        mark(id, DEAD, new Mark(id, Instant.now(), "", reason), e -> e.dead(reason));
+        if (!mark(id, DEAD, new Mark(id, Instant.now(), "", reason), e -> e.dead(reason))) {
+            return;
+        }
         deadCounter.increment();
         LOG.warn("outbox: draft moved to the dead letters: {}", PersonalData.mask(reason));
     }
 
-    private void mark(String id, byte type, Mark mark, java.util.function.UnaryOperator<Entry> change) throws IOException {
+    /** Settles a pending draft; false when it was purged or settled meanwhile. */
+    private boolean mark(String id, byte type, Mark mark, java.util.function.UnaryOperator<Entry> change) throws IOException {
         byte[] payload = Json.MAPPER.writeValueAsBytes(mark);
         synchronized (lock) {
             Slot s = slots.get(id);
-            if (s == null) {
-                return;
+            if (s == null || s.entry().state() != State.PENDING) {
+                return false;
             }
             store(id, new Slot(change.apply(s.entry()), s.json()));
             // Not awaited: if this mark is lost in a crash the draft is sent again and the
             // backend answers the repeated idempotency key with the same ticket.
             journal.append(type, payload);
         }
+        return true;
     }
 
     private void maintenanceLoop() {
