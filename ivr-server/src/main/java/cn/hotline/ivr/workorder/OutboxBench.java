@@ -25,13 +25,13 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 /**
- * {@code ivr bench outbox --drafts N [--threads T] [--workers W] [--rate R] [--dir DIR] [--backend-url URL]}:
+ * {@code ivr bench outbox --drafts N [--threads T] [--workers W] [--rate R] [--dir DIR] [--backend process|in-process | --backend-url URL]}:
  * measures the outbox on this machine with real fsyncs and a real HTTP backend, printing JSON.
  *
  * <p>First the device's own fdatasync latency is sampled (the floor for persist latency). After a warm-up (up to 3000 drafts persisted and delivered through a separate outbox), phase 1: T threads (concurrent calls) persist N drafts as fast as they can, delivery off:
  * persist latency p50/p99/max and drafts/s. Phase 2: delivery on, W workers drain the backlog into
- * the development ticket backend (started in-process with its own durable store unless a URL is
- * given): delivered drafts/s. Phase 3: persist at an offered rate R (default 100/s, ten times the peak call rate of a large city's hotline) while the
+ * the development ticket backend (by default started as its own process with its own durable store;
+ * {@code --backend in-process} runs it inside this JVM; {@code --backend-url} uses a running one): delivered drafts/s. Phase 3: persist at an offered rate R (default 100/s, ten times the peak call rate of a large city's hotline) while the
  * workers deliver, the realistic case: latency counted from when each persist was due.
  */
 public final class OutboxBench {
@@ -45,23 +45,38 @@ public final class OutboxBench {
         int rate = args.integer("--rate", 100);
         Path dirOption = args.path("--dir", null);
         String backendUrl = args.string("--backend-url", null);
+        String backendMode = args.string("--backend", "process");
         args.done();
+        if (!backendMode.equals("process") && !backendMode.equals("in-process")) {
+            throw new UsageException("--backend must be process or in-process, got '" + backendMode + "'");
+        }
         if (drafts < 1 || threads < 1 || workers < 1 || rate < 1) {
             throw new UsageException("--drafts, --threads, --workers and --rate must be positive");
         }
         Path dir = dirOption != null ? dirOption : Files.createTempDirectory("ivr-outbox-bench");
         Files.createDirectories(dir);
-        TicketBackend backend = backendUrl != null ? null
-                : TicketBackend.start(TicketBackend.Options.reliable(0, dir.resolve("backend")));
-        URI url = backendUrl != null ? URI.create(backendUrl) : backend.baseUrl();
+        TicketBackend backend = null;
+        Process backendProcess = null;
+        URI url;
+        if (backendUrl != null) {
+            url = URI.create(backendUrl);
+        } else if (backendMode.equals("in-process")) {
+            backend = TicketBackend.start(TicketBackend.Options.reliable(0, dir.resolve("backend")));
+            url = backend.baseUrl();
+        } else {
+            backendProcess = startBackendProcess(dir.resolve("backend"));
+            url = URI.create(new java.io.BufferedReader(new java.io.InputStreamReader(backendProcess.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8)).readLine().strip());
+        }
         OutboxSettings settings = OutboxSettings.defaults(dir.resolve("outbox")).withWorkers(workers);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("drafts", drafts);
         result.put("threads", threads);
         result.put("workers", workers);
+        result.put("backend", backendUrl != null ? backendUrl : backendMode);
         result.put("dir", dir.toString());
         result.put("durability", "group commit: fdatasync before persist returns");
-        result.put("fsyncBaseline", fsyncBaseline(dir, 300));
+        result.put("fsyncBaseline", fsyncBaseline(dir, Math.min(300, Math.max(30, drafts))));
         try (Outbox warm = Outbox.open(settings.withDir(dir.resolve("warm-up")), new SimpleMeterRegistry())) {
             // Warm the JIT on the whole path (persist, HTTP both ways, JSON) in a separate outbox,
             // so the phases below measure the steady state rather than class loading.
@@ -105,12 +120,28 @@ public final class OutboxBench {
             if (backend != null) {
                 backend.close();
             }
+            if (backendProcess != null) {
+                backendProcess.destroy();
+                backendProcess.waitFor();
+            }
             if (dirOption == null) {
                 deleteTree(dir);
             }
         }
         out.println(Json.write(result));
         return 0;
+    }
+
+    /**
+     * The development backend in its own JVM, as a real ticket backend would be: the outbox and the
+     * backend then do not share one heap, one GC and one JIT.
+     */
+    private static Process startBackendProcess(Path data) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "cn.hotline.ivr.cli.Main",
+                "ticket-backend", "--port", "0", "--data", data.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
     }
 
     /**
