@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * writers therefore share fsyncs, so the wait stays near one fsync however many calls persist at once.
  *
  * <p>Compaction is the owner's job: {@link #rollForSnapshot()} seals the current segment and returns a
- * free segment number below the new current one; the owner writes the live records there with
- * {@link #writeSegment} and drops everything older with {@link #deleteBelow}. Replay in segment order
+ * free range of segment numbers below the new current one; the owner writes the live records there
+ * with {@link #writeSnapshot} and drops everything older with {@link #deleteBelow}. Replay in segment order
  * then yields the same state even if the process dies half-way.
  *
  * <p>One process writes a journal at a time ({@code journal.lock}); {@link #read} replays it read-only
@@ -47,6 +47,8 @@ final class Journal implements Closeable {
     static final int MAGIC = 0x49564a31;
     static final int HEADER = 12;
     static final int MAX_BODY = 16 << 20;
+    /** Segment numbers reserved for one compaction snapshot. */
+    static final long SNAPSHOT_SPAN = 1 << 20;
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
     private static final String PREFIX = "journal-";
     private static final String SUFFIX = ".log";
@@ -387,39 +389,78 @@ final class Journal implements Closeable {
         updateDiskBytes();
     }
 
-    /** Seals the current segment; returns the number a snapshot of the state so far must be written to. */
+    /**
+     * Seals the current segment and starts a new one {@link #SNAPSHOT_SPAN} numbers further on;
+     * returns the first of the numbers in between, where a snapshot of the state so far goes.
+     */
     long rollForSnapshot() throws IOException {
         lock.lock();
         try {
             long snapshot = currentNumber + 1;
-            rollLocked(currentNumber + 2);
+            rollLocked(currentNumber + 1 + SNAPSHOT_SPAN);
             return snapshot;
         } finally {
             lock.unlock();
         }
     }
 
-    /** Writes a whole segment atomically (temporary file, fsync, rename, directory fsync). */
-    void writeSegment(long number, Iterable<Rec> records) throws IOException {
-        Path target = segmentFile(dir, number);
-        Path tmp = dir.resolve(target.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
-            for (Rec r : records) {
-                ByteBuffer buf = encode(r.type(), r.payload());
-                out.write(buf.array(), 0, buf.limit());
+    /**
+     * Writes a snapshot into segments numbered from {@code first}, each at most segment-bytes (so
+     * replay never reads one huge file), each made durable and renamed into place atomically. A crash
+     * half-way leaves some of them next to the older segments they copy, which replays to the same state.
+     */
+    void writeSnapshot(long first, Iterable<Rec> records) throws IOException {
+        long number = first;
+        SnapshotFile file = new SnapshotFile(number);
+        for (Rec r : records) {
+            ByteBuffer buf = encode(r.type(), r.payload());
+            if (file.size > 0 && file.size + buf.limit() > segmentBytes) {
+                file.finish();
+                if (++number >= first + SNAPSHOT_SPAN - 1) {
+                    throw new IOException("snapshot needs more than " + SNAPSHOT_SPAN + " segments; raise outbox.segment-bytes");
+                }
+                file = new SnapshotFile(number);
             }
-            out.flush();
-            ch.force(false);
+            file.write(buf);
         }
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        file.finish();
         syncDirectory();
-        lock.lock();
-        try {
-            sealed.put(number, Files.size(target));
-            updateDiskBytes();
-        } finally {
-            lock.unlock();
+    }
+
+    /** One segment of a snapshot, written to a temporary file first. */
+    private final class SnapshotFile {
+        private final long number;
+        private final Path tmp;
+        private final FileChannel channel;
+        private final OutputStream out;
+        private long size;
+
+        SnapshotFile(long number) throws IOException {
+            this.number = number;
+            this.tmp = dir.resolve(segmentFile(dir, number).getFileName() + ".tmp");
+            this.channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            this.out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+        }
+
+        void write(ByteBuffer buf) throws IOException {
+            out.write(buf.array(), 0, buf.limit());
+            size += buf.limit();
+        }
+
+        void finish() throws IOException {
+            try (channel) {
+                out.flush();
+                channel.force(false);
+            }
+            Path target = segmentFile(dir, number);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            lock.lock();
+            try {
+                sealed.put(number, size);
+                updateDiskBytes();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 

@@ -602,7 +602,7 @@ public final class Outbox implements AutoCloseable {
                 }
             }
             long before = journal.diskBytes();
-            journal.writeSegment(snapshot, records);
+            journal.writeSnapshot(snapshot, records);
             journal.deleteBelow(snapshot);
             LOG.info("outbox {} compacted: {} live drafts, {} -> {} bytes", settings.dir(), live.size(), before, journal.diskBytes());
         }
