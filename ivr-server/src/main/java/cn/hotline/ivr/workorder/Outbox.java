@@ -148,8 +148,8 @@ public final class Outbox implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean alarmRaised;
     private volatile TicketClient client;
-    /** Ids a worker is sending right now: a draft queued twice (persist racing startDelivery) is still sent by one worker at a time. */
-    private final java.util.Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** Ids queued or being sent: each draft is in the delay queue at most once, so one worker at a time sends it. */
+    private final java.util.Set<String> scheduled = ConcurrentHashMap.newKeySet();
 
     private Outbox(OutboxSettings settings, Journal journal, MeterRegistry registry) {
         this.settings = settings;
@@ -264,7 +264,7 @@ public final class Outbox implements AutoCloseable {
         client = ticketClient;
         for (Slot s : slots.values()) {
             if (s.entry().state() == State.PENDING) {
-                due.add(new Due(s.entry().id(), System.nanoTime()));
+                schedule(s.entry().id(), System.nanoTime());
             }
         }
         for (int i = 0; i < settings.workers(); i++) {
@@ -307,7 +307,7 @@ public final class Outbox implements AutoCloseable {
         journal.awaitDurable(ticket);
         persistTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         if (client != null) {
-            due.add(new Due(draft.id(), System.nanoTime()));
+            schedule(draft.id(), System.nanoTime());
         }
         checkAlarm();
     }
@@ -355,7 +355,7 @@ public final class Outbox implements AutoCloseable {
             LOG.info("outbox: dead letter requeued for delivery");
         }
         if (client != null) {
-            due.add(new Due(id, System.nanoTime()));
+            schedule(id, System.nanoTime());
         }
         return true;
     }
@@ -443,32 +443,46 @@ public final class Outbox implements AutoCloseable {
             if (next == null) {
                 continue;
             }
-            if (!inFlight.add(next.id())) {
-                continue;
-            }
-            try (var c = MDC.putCloseable("callId", next.id())) {
-                deliver(next.id());
+            String id = next.id();
+            long again = -1;
+            try (var c = MDC.putCloseable("callId", id)) {
+                again = deliver(id);
             } catch (InterruptedException e) {
                 return;
             } catch (IOException | RuntimeException e) {
                 LOG.error("outbox: delivery bookkeeping failed, will retry: {}", e.toString());
-                due.add(new Due(next.id(), System.nanoTime() + settings.backoffCap().toNanos()));
+                again = System.nanoTime() + settings.backoffCap().toNanos();
             } finally {
-                inFlight.remove(next.id());
+                if (again >= 0) {
+                    due.add(new Due(id, again)); // still in `scheduled`
+                } else {
+                    scheduled.remove(id);
+                    Slot s = slots.get(id);
+                    if (s != null && s.entry().state() == State.PENDING) {
+                        schedule(id, System.nanoTime()); // requeued by retry() while we were settling it
+                    }
+                }
             }
         }
     }
 
-    private void deliver(String id) throws InterruptedException, IOException {
+    private void schedule(String id, long atNanos) {
+        if (scheduled.add(id)) {
+            due.add(new Due(id, atNanos));
+        }
+    }
+
+    /** One attempt; returns when to try again (System.nanoTime), or -1 when the draft is settled. */
+    private long deliver(String id) throws InterruptedException, IOException {
         Slot s = slots.get(id);
         if (s == null || s.entry().state() != State.PENDING) {
-            return;
+            return -1;
         }
         Duration age = Duration.between(s.entry().pendingSince(), Instant.now());
         if (age.compareTo(settings.maxAge()) > 0) {
             dead(id, "undelivered for " + human(age) + ", over outbox.max-age " + human(settings.maxAge())
                     + "; last error: " + s.entry().lastError());
-            return;
+            return -1;
         }
         TicketClient.Outcome outcome = client.send(id, s.json());
         switch (outcome) {
@@ -477,8 +491,12 @@ public final class Outbox implements AutoCloseable {
                     deliveredCounter.increment();
                 }
                 LOG.debug("outbox: delivered as {} (HTTP {})", d.reference(), d.status());
+                return -1;
             }
-            case TicketClient.Rejected r -> dead(id, "rejected by the ticket backend: " + r.reason());
+            case TicketClient.Rejected r -> {
+                dead(id, "rejected by the ticket backend: " + r.reason());
+                return -1;
+            }
             case TicketClient.Retry r -> {
                 Entry e = s.entry();
                 synchronized (lock) {
@@ -492,7 +510,7 @@ public final class Outbox implements AutoCloseable {
                 } else {
                     LOG.debug("outbox: attempt {} failed, retrying in {} ms: {}", attempt, wait.toMillis(), r.reason());
                 }
-                due.add(new Due(id, System.nanoTime() + wait.toNanos()));
+                return System.nanoTime() + wait.toNanos();
             }
         }
     }

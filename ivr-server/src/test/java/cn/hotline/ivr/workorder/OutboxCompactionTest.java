@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
@@ -19,9 +18,8 @@ class OutboxCompactionTest {
     @TempDir
     Path tmp;
 
-    private OutboxSettings settings(Path dir) {
-        return new OutboxSettings(dir, 64L << 20, 0.8, 64L << 10, Duration.ofDays(1), Duration.ofHours(1),
-                Duration.ofMillis(20), Duration.ofMillis(200), 2);
+    private static OutboxSettings settings(Path dir) {
+        return TestPorts.fastOutbox(dir, 64L << 10, 2);
     }
 
     private static List<Outbox.Entry> entries(OutboxSettings s) throws Exception {

@@ -26,9 +26,8 @@ class OutboxTest {
     @TempDir
     Path tmp;
 
-    private OutboxSettings fast(Path dir) {
-        return new OutboxSettings(dir, 64L << 20, 0.8, 1L << 20, Duration.ofDays(1), Duration.ofHours(1),
-                Duration.ofMillis(20), Duration.ofMillis(200), 4);
+    private static OutboxSettings fast(Path dir) {
+        return TestPorts.fastOutbox(dir, 1L << 20, 4);
     }
 
     private static TicketClient client(int port) {

@@ -9,12 +9,20 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Loopback helpers for tests that talk real HTTP. */
+/** Helpers for outbox tests: settings, loopback ports, and what a backend stored. */
 final class TestPorts {
     private TestPorts() {
+    }
+
+    /** Outbox settings for tests: 64 MiB bound, quick retries (20..200 ms), drafts kept for an hour. */
+    static OutboxSettings fastOutbox(Path dir, long segmentBytes, int workers) {
+        return new OutboxSettings(dir, 64L << 20, 0.8, segmentBytes, Duration.ofDays(1), Duration.ofHours(1),
+                Duration.ofMillis(20), Duration.ofMillis(200), workers);
     }
 
     /** A port nobody listens on right now (for a backend that starts later). */
