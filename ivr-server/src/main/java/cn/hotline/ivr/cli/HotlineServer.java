@@ -1,7 +1,7 @@
 package cn.hotline.ivr.cli;
 
 import cn.hotline.ivr.agent.AgentDeskServer;
-import cn.hotline.ivr.agent.DraftLookup;
+import cn.hotline.ivr.agent.DraftPops;
 import cn.hotline.ivr.agent.ScreenPops;
 import cn.hotline.ivr.flow.AgentAvailability;
 import cn.hotline.ivr.flow.DraftRecorder;
@@ -25,6 +25,9 @@ import cn.hotline.ivr.telephony.ami.AmiClient;
 import cn.hotline.ivr.understanding.CatalogueException;
 import cn.hotline.ivr.understanding.Understander;
 import cn.hotline.ivr.understanding.Understanding;
+import cn.hotline.ivr.workorder.DraftWriter;
+import cn.hotline.ivr.workorder.Outbox;
+import cn.hotline.ivr.workorder.TicketClient;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -119,11 +122,16 @@ public final class HotlineServer implements AutoCloseable {
             checks.add(check("ami", () -> ami.isConnected() ? null : "not logged in to Asterisk: " + ami.health().lastError()));
         }
 
-        WorkOrders workOrders = WorkOrders.start(settings, understander, registry, closeables, checks);
-        DraftRecorder drafts = workOrders.recorder();
+        Outbox outbox = Outbox.open(settings.outbox(), registry);
+        closeables.add(outbox);
+        TicketClient tickets = new TicketClient(settings.ticket());
+        closeables.add(tickets);
+        outbox.startDelivery(tickets);
+        checks.add(check("outbox", () -> outbox.stats().diskAlarm() ? "outbox disk use over outbox.alarm-ratio of outbox.max-bytes" : null));
+        DraftRecorder drafts = new DraftWriter(understander, outbox, settings.flow().hours().zone(),
+                DraftPops::channelVariables);
         if (settings.agent().enabled()) {
-            DraftLookup lookup = workOrders.lookup();
-            ScreenPops pops = new ScreenPops(settings.agent(), lookup, registry);
+            ScreenPops pops = new ScreenPops(settings.agent(), new DraftPops(outbox), registry);
             closeables.add(pops);
             if (ami != null) {
                 pops.bind(ami);

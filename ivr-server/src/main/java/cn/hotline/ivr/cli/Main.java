@@ -33,6 +33,8 @@ public final class Main {
                 new TrainNluCommand(),
                 new EvalNluCommand(),
                 new EvalRegionCommand(),
+                new OutboxCommand(),
+                new TicketBackendCommand(),
                 new AmiSimulatorCommand())) {
             all.put(c.name(), c);
         }

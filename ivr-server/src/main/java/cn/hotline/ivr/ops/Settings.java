@@ -7,6 +7,8 @@ import cn.hotline.ivr.speech.SpeechSettings;
 import cn.hotline.ivr.telephony.AgiSettings;
 import cn.hotline.ivr.telephony.ami.AmiSettings;
 import cn.hotline.ivr.understanding.UnderstandingSettings;
+import cn.hotline.ivr.workorder.OutboxSettings;
+import cn.hotline.ivr.workorder.TicketSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -25,7 +27,9 @@ public record Settings(
         SpeechSettings speech,
         UnderstandingSettings understanding,
         AmiSettings ami,
-        AgentSettings agent) {
+        AgentSettings agent,
+        OutboxSettings outbox,
+        TicketSettings ticket) {
 
     public static Settings load(Path file, Map<String, String> env) throws ConfigException {
         return read(ConfigFile.load(file, env));
@@ -43,7 +47,9 @@ public record Settings(
                 SpeechSettings.read(cfg),
                 UnderstandingSettings.read(cfg),
                 AmiSettings.read(cfg),
-                AgentSettings.read(cfg));
+                AgentSettings.read(cfg),
+                OutboxSettings.read(cfg),
+                TicketSettings.read(cfg));
         cfg.finish();
         return settings;
     }

@@ -60,8 +60,9 @@ class ConfigFileTest {
 
     @Test
     void menuReferencesAndPromptFilesAreChecked() throws Exception {
-        Files.createDirectories(dir.resolve("prompts"));
-        Files.write(dir.resolve("prompts/greeting.wav"), new byte[44]);
+        // A mirror of Asterisk's sounds/<lang> directory: prompt x is prompts/hotline/x.wav.
+        Files.createDirectories(dir.resolve("prompts/hotline"));
+        Files.write(dir.resolve("prompts/hotline/greeting.wav"), new byte[44]);
         ConfigException e = problemsOf("""
                 flow:
                   prompts-dir: prompts

@@ -19,7 +19,12 @@ public final class TestServer {
               bind: 127.0.0.1:0
             """;
 
+    /** Starts the server; unless the YAML says otherwise, its outbox lives in a fresh temporary directory. */
     public static HotlineServer start(String yaml) throws Exception {
+        if (!yaml.contains("outbox:")) {
+            Path outbox = java.nio.file.Files.createTempDirectory("ivr-outbox-");
+            yaml = yaml + "outbox:\n  dir: " + outbox + "\n";
+        }
         Settings settings = Settings.read(ConfigFile.fromYaml("test.yaml", yaml, Path.of("."), Map.of()));
         HotlineServer server = new HotlineServer(settings, null, Map.of());
         server.start();

@@ -1,0 +1,120 @@
+package cn.hotline.ivr.cli;
+
+import cn.hotline.ivr.ops.Json;
+import cn.hotline.ivr.ops.Settings;
+import cn.hotline.ivr.workorder.Outbox;
+import cn.hotline.ivr.workorder.OutboxSettings;
+import cn.hotline.ivr.workorder.Quarantined;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code ivr outbox list|show ID|retry ID|purge-delivered}: inspect and repair the durable outbox.
+ * Reading works while a server runs; changes are made directly when no server holds the outbox,
+ * otherwise they are handed to the running server, which applies them within a second.
+ */
+final class OutboxCommand implements Command {
+    @Override
+    public String name() {
+        return "outbox";
+    }
+
+    @Override
+    public String usage() {
+        return "outbox list|show ID|retry ID|purge-delivered [--config FILE | --dir DIR] [--json]"
+                + "  inspect drafts, retry a dead letter, drop delivered drafts";
+    }
+
+    @Override
+    public int run(Args args, PrintStream out, PrintStream err) throws Exception {
+        String action = args.positional(0, "action (list, show ID, retry ID, purge-delivered)");
+        Path config = args.path("--config", null);
+        Path dirOption = args.path("--dir", null);
+        boolean json = args.flag("--json");
+        args.done();
+        if ((config == null) == (dirOption == null)) {
+            throw new UsageException("give exactly one of --config FILE or --dir DIR");
+        }
+        OutboxSettings settings = config != null
+                ? Settings.load(config, System.getenv()).outbox()
+                : OutboxSettings.defaults(dirOption);
+        Path dir = settings.dir();
+        return switch (action) {
+            case "list" -> list(dir, json, out, err);
+            case "show" -> show(dir, args.positional(1, "draft ID"), out, err);
+            case "retry" -> change(settings, "retry", args.positional(1, "draft ID"), out, err);
+            case "purge-delivered" -> change(settings, "purge-delivered", null, out, err);
+            default -> throw new UsageException("unknown action '" + action + "' (list, show ID, retry ID, purge-delivered)");
+        };
+    }
+
+    private static int list(Path dir, boolean json, PrintStream out, PrintStream err) throws Exception {
+        Outbox.Inspection view = Outbox.inspect(dir);
+        if (json) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("entries", view.entries());
+            doc.put("quarantined", view.quarantined());
+            out.println(Json.write(doc));
+            return 0;
+        }
+        out.printf("%-28s %-9s %8s  %-24s %s%n", "ID", "STATE", "ATTEMPTS", "CREATED", "DETAIL");
+        for (Outbox.Entry e : view.entries()) {
+            String detail = switch (e.state()) {
+                case PENDING -> e.lastError();
+                case DELIVERED -> e.reference();
+                case DEAD -> e.deadReason();
+            };
+            out.printf("%-28s %-9s %8d  %-24s %s%n", e.id(), e.state(), e.attempts(), e.createdAt(), detail);
+        }
+        for (Quarantined q : view.quarantined()) {
+            out.printf("QUARANTINED %s@%d (%d bytes): %s%n", q.segment(), q.offset(), q.bytes(), q.reason());
+        }
+        long pending = view.entries().stream().filter(e -> e.state() == Outbox.State.PENDING).count();
+        long dead = view.entries().stream().filter(e -> e.state() == Outbox.State.DEAD).count();
+        err.println(view.entries().size() + " draft(s): " + pending + " pending, " + dead + " dead letter(s), "
+                + view.quarantined().size() + " damaged record(s) in " + dir);
+        return 0;
+    }
+
+    private static int show(Path dir, String id, PrintStream out, PrintStream err) throws Exception {
+        Outbox.Inspection view = Outbox.inspect(dir);
+        List<Outbox.Entry> match = view.entries().stream().filter(e -> e.id().equals(id)).toList();
+        if (match.isEmpty()) {
+            err.println("no draft " + id + " in " + dir + " (never persisted, or delivered and compacted away)");
+            return 1;
+        }
+        ObjectNode doc = Json.MAPPER.createObjectNode();
+        doc.set("outbox", Json.MAPPER.valueToTree(match.get(0)));
+        doc.set("draft", Json.MAPPER.valueToTree(view.draft(id).orElseThrow()));
+        out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+        return 0;
+    }
+
+    private static int change(OutboxSettings settings, String action, String id, PrintStream out, PrintStream err) throws Exception {
+        Outbox outbox;
+        try {
+            outbox = Outbox.open(settings, new SimpleMeterRegistry());
+        } catch (Outbox.InUseException e) {
+            Path request = Outbox.request(settings.dir(), action, id);
+            out.println("queued for the running server: " + request);
+            return 0;
+        }
+        try (outbox) {
+            if (id != null) {
+                if (!outbox.retry(id)) {
+                    err.println("draft " + id + " is not a dead letter (see 'ivr outbox show " + id + "')");
+                    return 1;
+                }
+                out.println("requeued " + id + "; the server delivers it when it runs");
+            } else {
+                out.println("purged " + outbox.purgeDelivered() + " delivered draft(s)");
+            }
+            return 0;
+        }
+    }
+}

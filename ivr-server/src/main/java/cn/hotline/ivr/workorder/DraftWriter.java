@@ -1,0 +1,101 @@
+package cn.hotline.ivr.workorder;
+
+import cn.hotline.ivr.flow.CallSession;
+import cn.hotline.ivr.flow.DraftRecorder;
+import cn.hotline.ivr.flow.FlowDecision;
+import cn.hotline.ivr.flow.IntakeResult;
+import cn.hotline.ivr.understanding.CallerContext;
+import cn.hotline.ivr.understanding.PersonalData;
+import cn.hotline.ivr.understanding.Understander;
+import cn.hotline.ivr.understanding.Understanding;
+import java.io.IOException;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The flow's {@link DraftRecorder}: understands what the caller said (or, with nothing said, at least
+ * the region behind their number), builds the draft work order and persists it in the outbox before
+ * the caller moves on. Delivery to the ticket backend happens later, on the outbox's own threads.
+ */
+public final class DraftWriter implements DraftRecorder {
+    private static final Logger log = LoggerFactory.getLogger(DraftWriter.class);
+
+    private final Understander understander;
+    private final Outbox outbox;
+    private final ZoneId zone;
+    private final Function<Draft, Map<String, String>> channelVariables;
+
+    /**
+     * @param zone             the hotline's time zone (drafts carry local time with its offset)
+     * @param channelVariables the CTI variables to set for a draft (key fields for systems that read variables)
+     */
+    public DraftWriter(Understander understander, Outbox outbox, ZoneId zone,
+            Function<Draft, Map<String, String>> channelVariables) {
+        this.understander = understander;
+        this.outbox = outbox;
+        this.zone = zone;
+        this.channelVariables = channelVariables;
+    }
+
+    @Override
+    public Recorded record(CallSession call, FlowDecision decision, IntakeResult intake) {
+        Understanding u = understander.understand(intake.transcript(), new CallerContext(call.callerNumber(), ""));
+        Draft draft = draft(call, intake, u);
+        try {
+            outbox.persist(draft);
+        } catch (IOException | RuntimeException e) {
+            // The caller still reaches an agent; the operator must see this at once.
+            log.error("draft {} NOT persisted ({}); the agent gets the call without it", draft.id(), e.toString());
+            return new Recorded("", u.emergency().detected() ? u.emergency().route() : "", Map.of());
+        }
+        log.info("draft persisted: type={} topic={} district={} urgency={} intake={} transcript=\"{}\"",
+                u.requestType().code(), u.topic().code(), u.region().district(),
+                draft.urgency() == null ? "" : draft.urgency().code(), intake.outcome().name().toLowerCase(),
+                PersonalData.mask(intake.transcript()));
+        return new Recorded(draft.id(), u.emergency().detected() ? u.emergency().route() : "",
+                channelVariables.apply(draft));
+    }
+
+    /** The draft for one call: every field from the understanding, each with its evidence. */
+    Draft draft(CallSession call, IntakeResult intake, Understanding u) {
+        Call c = new Call(call.callerNumber(), line(call.channel()), call.dnid(),
+                OffsetDateTime.ofInstant(call.started(), zone), zone.getId(),
+                call.language().isEmpty() ? "zh" : call.language());
+        Classified type = new Classified(u.requestType().code(), u.requestType().label(),
+                u.requestType().confidence(), evidence(u.requestType().evidence()));
+        Topic topic = new Topic(u.topic().code(), u.topic().label(), "", u.topic().department(),
+                u.topic().catalogueVersion().isEmpty() ? u.catalogueVersion() : u.topic().catalogueVersion(),
+                u.topic().confidence(), evidence(u.topic().evidence()));
+        Understanding.Region r = u.region();
+        Region region = new Region(r.provinceCode(), r.province(), r.cityCode(), r.city(), r.districtCode(),
+                r.district(), source(r.source()), r.confidence(), evidence(r.evidence()));
+        Understanding.Emergency e = u.emergency();
+        Classified urgency = e.detected()
+                ? new Classified("emergency", e.label().isEmpty() ? "紧急" : e.label(), e.confidence(), evidence(e.evidence()))
+                : new Classified("normal", "一般", 1.0, List.of());
+        return Draft.of(call.callId(), c, Intake.from(intake), type, topic, region, urgency, u.summary());
+    }
+
+    /** {@code PJSIP/carrier-trunk-0000002a} → {@code PJSIP/carrier-trunk}: the trunk, not the call leg. */
+    static String line(String channel) {
+        int dash = channel.lastIndexOf('-');
+        return dash > 0 && channel.substring(dash + 1).matches("[0-9a-f]{8}") ? channel.substring(0, dash) : channel;
+    }
+
+    private static Region.Source source(String s) {
+        return switch (s) {
+            case "words" -> Region.Source.SPEECH;
+            case "area-code" -> Region.Source.CALLER_NUMBER;
+            default -> Region.Source.UNKNOWN;
+        };
+    }
+
+    private static List<Evidence> evidence(List<cn.hotline.ivr.understanding.Evidence> spans) {
+        return spans.stream().map(s -> new Evidence(s.text(), s.start(), s.end())).toList();
+    }
+}

@@ -1,0 +1,683 @@
+package cn.hotline.ivr.workorder;
+
+import cn.hotline.ivr.ops.Json;
+import cn.hotline.ivr.understanding.PersonalData;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.DelayQueue;
+import java.util.concurrent.Delayed;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The durable outbox of draft work orders: {@link #persist} returns only once the draft is on disk,
+ * and delivery workers then POST it to the ticket backend until it is accepted, rejected for good,
+ * or too old (the last two go to the dead letters with the reason). The local store answers
+ * {@link #find} for the screen pop whether or not the backend has the draft yet.
+ *
+ * <p>Each state change is a record in the {@link Journal}. Drafts wait for an fsync (group commit);
+ * delivery marks do not: losing one in a crash only means the draft is sent again, and the backend
+ * answers a repeated idempotency key with the same ticket. Delivered drafts stay readable for
+ * {@code keep-delivered}, then compaction rewrites the live records and deletes old segments, which
+ * keeps disk usage bounded; beyond {@code max-bytes} persist fails loudly instead of filling the disk.
+ *
+ * <p>Commands from another process ({@code ivr outbox retry} while the server runs) arrive as files in
+ * {@code requests/} and are applied within a second.
+ */
+public final class Outbox implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
+    static final byte DRAFT = 1;
+    static final byte DELIVERED = 2;
+    static final byte DEAD = 3;
+    static final byte REQUEUED = 4;
+    private static final int RECORD_OVERHEAD = Journal.HEADER + 1;
+    private static final String REQUESTS = "requests";
+
+    public enum State { PENDING, DELIVERED, DEAD }
+
+    /** What the outbox knows about one draft. */
+    public record Entry(
+            String id,
+            State state,
+            Instant createdAt,
+            Instant pendingSince,
+            int attempts,
+            String lastError,
+            Instant deliveredAt,
+            String reference,
+            String deadReason,
+            int bytes) {
+
+        Entry pending(Instant since) {
+            return new Entry(id, State.PENDING, createdAt, since, 0, "", null, "", "", bytes);
+        }
+
+        Entry failed(String error) {
+            return new Entry(id, state, createdAt, pendingSince, attempts + 1, error, deliveredAt, reference, deadReason, bytes);
+        }
+
+        Entry delivered(Instant at, String ref) {
+            return new Entry(id, State.DELIVERED, createdAt, pendingSince, attempts, lastError, at, ref, "", bytes);
+        }
+
+        Entry dead(String reason) {
+            return new Entry(id, State.DEAD, createdAt, pendingSince, attempts, lastError, null, "", reason, bytes);
+        }
+    }
+
+    /** The payload of a state-change record. */
+    record Mark(String id, Instant at, String reference, String reason) {
+    }
+
+    /** Counts for metrics, commands and benchmarks. */
+    public record Stats(int pending, int delivered, int dead, long deliveredTotal, long retriesTotal,
+            double oldestPendingSeconds, long diskBytes, long maxBytes, boolean diskAlarm, int quarantined) {
+    }
+
+    /** A read-only view of an outbox directory (for commands while a server may hold it). */
+    public record Inspection(List<Entry> entries, Map<String, byte[]> drafts, List<Quarantined> quarantined) {
+        public Optional<Draft> draft(String id) {
+            byte[] json = drafts.get(id);
+            return json == null ? Optional.empty() : Optional.of(Draft.fromJson(json));
+        }
+    }
+
+    private record Slot(Entry entry, byte[] json) {
+    }
+
+    private record Due(String id, long atNanos) implements Delayed {
+        @Override
+        public long getDelay(TimeUnit unit) {
+            return unit.convert(atNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public int compareTo(Delayed o) {
+            return Long.compare(atNanos, ((Due) o).atNanos);
+        }
+    }
+
+    /** The outbox directory is held by another process (a running server). */
+    public static final class InUseException extends IOException {
+        InUseException(String message) {
+            super(message);
+        }
+    }
+
+    /** Persist refused: the outbox reached {@code outbox.max-bytes}. */
+    public static final class FullException extends IOException {
+        FullException(String message) {
+            super(message);
+        }
+    }
+
+    private final OutboxSettings settings;
+    private final Journal journal;
+    private final Backoff backoff;
+    private final Object lock = new Object();
+    private final Object compactionLock = new Object();
+    private final Object tick = new Object();
+    private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+    private final AtomicIntegerArray counts = new AtomicIntegerArray(State.values().length);
+    private final DelayQueue<Due> due = new DelayQueue<>();
+    private final List<Quarantined> quarantined = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final Counter deliveredCounter;
+    private final Counter retriesCounter;
+    private final Counter deadCounter;
+    private final Timer persistTimer;
+    private volatile boolean running = true;
+    private volatile boolean alarmRaised;
+    private volatile TicketClient client;
+    /** Ids queued or being sent: each draft is in the delay queue at most once, so one worker at a time sends it. */
+    private final java.util.Set<String> scheduled = ConcurrentHashMap.newKeySet();
+
+    private Outbox(OutboxSettings settings, Journal journal, MeterRegistry registry) {
+        this.settings = settings;
+        this.journal = journal;
+        this.backoff = new Backoff(settings.backoffBase(), settings.backoffCap());
+        this.deliveredCounter = Counter.builder("ivr.outbox.delivered").description("drafts accepted by the ticket backend").register(registry);
+        this.retriesCounter = Counter.builder("ivr.outbox.retries").description("delivery attempts that will be retried").register(registry);
+        this.deadCounter = Counter.builder("ivr.outbox.dead.lettered").description("drafts moved to the dead letters").register(registry);
+        this.persistTimer = Timer.builder("ivr.outbox.persist").description("time until a draft is durable").register(registry);
+        Gauge.builder("ivr.outbox.pending", this, o -> o.count(State.PENDING)).description("drafts waiting for delivery").register(registry);
+        Gauge.builder("ivr.outbox.dead.letters", this, o -> o.count(State.DEAD)).description("drafts in the dead letters").register(registry);
+        Gauge.builder("ivr.outbox.oldest.pending", this, Outbox::oldestPendingSeconds).baseUnit("seconds")
+                .description("age of the oldest undelivered draft").register(registry);
+        Gauge.builder("ivr.outbox.disk", this, o -> o.journal.diskBytes()).baseUnit("bytes").description("journal size on disk").register(registry);
+        Gauge.builder("ivr.outbox.disk.alarm", this, o -> o.diskAlarm() ? 1 : 0)
+                .description("1 when the journal passed outbox.alarm-ratio of outbox.max-bytes").register(registry);
+        Gauge.builder("ivr.outbox.quarantined", this, o -> o.quarantined().size()).description("damaged records set aside").register(registry);
+    }
+
+    /** Opens (creating) the outbox in {@code settings.dir()}, replaying and checking its journal. */
+    public static Outbox open(OutboxSettings settings, MeterRegistry registry) throws IOException {
+        Map<String, Slot> replayed = new ConcurrentHashMap<>();
+        List<Object[]> unreadable = new ArrayList<>();
+        Journal journal = Journal.open(settings.dir(), settings.segmentBytes(),
+                (type, payload, at) -> {
+                    String problem = apply(replayed, type, payload);
+                    if (problem != null) {
+                        unreadable.add(new Object[] {at, type, payload, problem});
+                    }
+                });
+        Outbox outbox = new Outbox(settings, journal, registry);
+        try {
+            replayed.forEach(outbox::store);
+            outbox.quarantined.addAll(journal.corruptions());
+            for (Object[] u : unreadable) {
+                outbox.quarantined.add(journal.quarantine((Journal.Position) u[0], (byte) u[1], (byte[]) u[2], (String) u[3]));
+            }
+            if (!outbox.quarantined.isEmpty()) {
+                outbox.compact(); // rewrite without the damaged bytes so they are reported once, not on every start
+            }
+            Files.createDirectories(settings.dir().resolve(REQUESTS));
+        } catch (IOException | RuntimeException e) {
+            journal.close();
+            throw e;
+        }
+        LOG.info("outbox {} opened: {} pending, {} delivered, {} dead letters, {} quarantined, {} bytes",
+                settings.dir(), outbox.count(State.PENDING), outbox.count(State.DELIVERED), outbox.count(State.DEAD),
+                outbox.quarantined.size(), journal.diskBytes());
+        outbox.threads.add(Thread.ofPlatform().daemon().name("outbox-maintenance").start(outbox::maintenanceLoop));
+        return outbox;
+    }
+
+    /** Reads an outbox directory without locking or changing it. */
+    public static Inspection inspect(Path dir) throws IOException {
+        if (Journal.segmentNumbers(dir).isEmpty()) {
+            throw new IOException("no outbox journal in " + dir + " (check outbox.dir / --dir)");
+        }
+        Map<String, Slot> replayed = new ConcurrentHashMap<>();
+        List<Quarantined> bad = null;
+        for (int attempt = 1; bad == null; attempt++) {
+            replayed.clear();
+            try {
+                bad = new ArrayList<>(Journal.read(dir, (type, payload, at) -> {
+                    String problem = apply(replayed, type, payload);
+                    if (problem != null) {
+                        LOG.warn("outbox {}: unreadable record in segment {} at {}: {}", dir, at.segment(), at.offset(), problem);
+                    }
+                }));
+            } catch (java.util.ConcurrentModificationException e) {
+                if (attempt == 3) {
+                    throw new IOException(e.getMessage() + " three times in a row; try again", e);
+                }
+            }
+        }
+        List<Entry> entries = replayed.values().stream().map(Slot::entry)
+                .sorted(Comparator.comparing(Entry::createdAt).thenComparing(Entry::id)).toList();
+        Map<String, byte[]> drafts = new java.util.HashMap<>();
+        replayed.forEach((id, s) -> drafts.put(id, s.json()));
+        return new Inspection(entries, drafts, bad);
+    }
+
+    /** Applies one journal record to a state map; returns why it cannot be used, or null. */
+    private static String apply(Map<String, Slot> state, byte type, byte[] payload) {
+        try {
+            if (type == DRAFT) {
+                Draft d = Draft.fromJson(payload);
+                Entry e = new Entry(d.id(), State.PENDING, d.createdAt(), d.createdAt(), 0, "", null, "", "", payload.length);
+                state.put(d.id(), new Slot(e, payload));
+                return null;
+            }
+            Mark m = Json.MAPPER.readValue(payload, Mark.class);
+            state.computeIfPresent(m.id(), (id, s) -> switch (type) {
+                case DELIVERED -> new Slot(s.entry().delivered(m.at(), m.reference()), s.json());
+                case DEAD -> new Slot(s.entry().dead(m.reason()), s.json());
+                case REQUEUED -> new Slot(s.entry().pending(m.at()), s.json());
+                default -> s;
+            });
+            return type >= DELIVERED && type <= REQUEUED ? null : "unknown record type " + type;
+        } catch (IOException | RuntimeException e) {
+            return "unreadable record of type " + type + ": " + e.getMessage();
+        }
+    }
+
+    /**
+     * Starts the delivery workers; without this the outbox only stores (commands, tests of storage).
+     * The outbox owns the client from now on and shuts it down on {@link #close()}.
+     */
+    public synchronized void startDelivery(TicketClient ticketClient) {
+        if (client != null) {
+            throw new IllegalStateException("delivery already started");
+        }
+        client = ticketClient;
+        for (Slot s : slots.values()) {
+            if (s.entry().state() == State.PENDING) {
+                schedule(s.entry().id(), System.nanoTime());
+            }
+        }
+        for (int i = 0; i < settings.workers(); i++) {
+            threads.add(Thread.ofPlatform().daemon().name("outbox-delivery-" + i).start(this::deliveryLoop));
+        }
+    }
+
+    /**
+     * Writes the draft durably; returns only when it is on disk. Persisting the same draft again is a
+     * no-op; a different draft under an existing id is refused (drafts are immutable).
+     *
+     * @throws FullException when the outbox reached {@code outbox.max-bytes}
+     * @throws IOException when the disk fails
+     */
+    public void persist(Draft draft) throws IOException {
+        long start = System.nanoTime();
+        byte[] json = draft.toJson();
+        if (journal.diskBytes() + json.length + RECORD_OVERHEAD > settings.maxBytes()) {
+            compact();
+            if (journal.diskBytes() + json.length + RECORD_OVERHEAD > settings.maxBytes()) {
+                throw full();
+            }
+        }
+        long ticket;
+        synchronized (lock) {
+            Slot existing = slots.get(draft.id());
+            if (existing != null) {
+                if (!Arrays.equals(existing.json(), json)) {
+                    throw new IllegalStateException("draft " + draft.id() + " was already persisted with different content; drafts are immutable");
+                }
+                return;
+            }
+            if (journal.diskBytes() + json.length + RECORD_OVERHEAD > settings.maxBytes()) {
+                throw full(); // concurrent persists filled the last bytes since the check above
+            }
+            ticket = journal.append(DRAFT, json);
+            Entry e = new Entry(draft.id(), State.PENDING, draft.createdAt(), draft.createdAt(), 0, "", null, "", "", json.length);
+            store(draft.id(), new Slot(e, json));
+        }
+        journal.awaitDurable(ticket);
+        persistTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        if (client != null) {
+            schedule(draft.id(), System.nanoTime());
+        }
+        checkAlarm();
+    }
+
+    private FullException full() {
+        return new FullException("outbox " + settings.dir() + " is full (" + journal.diskBytes() + " of outbox.max-bytes "
+                + settings.maxBytes() + "): drafts are not being delivered; fix the ticket backend or raise outbox.max-bytes");
+    }
+
+    /** The draft with this id (the call id), delivered or not, while it is kept locally. */
+    public Optional<Draft> find(String id) {
+        Slot s = slots.get(id);
+        return s == null ? Optional.empty() : Optional.of(Draft.fromJson(s.json()));
+    }
+
+    public Optional<Entry> entry(String id) {
+        Slot s = slots.get(id);
+        return s == null ? Optional.empty() : Optional.of(s.entry());
+    }
+
+    /** Every entry, oldest first. */
+    public List<Entry> entries() {
+        return slots.values().stream().map(Slot::entry)
+                .sorted(Comparator.comparing(Entry::createdAt).thenComparing(Entry::id)).toList();
+    }
+
+    public List<Quarantined> quarantined() {
+        synchronized (quarantined) {
+            return List.copyOf(quarantined);
+        }
+    }
+
+    /** Moves a dead letter back to pending (attempts and age start afresh); false when it is not a dead letter. */
+    public boolean retry(String id) throws IOException {
+        synchronized (lock) {
+            Slot s = slots.get(id);
+            if (s == null || s.entry().state() != State.DEAD) {
+                return false;
+            }
+            Instant now = Instant.now();
+            journal.append(REQUEUED, Json.MAPPER.writeValueAsBytes(new Mark(id, now, "", ""))); // rare: fine under the lock
+            store(id, new Slot(s.entry().pending(now), s.json()));
+        }
+        try (var c = MDC.putCloseable("callId", id)) {
+            LOG.info("outbox: dead letter requeued for delivery");
+        }
+        if (client != null) {
+            schedule(id, System.nanoTime());
+        }
+        return true;
+    }
+
+    /** Drops every delivered draft from the local store now (instead of after keep-delivered); returns how many. */
+    public int purgeDelivered() throws IOException {
+        int purged;
+        synchronized (lock) {
+            List<String> ids = slots.values().stream().filter(s -> s.entry().state() == State.DELIVERED).map(s -> s.entry().id()).toList();
+            ids.forEach(id -> store(id, null));
+            purged = ids.size();
+        }
+        compact();
+        return purged;
+    }
+
+    public Stats stats() {
+        return new Stats(count(State.PENDING), count(State.DELIVERED), count(State.DEAD),
+                (long) deliveredCounter.count(), (long) retriesCounter.count(), oldestPendingSeconds(),
+                journal.diskBytes(), settings.maxBytes(), diskAlarm(), quarantined().size());
+    }
+
+    /** Waits until nothing is pending (delivered or dead); false on timeout. */
+    public boolean awaitDrained(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (count(State.PENDING) > 0) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
+    }
+
+    private int count(State state) {
+        return counts.get(state.ordinal());
+    }
+
+    /** Every change of the map goes through here (under {@code lock}) so the per-state counts stay exact. */
+    private void store(String id, Slot next) {
+        Slot previous = next == null ? slots.remove(id) : slots.put(id, next);
+        if (previous != null) {
+            counts.decrementAndGet(previous.entry().state().ordinal());
+        }
+        if (next != null) {
+            counts.incrementAndGet(next.entry().state().ordinal());
+        }
+    }
+
+    private double oldestPendingSeconds() {
+        Instant oldest = null;
+        for (Slot s : slots.values()) {
+            Entry e = s.entry();
+            if (e.state() == State.PENDING && (oldest == null || e.pendingSince().isBefore(oldest))) {
+                oldest = e.pendingSince();
+            }
+        }
+        return oldest == null ? 0 : Math.max(0, Duration.between(oldest, Instant.now()).toMillis() / 1000.0);
+    }
+
+    private boolean diskAlarm() {
+        return journal.diskBytes() >= settings.alarmRatio() * settings.maxBytes();
+    }
+
+    private void checkAlarm() {
+        boolean alarm = diskAlarm();
+        if (alarm && !alarmRaised) {
+            LOG.error("outbox {} ALARM: journal uses {} bytes, over {} % of outbox.max-bytes {}; drafts are piling up "
+                    + "undelivered: check the ticket backend (persist will fail at the bound)",
+                    settings.dir(), journal.diskBytes(), Math.round(settings.alarmRatio() * 100), settings.maxBytes());
+        } else if (!alarm && alarmRaised) {
+            LOG.info("outbox {}: disk alarm cleared ({} bytes)", settings.dir(), journal.diskBytes());
+        }
+        alarmRaised = alarm;
+    }
+
+    private void deliveryLoop() {
+        while (running) {
+            Due next;
+            try {
+                next = due.poll(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (next == null) {
+                continue;
+            }
+            String id = next.id();
+            long again = -1;
+            try (var c = MDC.putCloseable("callId", id)) {
+                again = deliver(id);
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                LOG.error("outbox: delivery bookkeeping failed, will retry: {}", e.toString());
+                again = System.nanoTime() + settings.backoffCap().toNanos();
+            } finally {
+                if (again >= 0) {
+                    due.add(new Due(id, again)); // still in `scheduled`
+                } else {
+                    scheduled.remove(id);
+                    Slot s = slots.get(id);
+                    if (s != null && s.entry().state() == State.PENDING) {
+                        schedule(id, System.nanoTime()); // requeued by retry() while we were settling it
+                    }
+                }
+            }
+        }
+    }
+
+    private void schedule(String id, long atNanos) {
+        if (scheduled.add(id)) {
+            due.add(new Due(id, atNanos));
+        }
+    }
+
+    /** One attempt; returns when to try again (System.nanoTime), or -1 when the draft is settled. */
+    private long deliver(String id) throws InterruptedException, IOException {
+        Slot s = slots.get(id);
+        if (s == null || s.entry().state() != State.PENDING) {
+            return -1;
+        }
+        Duration age = Duration.between(s.entry().pendingSince(), Instant.now());
+        if (age.compareTo(settings.maxAge()) > 0) {
+            dead(id, "undelivered for " + human(age) + ", over outbox.max-age " + human(settings.maxAge())
+                    + "; last error: " + s.entry().lastError());
+            return -1;
+        }
+        TicketClient.Outcome outcome = client.send(id, s.json());
+        switch (outcome) {
+            case TicketClient.Delivered d -> {
+                if (mark(id, DELIVERED, new Mark(id, Instant.now(), d.reference(), ""), e -> e.delivered(Instant.now(), d.reference()))) {
+                    deliveredCounter.increment();
+                }
+                LOG.debug("outbox: delivered as {} (HTTP {})", d.reference(), d.status());
+                return -1;
+            }
+            case TicketClient.Rejected r -> {
+                dead(id, "rejected by the ticket backend: " + r.reason());
+                return -1;
+            }
+            case TicketClient.Retry r -> {
+                Entry e = s.entry();
+                synchronized (lock) {
+                    slots.computeIfPresent(id, (k, v) -> new Slot(v.entry().failed(r.reason()), v.json()));
+                }
+                retriesCounter.increment();
+                Duration wait = backoff.delay(e.attempts() + 1, ThreadLocalRandom.current());
+                int attempt = e.attempts() + 1;
+                if (attempt == 1 || attempt % 10 == 0) { // a long outage must not flood the log: 1st, 10th, 20th, ...
+                    LOG.info("outbox: attempt {} failed, retrying in {} ms: {}", attempt, wait.toMillis(), r.reason());
+                } else {
+                    LOG.debug("outbox: attempt {} failed, retrying in {} ms: {}", attempt, wait.toMillis(), r.reason());
+                }
+                return System.nanoTime() + wait.toNanos();
+            }
+        }
+    }
+
+    private static String human(Duration d) {
+        if (d.toSeconds() < 10) {
+            return d.toMillis() + " ms";
+        }
+        return d.toHours() < 2 ? d.toSeconds() + " s" : d.toHours() + " h";
+    }
+
+    private void dead(String id, String reason) throws IOException {
+        if (!mark(id, DEAD, new Mark(id, Instant.now(), "", reason), e -> e.dead(reason))) {
+            return;
+        }
+        deadCounter.increment();
+        LOG.warn("outbox: draft moved to the dead letters: {}", PersonalData.mask(reason));
+    }
+
+    /** Settles a pending draft; false when it was purged or settled meanwhile. */
+    private boolean mark(String id, byte type, Mark mark, java.util.function.UnaryOperator<Entry> change) throws IOException {
+        byte[] payload = Json.MAPPER.writeValueAsBytes(mark);
+        synchronized (lock) {
+            Slot s = slots.get(id);
+            if (s == null || s.entry().state() != State.PENDING) {
+                return false;
+            }
+            store(id, new Slot(change.apply(s.entry()), s.json()));
+            // Not awaited: if this mark is lost in a crash the draft is sent again and the
+            // backend answers the repeated idempotency key with the same ticket.
+            journal.append(type, payload);
+        }
+        return true;
+    }
+
+    private void maintenanceLoop() {
+        while (running) {
+            try {
+                synchronized (tick) {
+                    tick.wait(1000);
+                }
+                if (!running) {
+                    return;
+                }
+                applyRequests();
+                expireDelivered();
+                checkAlarm();
+                long live = 0;
+                for (Slot s : slots.values()) {
+                    live += s.json().length + 3L * RECORD_OVERHEAD + 160;
+                }
+                long garbage = journal.diskBytes() - live;
+                if (garbage > settings.segmentBytes() && garbage > journal.diskBytes() / 2) {
+                    compact();
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                LOG.error("outbox {}: maintenance failed, will try again: {}", settings.dir(), e.toString());
+            }
+        }
+    }
+
+    private void expireDelivered() {
+        Instant cutoff = Instant.now().minus(settings.keepDelivered());
+        // Scan without the lock (persist must not wait behind it); re-check each candidate under it.
+        List<String> expired = slots.values().stream()
+                .filter(s -> s.entry().state() == State.DELIVERED && s.entry().deliveredAt().isBefore(cutoff))
+                .map(s -> s.entry().id()).toList();
+        if (expired.isEmpty()) {
+            return;
+        }
+        synchronized (lock) {
+            for (String id : expired) {
+                Slot s = slots.get(id);
+                if (s != null && s.entry().state() == State.DELIVERED) {
+                    store(id, null);
+                }
+            }
+        }
+    }
+
+    /**
+     * Rewrites the live state into a fresh segment and deletes the older ones. Live records are
+     * captured under the same lock as every append, so no change can fall between snapshot and segments.
+     */
+    void compact() throws IOException {
+        synchronized (compactionLock) {
+            long snapshot;
+            List<Slot> live;
+            synchronized (lock) {
+                snapshot = journal.rollForSnapshot();
+                live = new ArrayList<>(slots.values());
+            }
+            List<Journal.Rec> records = new ArrayList<>(live.size() * 2);
+            for (Slot s : live) {
+                Entry e = s.entry();
+                records.add(new Journal.Rec(DRAFT, s.json()));
+                switch (e.state()) {
+                    case DELIVERED -> records.add(new Journal.Rec(DELIVERED, Json.MAPPER.writeValueAsBytes(new Mark(e.id(), e.deliveredAt(), e.reference(), ""))));
+                    case DEAD -> records.add(new Journal.Rec(DEAD, Json.MAPPER.writeValueAsBytes(new Mark(e.id(), Instant.now(), "", e.deadReason()))));
+                    case PENDING -> {
+                        if (!e.pendingSince().equals(e.createdAt())) {
+                            records.add(new Journal.Rec(REQUEUED, Json.MAPPER.writeValueAsBytes(new Mark(e.id(), e.pendingSince(), "", ""))));
+                        }
+                    }
+                }
+            }
+            long before = journal.diskBytes();
+            journal.writeSnapshot(snapshot, records);
+            journal.deleteBelow(snapshot);
+            LOG.info("outbox {} compacted: {} live drafts, {} -> {} bytes", settings.dir(), live.size(), before, journal.diskBytes());
+        }
+    }
+
+    /** Asks the server holding {@code dir} to do something (used by commands when the journal is locked). */
+    public static Path request(Path dir, String action, String id) throws IOException {
+        Path requests = dir.resolve(REQUESTS);
+        Files.createDirectories(requests);
+        String name = action + (id == null ? "" : "." + Drafts.requireId(id));
+        Path tmp = requests.resolve(name + ".tmp");
+        Files.writeString(tmp, Instant.now().toString());
+        Path target = requests.resolve(name);
+        Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return target;
+    }
+
+    private void applyRequests() throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.dir().resolve(REQUESTS))) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(".tmp")) {
+                    continue;
+                }
+                if (name.startsWith("retry.")) {
+                    String id = name.substring("retry.".length());
+                    LOG.info("outbox: request to retry {}: {}", id, retry(id) ? "requeued" : "not a dead letter, ignored");
+                } else if (name.equals("purge-delivered")) {
+                    LOG.info("outbox: request to purge delivered drafts: {} purged", purgeDelivered());
+                } else {
+                    LOG.warn("outbox: ignoring unknown request file {}", f);
+                }
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        running = false;
+        synchronized (tick) {
+            tick.notifyAll();
+        }
+        // No interrupts: they would abort journal writes half-way. Shutting the HTTP client down
+        // ends in-flight attempts; the loops notice running == false within their poll interval.
+        synchronized (this) {
+            if (client != null) {
+                client.shutdownNow();
+            }
+        }
+        for (Thread t : threads) {
+            try {
+                t.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        journal.close();
+    }
+}

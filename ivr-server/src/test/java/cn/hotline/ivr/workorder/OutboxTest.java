@@ -1,0 +1,321 @@
+package cn.hotline.ivr.workorder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The outbox against a real development backend over real HTTP. */
+class OutboxTest {
+    @TempDir
+    Path tmp;
+
+    private static OutboxSettings fast(Path dir) {
+        return TestPorts.fastOutbox(dir, 1L << 20, 4);
+    }
+
+    private static TicketClient client(int port) {
+        return new TicketClient(new TicketSettings(URI.create("http://127.0.0.1:" + port + "/"), Duration.ofMillis(500), Duration.ofSeconds(2)));
+    }
+
+    private TicketBackend startBackend(double failRate, Duration latency) throws java.io.IOException {
+        return TicketBackend.start(new TicketBackend.Options(new InetSocketAddress("127.0.0.1", 0), tmp.resolve("backend"),
+                failRate, latency, Duration.ZERO, 42));
+    }
+
+    private static List<String> persist(Outbox outbox, String prefix, int n) throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String id = prefix + "." + i;
+            outbox.persist(SampleDrafts.complaint(id, Instant.now()));
+            ids.add(id);
+        }
+        return ids;
+    }
+
+    private static List<String> persistAndClose(OutboxSettings s, String prefix, int n) throws Exception {
+        try (Outbox outbox = Outbox.open(s, new SimpleMeterRegistry())) {
+            return persist(outbox, prefix, n);
+        }
+    }
+
+    private static void assertEachStoredOnce(URI backend, List<String> ids) throws Exception {
+        Map<String, Integer> stored = TestPorts.storedIds(backend);
+        for (String id : ids) {
+            assertEquals(1, stored.getOrDefault(id, 0), "work orders stored for " + id);
+        }
+        assertEquals(ids.size(), stored.size(), "no other work orders");
+    }
+
+    @Test
+    void backendDownForTheWholeRunThenBackDeliversEveryDraftOnce() throws Exception {
+        int port = TestPorts.freePort();
+        try (Outbox outbox = Outbox.open(fast(tmp.resolve("outbox")), new SimpleMeterRegistry())) {
+            outbox.startDelivery(client(port));
+            List<String> ids = persist(outbox, "1795448040", 40);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (outbox.stats().retriesTotal() < 2L * ids.size() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            Outbox.Stats down = outbox.stats();
+            assertTrue(down.retriesTotal() >= 2L * ids.size(), "every draft was tried and failed at least twice: " + down);
+            assertEquals(ids.size(), down.pending());
+            assertEquals(0, down.delivered());
+            assertTrue(down.oldestPendingSeconds() >= 0);
+            assertTrue(outbox.find(ids.get(7)).isPresent(), "the screen pop reads drafts while the backend is down");
+
+            try (TicketBackend backend = TicketBackend.start(TicketBackend.Options.reliable(port, tmp.resolve("backend")))) {
+                assertTrue(outbox.awaitDrained(Duration.ofSeconds(15)), "drained: " + outbox.stats());
+                assertEquals(ids.size(), outbox.stats().delivered());
+                assertEachStoredOnce(backend.baseUrl(), ids);
+                assertTrue(outbox.entry(ids.get(0)).orElseThrow().reference().startsWith("T-"));
+            }
+        }
+    }
+
+    @Test
+    void flakyBackendThatLosesAnswersStillStoresEachDraftOnce() throws Exception {
+        try (TicketBackend backend = startBackend(0.5, Duration.ZERO);
+                Outbox outbox = Outbox.open(fast(tmp.resolve("outbox")), new SimpleMeterRegistry())) {
+            outbox.startDelivery(client(backend.port()));
+            List<String> ids = persist(outbox, "1795448041", 60);
+            assertTrue(outbox.awaitDrained(Duration.ofSeconds(15)), "drained: " + outbox.stats());
+            assertTrue(outbox.stats().retriesTotal() > 0, "the backend failed some requests");
+            assertTrue(backend.posts() > ids.size(), "some answers were lost after storing and the drafts sent again");
+            assertEachStoredOnce(backend.baseUrl(), ids);
+        }
+    }
+
+    @Test
+    void slowBackendDoesNotSlowPersist() throws Exception {
+        try (TicketBackend backend = startBackend(0, Duration.ofSeconds(2));
+                Outbox outbox = Outbox.open(fast(tmp.resolve("outbox")).withWorkers(8), new SimpleMeterRegistry())) {
+            TicketClient slowOk = new TicketClient(new TicketSettings(backend.baseUrl(), Duration.ofMillis(500), Duration.ofSeconds(10)));
+            outbox.startDelivery(slowOk);
+            List<String> ids = persist(outbox, "1795448042", 16);
+            // Persist returned for every draft before the backend answered even once.
+            assertEquals(0, outbox.stats().delivered(), "persist must not wait for delivery");
+            assertEquals(ids.size(), outbox.stats().pending());
+            assertTrue(outbox.awaitDrained(Duration.ofSeconds(15)), "drained: " + outbox.stats());
+            assertEachStoredOnce(backend.baseUrl(), ids);
+        }
+    }
+
+    @Test
+    void timeoutsAgainstASlowBackendAreRetriedWithoutDuplicates() throws Exception {
+        try (TicketBackend backend = startBackend(0, Duration.ofMillis(600));
+                Outbox outbox = Outbox.open(fast(tmp.resolve("outbox")), new SimpleMeterRegistry())) {
+            // Each attempt times out after 300 ms, but the backend stores the draft anyway: the
+            // retry must get the stored answer, not create a second work order.
+            outbox.startDelivery(new TicketClient(new TicketSettings(backend.baseUrl(), Duration.ofMillis(500), Duration.ofMillis(300))));
+            List<String> ids = persist(outbox, "1795448043", 5);
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (backend.size() < ids.size() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(ids.size(), backend.size(), "the backend stored every draft despite the timeouts");
+            assertTrue(outbox.stats().retriesTotal() >= ids.size());
+            assertEquals(0, outbox.stats().delivered(), "no answer arrived in time");
+            assertEachStoredOnce(backend.baseUrl(), ids);
+        }
+    }
+
+    @Test
+    void permanentRejectionEndsInTheDeadLettersWithItsReason() throws Exception {
+        int port = TestPorts.freePort();
+        try (TicketBackend backend = TicketBackend.start(TicketBackend.Options.reliable(port, tmp.resolve("backend")));
+                Outbox outbox = Outbox.open(fast(tmp.resolve("outbox")), new SimpleMeterRegistry())) {
+            outbox.startDelivery(client(port));
+            outbox.persist(SampleDrafts.withTranscript("1795448044.1", Instant.now(), "停水".repeat(2500)));
+            outbox.persist(SampleDrafts.complaint("1795448044.2", Instant.now()));
+            assertTrue(outbox.awaitDrained(Duration.ofSeconds(10)));
+            Outbox.Entry dead = outbox.entry("1795448044.1").orElseThrow();
+            assertEquals(Outbox.State.DEAD, dead.state());
+            assertTrue(dead.deadReason().contains("HTTP 422") && dead.deadReason().contains("longer than 4000"), dead.deadReason());
+            assertEquals(0, dead.attempts(), "a 4xx is not retried");
+            assertEquals(Outbox.State.DELIVERED, outbox.entry("1795448044.2").orElseThrow().state());
+            assertEquals(1, outbox.stats().dead());
+
+            assertTrue(outbox.retry("1795448044.1"), "a dead letter can be sent again");
+            assertFalse(outbox.retry("1795448044.2"), "a delivered draft is not a dead letter");
+            assertTrue(outbox.awaitDrained(Duration.ofSeconds(10)));
+            assertEquals(Outbox.State.DEAD, outbox.entry("1795448044.1").orElseThrow().state());
+            assertEachStoredOnce(backend.baseUrl(), List.of("1795448044.2"));
+        }
+    }
+
+    @Test
+    void draftsOlderThanMaxAgeGoToTheDeadLetters() throws Exception {
+        OutboxSettings s = fast(tmp.resolve("outbox"));
+        s = new OutboxSettings(s.dir(), s.maxBytes(), s.alarmRatio(), s.segmentBytes(), Duration.ofMillis(300),
+                s.keepDelivered(), s.backoffBase(), s.backoffCap(), 2);
+        try (Outbox outbox = Outbox.open(s, new SimpleMeterRegistry())) {
+            outbox.startDelivery(client(TestPorts.freePort()));
+            outbox.persist(SampleDrafts.complaint("1795448045.1", Instant.now()));
+            assertTrue(outbox.awaitDrained(Duration.ofSeconds(5)));
+            Outbox.Entry e = outbox.entry("1795448045.1").orElseThrow();
+            assertEquals(Outbox.State.DEAD, e.state());
+            assertTrue(e.deadReason().contains("outbox.max-age") && e.deadReason().contains("cannot reach"), e.deadReason());
+        }
+        // The dead letter and its reason survive a restart.
+        try (Outbox again = Outbox.open(s, new SimpleMeterRegistry())) {
+            assertTrue(again.entry("1795448045.1").orElseThrow().deadReason().contains("outbox.max-age"));
+        }
+    }
+
+    @Test
+    void pendingDraftsSurviveARestart() throws Exception {
+        OutboxSettings s = fast(tmp.resolve("outbox"));
+        List<String> ids = persistAndClose(s, "1795448046", 20);
+        int port = TestPorts.freePort();
+        try (TicketBackend backend = TicketBackend.start(TicketBackend.Options.reliable(port, tmp.resolve("backend")));
+                Outbox outbox = Outbox.open(s, new SimpleMeterRegistry())) {
+            assertEquals(20, outbox.stats().pending());
+            assertEquals(SampleDrafts.complaint(ids.get(3), outbox.find(ids.get(3)).orElseThrow().createdAt()), outbox.find(ids.get(3)).orElseThrow());
+            outbox.startDelivery(client(port));
+            assertTrue(outbox.awaitDrained(Duration.ofSeconds(10)));
+            assertEachStoredOnce(backend.baseUrl(), ids);
+        }
+    }
+
+    @Test
+    void aDamagedRecordIsQuarantinedAndReportedWhileTheRestFlows() throws Exception {
+        OutboxSettings s = fast(tmp.resolve("outbox"));
+        List<String> ids = persistAndClose(s, "1795448047", 10);
+        Path segment = Journal.segmentFile(s.dir(), 1);
+        byte[] data = Files.readAllBytes(segment);
+        int at = indexOf(data, ("\"" + ids.get(4) + "\"").getBytes(StandardCharsets.UTF_8));
+        data[at + 3] ^= 0x5a; // one flipped bit pattern inside the fifth draft
+        Files.write(segment, data);
+
+        int port = TestPorts.freePort();
+        try (TicketBackend backend = TicketBackend.start(TicketBackend.Options.reliable(port, tmp.resolve("backend")));
+                Outbox outbox = Outbox.open(s, new SimpleMeterRegistry())) {
+            List<Quarantined> bad = outbox.quarantined();
+            assertEquals(1, bad.size(), bad.toString());
+            assertEquals("checksum mismatch", bad.get(0).reason());
+            assertTrue(Files.exists(bad.get(0).file()), "the damaged bytes are kept for inspection");
+            assertTrue(outbox.find(ids.get(4)).isEmpty());
+            outbox.startDelivery(client(port));
+            assertTrue(outbox.awaitDrained(Duration.ofSeconds(10)));
+            List<String> survivors = new ArrayList<>(ids);
+            survivors.remove(4);
+            assertEachStoredOnce(backend.baseUrl(), survivors);
+        }
+        try (Outbox outbox = Outbox.open(s, new SimpleMeterRegistry())) {
+            assertEquals(0, outbox.quarantined().size(), "reported once; compaction removed the damaged bytes");
+            assertEquals(9, outbox.entries().size());
+        }
+    }
+
+    @Test
+    void diskUsageIsBoundedWithAnAlarmBeforeTheBound() throws Exception {
+        OutboxSettings s = new OutboxSettings(tmp.resolve("outbox"), 200_000, 0.5, 64_000, Duration.ofDays(1), Duration.ZERO,
+                Duration.ofMillis(20), Duration.ofMillis(200), 2);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (Outbox outbox = Outbox.open(s, registry)) {
+            int persisted = 0;
+            boolean alarmBeforeFull = false;
+            Outbox.FullException full = null;
+            while (full == null && persisted < 1000) {
+                try {
+                    outbox.persist(SampleDrafts.complaint("1795448048." + persisted, Instant.now()));
+                    persisted++;
+                    alarmBeforeFull |= registry.get("ivr.outbox.disk.alarm").gauge().value() == 1;
+                } catch (Outbox.FullException e) {
+                    full = e;
+                }
+            }
+            assertTrue(full != null && full.getMessage().contains("outbox.max-bytes"), "persist refuses at the bound");
+            assertTrue(alarmBeforeFull, "the alarm was raised before the bound");
+            assertTrue(outbox.stats().diskBytes() <= s.maxBytes());
+            assertEquals(persisted, outbox.stats().pending(), "nothing persisted was lost");
+
+            // Once delivered (and not kept), compaction gives the space back.
+            try (TicketBackend backend = TicketBackend.start(TicketBackend.Options.reliable(0, tmp.resolve("backend")))) {
+                outbox.startDelivery(client(backend.port()));
+                assertTrue(outbox.awaitDrained(Duration.ofSeconds(15)));
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (outbox.stats().diskBytes() > s.segmentBytes() && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertTrue(outbox.stats().diskBytes() <= s.segmentBytes(), "compacted: " + outbox.stats());
+                outbox.persist(SampleDrafts.complaint("1795448048.after", Instant.now()));
+                assertTrue(outbox.awaitDrained(Duration.ofSeconds(5)));
+                assertEquals(persisted + 1, TestPorts.storedIds(backend.baseUrl()).size());
+            }
+        }
+    }
+
+    @Test
+    void metricsAreExportedUnderTheirPrometheusNames() throws Exception {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (Outbox outbox = Outbox.open(fast(tmp.resolve("outbox")), registry)) {
+            outbox.startDelivery(client(TestPorts.freePort()));
+            persist(outbox, "1795448051", 3);
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (outbox.stats().retriesTotal() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            String scrape = registry.scrape();
+            for (String line : List.of("ivr_outbox_pending 3.0", "ivr_outbox_delivered_total 0.0", "ivr_outbox_dead_letters 0.0",
+                    "ivr_outbox_disk_alarm 0.0", "ivr_outbox_quarantined 0.0")) {
+                assertTrue(scrape.contains(line), line + " in\n" + scrape);
+            }
+            for (String name : List.of("ivr_outbox_retries_total ", "ivr_outbox_oldest_pending_seconds ", "ivr_outbox_disk_bytes ",
+                    "ivr_outbox_persist_seconds_count 3")) {
+                assertTrue(scrape.contains(name), name + " in\n" + scrape);
+            }
+        }
+    }
+
+    @Test
+    void aDifferentDraftUnderAnExistingIdIsRefused() throws Exception {
+        try (Outbox outbox = Outbox.open(fast(tmp.resolve("outbox")), new SimpleMeterRegistry())) {
+            Draft d = SampleDrafts.complaint("1795448049.1", Instant.now());
+            outbox.persist(d);
+            outbox.persist(d);
+            assertEquals(1, outbox.entries().size());
+            assertThrows(IllegalStateException.class,
+                    () -> outbox.persist(SampleDrafts.withTranscript("1795448049.1", d.createdAt(), "别的内容")));
+            assertEquals(d, outbox.find("1795448049.1").orElseThrow());
+        }
+    }
+
+    @Test
+    void aSecondWriterOnTheSameDirectoryIsRefused() throws Exception {
+        try (Outbox outbox = Outbox.open(fast(tmp.resolve("outbox")), new SimpleMeterRegistry())) {
+            var e = assertThrows(java.io.IOException.class, () -> Outbox.open(fast(tmp.resolve("outbox")), new SimpleMeterRegistry()));
+            assertTrue(e.getMessage().contains("in use"), e.getMessage());
+        }
+    }
+
+    static int indexOf(byte[] data, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= data.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (data[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+}
