@@ -2,7 +2,10 @@ package cn.hotline.ivr.cli;
 
 import cn.hotline.ivr.ops.ConfigFile;
 import cn.hotline.ivr.ops.Json;
+import cn.hotline.ivr.sim.AudioSocketCaller;
 import cn.hotline.ivr.sim.SimulatedCall;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -23,7 +26,7 @@ final class CallCommand implements Command {
     @Override
     public String usage() {
         return "call --agi HOST:PORT [--caller NUM] [--dnid NUM] [--digits SEQ] [--hangup-after MS] [--script NAME]"
-                + " [--prompt-ms MS]   place one simulated call";
+                + " [--prompt-ms MS] [--wav FILE]   place one simulated call (--wav: what the caller says during intake)";
     }
 
     @Override
@@ -42,6 +45,15 @@ final class CallCommand implements Command {
                 .withDigits(args.string("--digits", ""))
                 .withHangupAfterMs(args.longValue("--hangup-after", -1))
                 .withPromptTime(Duration.ofMillis(args.longValue("--prompt-ms", 0)));
+        Path wav = args.path("--wav", null);
+        if (wav != null) {
+            if (!Files.isReadable(wav)) {
+                throw new UsageException("--wav: cannot read " + wav);
+            }
+            // During intake the caller's voice is this file, streamed in real time in 20 ms frames.
+            options = options.withAudio((uuid, server) -> AudioSocketCaller.exec(uuid, server, wav,
+                    AudioSocketCaller.Options.defaults()));
+        }
         args.done();
         SimulatedCall call = new SimulatedCall(agi, options, exchange -> out.println(Json.write(Map.of(
                 "t_ms", exchange.atMs(), "command", exchange.command(), "reply", exchange.reply()))));

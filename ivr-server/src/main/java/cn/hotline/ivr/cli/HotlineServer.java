@@ -4,7 +4,6 @@ import cn.hotline.ivr.agent.AgentDeskServer;
 import cn.hotline.ivr.agent.DraftPops;
 import cn.hotline.ivr.agent.ScreenPops;
 import cn.hotline.ivr.flow.AgentAvailability;
-import cn.hotline.ivr.flow.DraftRecorder;
 import cn.hotline.ivr.flow.EmergencyWatch;
 import cn.hotline.ivr.flow.FlowSettings;
 import cn.hotline.ivr.flow.HotlineFlow;
@@ -128,8 +127,9 @@ public final class HotlineServer implements AutoCloseable {
         closeables.add(tickets);
         outbox.startDelivery(tickets);
         checks.add(check("outbox", () -> outbox.stats().diskAlarm() ? "outbox disk use over outbox.alarm-ratio of outbox.max-bytes" : null));
-        DraftRecorder drafts = new DraftWriter(understander, outbox, settings.flow().hours().zone(),
+        DraftWriter drafts = new DraftWriter(understander, outbox, settings.flow().hours().zone(),
                 DraftPops::channelVariables);
+        drafts.warmUp();
         if (settings.agent().enabled()) {
             ScreenPops pops = new ScreenPops(settings.agent(), new DraftPops(outbox), registry);
             closeables.add(pops);
@@ -221,6 +221,11 @@ public final class HotlineServer implements AutoCloseable {
 
     public IntakeLine intakeLine() {
         return intakeLine;
+    }
+
+    /** The /ready report: dependency → "ok" or what is wrong. */
+    public Map<String, String> readiness() {
+        return http.readiness();
     }
 
     public PrometheusMeterRegistry registry() {

@@ -141,6 +141,11 @@ public final class SimulatedCall {
         return uniqueId;
     }
 
+    /** The caller channel's name, as in {@code agi_channel} and AMI's {@code Channel} header. */
+    public String channel() {
+        return "PJSIP/trunk-" + String.format("%08x", sequence);
+    }
+
     /** Places the call and returns once the server has closed the connection (or the call failed). */
     public Result run() {
         startNanos = System.nanoTime();
@@ -240,7 +245,7 @@ public final class SimulatedCall {
         env.put("agi_network", "yes");
         env.put("agi_network_script", options.script() + query);
         env.put("agi_request", "agi://" + host + ":" + server.getPort() + "/" + options.script());
-        env.put("agi_channel", "PJSIP/trunk-" + String.format("%08x", sequence));
+        env.put("agi_channel", channel());
         env.put("agi_language", "zh");
         env.put("agi_type", "PJSIP");
         env.put("agi_uniqueid", uniqueId);

@@ -61,6 +61,18 @@ public final class DraftWriter implements DraftRecorder {
                 channelVariables.apply(draft));
     }
 
+    /**
+     * Runs understanding and draft serialisation once on a made-up call, so the first real caller
+     * does not pay for class loading and JIT warm-up (seconds on a busy machine). Persists nothing.
+     */
+    public void warmUp() {
+        CallSession call = new CallSession("0.0", "057187654321", "12345", "PJSIP/warm-up-00000000", "zh", "", "",
+                "hotline", List.of(), java.net.InetAddress.getLoopbackAddress(), java.time.Instant.now());
+        String words = "我家小区物业乱收停车费 西湖区";
+        draft(call, new IntakeResult(IntakeResult.Outcome.COMPLETED, words, 0.9, java.time.Duration.ofSeconds(3), ""),
+                understander.understand(words, new CallerContext(call.callerNumber(), ""))).toJson();
+    }
+
     /** The draft for one call: every field from the understanding, each with its evidence. */
     Draft draft(CallSession call, IntakeResult intake, Understanding u) {
         Call c = new Call(call.callerNumber(), line(call.channel()), call.dnid(),
