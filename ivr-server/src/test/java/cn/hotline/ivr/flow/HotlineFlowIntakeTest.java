@@ -1,0 +1,166 @@
+package cn.hotline.ivr.flow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cn.hotline.ivr.flow.IntakeResult.Outcome;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The intake policy on the way to the queue, with named test doubles for the rooms behind it. */
+class HotlineFlowIntakeTest {
+    private static final Clock NOW = Clock.fixed(Instant.parse("2026-11-23T02:00:00Z"), ZoneId.of("UTC"));
+
+    /** Test double: agents whose state the test sets. */
+    private record FixedAgents(boolean known, boolean free) implements AgentAvailability {
+        @Override
+        public boolean agentFree(String queue) {
+            return free;
+        }
+    }
+
+    /** Test double: a capture that feeds the given partials, then returns the given result. */
+    private static final class ScriptedIntake implements SpeechIntake {
+        private final List<String> partials;
+        private final IntakeResult result;
+        private final boolean hangUp;
+        final List<CaptureRequest> requests = new ArrayList<>();
+
+        ScriptedIntake(List<String> partials, IntakeResult result, boolean hangUp) {
+            this.partials = partials;
+            this.result = result;
+            this.hangUp = hangUp;
+        }
+
+        @Override
+        public IntakeResult capture(CallChannel channel, CaptureRequest request) throws CallEndedException {
+            requests.add(request);
+            partials.forEach(request.partials());
+            if (hangUp) {
+                throw new CallEndedException("caller hung up");
+            }
+            return result;
+        }
+    }
+
+    /** Test double: remembers every draft it was asked to record. */
+    private static final class RecordingDrafts implements DraftRecorder {
+        final List<IntakeResult> recorded = new ArrayList<>();
+        String emergency = "";
+
+        @Override
+        public Recorded record(CallSession call, FlowDecision decision, IntakeResult intake) {
+            recorded.add(intake);
+            return new Recorded(call.callId(), emergency, Map.of("IVR_REQUESTTYPE", "complaint"));
+        }
+    }
+
+    private final List<String> preempted = new ArrayList<>();
+    private final IntakeLine line = new IntakeLine(preempted::add);
+    private final RecordingDrafts drafts = new RecordingDrafts();
+
+    private ScriptedChannel run(AgentAvailability agents, SpeechIntake intake, String keys) throws Exception {
+        FlowSettings s = HotlineFlowTest.settings("{}");
+        EmergencyWatch fire = text -> text.contains("着火") ? Optional.of("119") : Optional.empty();
+        ScriptedChannel ch = new ScriptedChannel(keys);
+        new HotlineFlow(() -> s, NOW, new HotlineFlow.Services(agents, intake, line, fire, drafts))
+                .handle(HotlineFlowTest.call("12345"), ch);
+        return ch;
+    }
+
+    private static IntakeResult completed(String words) {
+        return new IntakeResult(Outcome.COMPLETED, words, 0.8, Duration.ofSeconds(4), "");
+    }
+
+    @Test
+    void anAgentFreeMeansNoIntakeButStillADraft() throws Exception {
+        ScriptedIntake intake = new ScriptedIntake(List.of(), completed("x"), false);
+        ScriptedChannel ch = run(new FixedAgents(true, true), intake, "");
+        assertTrue(intake.requests.isEmpty(), "no capture while an agent is free");
+        assertEquals(List.of("(answer)", "hotline/greeting"), ch.heard, "no transfer line: nothing delayed the caller");
+        assertEquals("skipped", ch.variables.get("IVR_INTAKE"));
+        assertEquals("queue", ch.variables.get("IVR_ROUTE"));
+        assertEquals("1795448040.1", ch.variables.get("IVR_DRAFT_ID"));
+        assertEquals("complaint", ch.variables.get("IVR_REQUESTTYPE"));
+        assertEquals(String.valueOf(IntakeLine.queuePriority(HotlineFlowTest.call("12345").started())),
+                ch.variables.get("IVR_QUEUE_PRIO"));
+        assertEquals("agent free", drafts.recorded.get(0).detail());
+    }
+
+    @Test
+    void unknownAgentStateMeansNoIntake() throws Exception {
+        ScriptedIntake intake = new ScriptedIntake(List.of(), completed("x"), false);
+        ScriptedChannel ch = run(new FixedAgents(false, false), intake, "");
+        assertTrue(intake.requests.isEmpty(), "without AMI nobody would end intake when an agent frees up");
+        assertEquals("agent state unknown", drafts.recorded.get(0).detail());
+        assertEquals("queue", ch.variables.get("IVR_ROUTE"));
+    }
+
+    @Test
+    void busyAgentsMeanIntakeThenTheTransferLineAndTheQueue() throws Exception {
+        ScriptedIntake intake = new ScriptedIntake(List.of("小区", "小区物业"), completed("小区物业乱收费"), false);
+        ScriptedChannel ch = run(new FixedAgents(true, false), intake, "");
+        assertEquals("hotline/intake-invite", intake.requests.get(0).prompt());
+        assertEquals(List.of("(answer)", "hotline/greeting", "hotline/transfer"), ch.heard);
+        assertEquals("completed", ch.variables.get("IVR_INTAKE"));
+        assertEquals("queue", ch.variables.get("IVR_ROUTE"));
+        assertEquals("小区物业乱收费", drafts.recorded.get(0).transcript());
+        assertEquals(0, line.size(), "the caller left the intake line");
+    }
+
+    @Test
+    void anEmergencyHeardMidSentenceEndsIntakeTowardsTheEmergencyRoute() throws Exception {
+        ScriptedIntake intake = new ScriptedIntake(List.of("我家", "我家厨房着火"),
+                new IntakeResult(Outcome.PREEMPTED, "我家厨房着火了", 0.7, Duration.ofSeconds(2), ""), false);
+        ScriptedChannel ch = run(new FixedAgents(true, false), intake, "");
+        assertEquals(List.of("1795448040.1"), preempted, "the capture was ended at once");
+        assertEquals("emergency", ch.variables.get("IVR_ROUTE"));
+        assertEquals("119", ch.variables.get("IVR_EMERGENCY_TARGET"));
+        assertTrue(ch.heard.contains("hotline/emergency-transfer"), ch.heard.toString());
+    }
+
+    @Test
+    void anEmergencyFoundInTheFinalTranscriptAlsoTakesTheEmergencyRoute() throws Exception {
+        drafts.emergency = "120";
+        ScriptedChannel ch = run(new FixedAgents(true, false), new ScriptedIntake(List.of(), completed("有人受伤"), false), "");
+        assertEquals("emergency", ch.variables.get("IVR_ROUTE"));
+        assertEquals("120", ch.variables.get("IVR_EMERGENCY_TARGET"));
+    }
+
+    @Test
+    void aKeyPressGoesStraightToTheQueueWithoutTheTransferLine() throws Exception {
+        ScriptedChannel ch = run(new FixedAgents(true, false),
+                new ScriptedIntake(List.of(), IntakeResult.skipped(Outcome.DTMF, "key 1"), false), "");
+        assertEquals("dtmf", ch.variables.get("IVR_INTAKE"));
+        assertEquals("queue", ch.variables.get("IVR_ROUTE"));
+        assertTrue(ch.heard.stream().noneMatch(p -> p.endsWith("transfer")), ch.heard.toString());
+    }
+
+    @Test
+    void overloadOrEngineTroubleSendsTheCallerToTheQueue() throws Exception {
+        for (Outcome o : List.of(Outcome.OVERLOADED, Outcome.ENGINE_UNAVAILABLE, Outcome.FAILED, Outcome.NO_INPUT)) {
+            ScriptedChannel ch = run(new FixedAgents(true, false), new ScriptedIntake(List.of(),
+                    IntakeResult.skipped(o, "test"), false), "");
+            assertEquals("queue", ch.variables.get("IVR_ROUTE"), o.name());
+            assertEquals(o.name().toLowerCase(), ch.variables.get("IVR_INTAKE"));
+        }
+    }
+
+    @Test
+    void aHangUpDuringIntakeStillLeavesADraftWithWhatWasHeard() throws Exception {
+        ScriptedIntake intake = new ScriptedIntake(List.of("路灯", "路灯坏了三天"), completed("x"), true);
+        assertThrows(CallEndedException.class, () -> run(new FixedAgents(true, false), intake, ""));
+        assertEquals(1, drafts.recorded.size());
+        assertEquals("路灯坏了三天", drafts.recorded.get(0).transcript());
+        assertEquals("caller hung up during intake", drafts.recorded.get(0).detail());
+        assertEquals(0, line.size());
+    }
+}
