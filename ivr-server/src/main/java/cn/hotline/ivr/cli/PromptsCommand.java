@@ -1,6 +1,7 @@
 package cn.hotline.ivr.cli;
 
-import cn.hotline.ivr.ops.Settings;
+import cn.hotline.ivr.flow.FlowSettings;
+import cn.hotline.ivr.ops.ConfigFile;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
@@ -14,16 +15,18 @@ final class PromptsCommand implements Command {
 
     @Override
     public String usage() {
-        return "prompts --config FILE        list prompt names and texts (TSV, used by scripts/gen-prompts)";
+        return "prompts --config FILE        list prompts (Asterisk name, text; TSV) for scripts/gen-prompts";
     }
 
     @Override
     public int run(Args args, PrintStream out, PrintStream err) throws Exception {
         Path file = Path.of(args.required("--config"));
         args.done();
-        Settings settings = Settings.load(file, Map.of());
-        settings.flow().promptTexts().entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .forEach(e -> out.println(e.getKey() + "\t" + e.getValue().replace('\t', ' ').replace('\n', ' ')));
+        // Only the flow section matters here, and its audio files may not exist yet: that is what
+        // gen-prompts is about to fix, so missing-prompt problems are not fatal for this command.
+        FlowSettings flow = FlowSettings.read(ConfigFile.load(file, System.getenv()));
+        flow.promptTexts().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> out.println(flow.prompt(e.getKey()) + "\t" + e.getValue().replace('\t', ' ').replace('\n', ' ')));
         return 0;
     }
 }
