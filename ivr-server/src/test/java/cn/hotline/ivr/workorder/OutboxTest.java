@@ -264,6 +264,28 @@ class OutboxTest {
     }
 
     @Test
+    void nearTheBoundDeliveredDraftsGiveWayToNewOnes() throws Exception {
+        OutboxSettings s = new OutboxSettings(tmp.resolve("outbox"), 200_000, 0.5, 64_000, Duration.ofDays(1), Duration.ofHours(1),
+                Duration.ofMillis(20), Duration.ofMillis(200), 2);
+        try (TicketBackend backend = startBackend(0, Duration.ZERO);
+                Outbox outbox = Outbox.open(s, new SimpleMeterRegistry())) {
+            outbox.startDelivery(client(backend.port()));
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 400; i++) { // ~530 KB of drafts through a 200 KB outbox that keeps delivered drafts an hour
+                String id = "1795448052." + i;
+                outbox.persist(SampleDrafts.complaint(id, Instant.now()));
+                ids.add(id);
+                if (i % 50 == 49) {
+                    assertTrue(outbox.awaitDrained(Duration.ofSeconds(10)));
+                }
+            }
+            assertTrue(outbox.awaitDrained(Duration.ofSeconds(10)));
+            assertTrue(outbox.stats().diskBytes() <= s.maxBytes());
+            assertEachStoredOnce(backend.baseUrl(), ids);
+        }
+    }
+
+    @Test
     void metricsAreExportedUnderTheirPrometheusNames() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try (Outbox outbox = Outbox.open(fast(tmp.resolve("outbox")), registry)) {
