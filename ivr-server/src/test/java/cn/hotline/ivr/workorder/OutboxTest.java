@@ -104,11 +104,11 @@ class OutboxTest {
 
     @Test
     void slowBackendDoesNotSlowPersist() throws Exception {
-        try (TicketBackend backend = startBackend(0, Duration.ofSeconds(2));
+        try (TicketBackend backend = startBackend(0, Duration.ofSeconds(3));
                 Outbox outbox = Outbox.open(fast(tmp.resolve("outbox")).withWorkers(8), new SimpleMeterRegistry())) {
             TicketClient slowOk = new TicketClient(new TicketSettings(backend.baseUrl(), Duration.ofMillis(500), Duration.ofSeconds(10)));
             outbox.startDelivery(slowOk);
-            List<String> ids = persist(outbox, "1795448042", 16);
+            List<String> ids = persist(outbox, "1795448042", 8);
             // Persist returned for every draft before the backend answered even once.
             assertEquals(0, outbox.stats().delivered(), "persist must not wait for delivery");
             assertEquals(ids.size(), outbox.stats().pending());
