@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * and skipped while every other record still replays.
  *
  * <p>Durability by group commit: {@link #append} only writes to the page cache and returns a ticket;
- * {@link #awaitDurable} waits until one background {@code force} covers that ticket. Concurrent
- * writers therefore share fsyncs, so the wait stays near one fsync however many calls persist at once.
+ * {@link #awaitDurable} waits until one fsync covers that ticket, run by the first waiter (the
+ * leader) while the others wait for it. Concurrent writers therefore share fsyncs, so the wait stays
+ * near one or two fsyncs however many calls persist at once, and a lone writer pays just its own.
  *
  * <p>Compaction is the owner's job: {@link #rollForSnapshot()} seals the current segment and returns a
  * free range of segment numbers below the new current one; the owner writes the live records there
@@ -49,6 +50,7 @@ final class Journal implements Closeable {
     static final int MAX_BODY = 16 << 20;
     /** Segment numbers reserved for one compaction snapshot. */
     static final long SNAPSHOT_SPAN = 1 << 20;
+    private static final java.time.Duration BACKGROUND_SYNC = java.time.Duration.ofMillis(20);
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
     private static final String PREFIX = "journal-";
     private static final String SUFFIX = ".log";
@@ -82,6 +84,7 @@ final class Journal implements Closeable {
     private long appended;
     private long durable;
     private IOException failure;
+    private boolean syncing;
     private boolean closed;
     private volatile long diskBytes;
     private final Thread syncer;
@@ -303,15 +306,18 @@ final class Journal implements Closeable {
             }
             currentSize += size;
             updateDiskBytes();
-            appended++;
-            work.signal();
+            appended++; // no signal to the background syncer: the persist waiting for this leads its own sync
             return appended;
         } finally {
             lock.unlock();
         }
     }
 
-    /** Returns once every record up to {@code ticket} is on disk. */
+    /**
+     * Returns once every record up to {@code ticket} is on disk. The first waiter finding no sync in
+     * progress runs it itself (covering everything appended so far) while later ones wait for it or
+     * lead the next: group commit without handing each persist to another thread and back.
+     */
     void awaitDurable(long ticket) throws IOException {
         lock.lock();
         try {
@@ -319,60 +325,69 @@ final class Journal implements Closeable {
                 if (failure != null) {
                     throw new IOException("journal " + dir + " cannot sync: " + failure.getMessage(), failure);
                 }
-                if (closed && !syncer.isAlive()) {
+                if (closed) {
                     throw new ClosedChannelException();
                 }
-                synced.awaitUninterruptibly();
+                if (syncing) {
+                    synced.awaitUninterruptibly();
+                } else {
+                    leadSync();
+                }
             }
         } finally {
             lock.unlock();
         }
     }
 
+    /**
+     * Syncs everything appended so far; called and returns with the lock held, released during the
+     * fsync. FileDescriptor.sync, not FileChannel.force: a persisting call thread may carry an
+     * interrupt, which would close an interruptible channel for everyone.
+     */
+    private void leadSync() {
+        syncing = true;
+        long target = appended;
+        RandomAccessFile file = current;
+        lock.unlock();
+        IOException error = null;
+        try {
+            file.getFD().sync();
+        } catch (IOException e) {
+            error = e;
+        } finally {
+            lock.lock();
+        }
+        syncing = false;
+        if (error != null) {
+            LOG.error("outbox journal {}: fsync failed, refusing further writes: {}", dir, error.toString());
+            failure = error;
+        } else {
+            durable = Math.max(durable, target);
+        }
+        synced.signalAll();
+    }
+
+    /** Makes records nobody waits for (delivery marks) durable within about {@link #BACKGROUND_SYNC}. */
     private void syncLoop() {
-        while (true) {
-            long target;
-            FileChannel channel;
-            lock.lock();
-            try {
-                while (appended == durable && !closed) {
-                    work.awaitUninterruptibly();
+        lock.lock();
+        try {
+            while (!closed) {
+                work.awaitNanos(BACKGROUND_SYNC.toNanos());
+                if (!closed && appended > durable && !syncing && failure == null) {
+                    leadSync();
                 }
-                if (appended == durable) {
-                    synced.signalAll();
-                    return;
-                }
-                target = appended;
-                channel = current.getChannel();
-            } finally {
-                lock.unlock();
             }
-            try {
-                channel.force(false);
-            } catch (ClosedChannelException e) {
-                // a roll forced this segment before closing it
-            } catch (IOException e) {
-                LOG.error("outbox journal {}: fsync failed, refusing further writes: {}", dir, e.toString());
-                lock.lock();
-                try {
-                    failure = e;
-                    synced.signalAll();
-                } finally {
-                    lock.unlock();
-                }
-                return;
-            }
-            lock.lock();
-            try {
-                durable = Math.max(durable, target);
-                synced.signalAll();
-            } finally {
-                lock.unlock();
-            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
         }
     }
 
     private void rollLocked(long next) throws IOException {
+        while (syncing) {
+            synced.awaitUninterruptibly(); // never close the file under a leader's fsync
+        }
         current.getFD().sync();
         current.close();
         sealed.put(currentNumber, currentSize);
@@ -546,7 +561,12 @@ final class Journal implements Closeable {
         }
         lock.lock();
         try {
+            while (syncing) {
+                synced.awaitUninterruptibly();
+            }
             current.getFD().sync();
+            durable = appended;
+            synced.signalAll();
             current.close();
         } finally {
             lock.unlock();

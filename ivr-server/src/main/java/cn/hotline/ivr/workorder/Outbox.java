@@ -104,6 +104,10 @@ public final class Outbox implements AutoCloseable {
     private record Slot(Entry entry, byte[] json) {
     }
 
+    /** A record with a sound frame but content this version cannot use. */
+    private record Unreadable(Journal.Position at, byte type, byte[] payload, String problem) {
+    }
+
     private record Due(String id, long atNanos) implements Delayed {
         @Override
         public long getDelay(TimeUnit unit) {
@@ -172,20 +176,20 @@ public final class Outbox implements AutoCloseable {
     /** Opens (creating) the outbox in {@code settings.dir()}, replaying and checking its journal. */
     public static Outbox open(OutboxSettings settings, MeterRegistry registry) throws IOException {
         Map<String, Slot> replayed = new ConcurrentHashMap<>();
-        List<Object[]> unreadable = new ArrayList<>();
+        List<Unreadable> unreadable = new ArrayList<>();
         Journal journal = Journal.open(settings.dir(), settings.segmentBytes(),
                 (type, payload, at) -> {
                     String problem = apply(replayed, type, payload);
                     if (problem != null) {
-                        unreadable.add(new Object[] {at, type, payload, problem});
+                        unreadable.add(new Unreadable(at, type, payload, problem));
                     }
                 });
         Outbox outbox = new Outbox(settings, journal, registry);
         try {
             replayed.forEach(outbox::store);
             outbox.quarantined.addAll(journal.corruptions());
-            for (Object[] u : unreadable) {
-                outbox.quarantined.add(journal.quarantine((Journal.Position) u[0], (byte) u[1], (byte[]) u[2], (String) u[3]));
+            for (Unreadable u : unreadable) {
+                outbox.quarantined.add(journal.quarantine(u.at(), u.type(), u.payload(), u.problem()));
             }
             if (!outbox.quarantined.isEmpty()) {
                 outbox.compact(); // rewrite without the damaged bytes so they are reported once, not on every start
@@ -228,7 +232,7 @@ public final class Outbox implements AutoCloseable {
                 .sorted(Comparator.comparing(Entry::createdAt).thenComparing(Entry::id)).toList();
         Map<String, byte[]> drafts = new java.util.HashMap<>();
         replayed.forEach((id, s) -> drafts.put(id, s.json()));
-        return new Inspection(entries, drafts, bad);
+        return new Inspection(entries, Map.copyOf(drafts), List.copyOf(bad));
     }
 
     /** Applies one journal record to a state map; returns why it cannot be used, or null. */
@@ -283,7 +287,7 @@ public final class Outbox implements AutoCloseable {
         long start = System.nanoTime();
         byte[] json = draft.toJson();
         if (journal.diskBytes() + json.length + RECORD_OVERHEAD > settings.maxBytes()) {
-            compact();
+            relieveDiskPressure();
             if (journal.diskBytes() + json.length + RECORD_OVERHEAD > settings.maxBytes()) {
                 throw full();
             }
@@ -559,11 +563,16 @@ public final class Outbox implements AutoCloseable {
                 expireDelivered();
                 checkAlarm();
                 long live = 0;
+                long delivered = 0;
                 for (Slot s : slots.values()) {
-                    live += s.json().length + 3L * RECORD_OVERHEAD + 160;
+                    long size = s.json().length + 3L * RECORD_OVERHEAD + 160;
+                    live += size;
+                    delivered += s.entry().state() == State.DELIVERED ? size : 0;
                 }
                 long garbage = journal.diskBytes() - live;
-                if (garbage > settings.segmentBytes() && garbage > journal.diskBytes() / 2) {
+                if (alarmRaised && garbage + delivered > settings.segmentBytes()) {
+                    relieveDiskPressure();
+                } else if (garbage > settings.segmentBytes() && garbage > journal.diskBytes() / 2) {
                     compact();
                 }
             } catch (InterruptedException e) {
@@ -571,6 +580,18 @@ public final class Outbox implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 LOG.error("outbox {}: maintenance failed, will try again: {}", settings.dir(), e.toString());
             }
+        }
+    }
+
+    /**
+     * Near the bound, delivered drafts (the ticket system has them) give way to new ones before
+     * keep-delivered is up: dropped, then compacted away.
+     */
+    private void relieveDiskPressure() throws IOException {
+        int dropped = purgeDelivered();
+        if (dropped > 0) {
+            LOG.warn("outbox {}: disk near outbox.max-bytes, dropped {} delivered drafts before outbox.keep-delivered",
+                    settings.dir(), dropped);
         }
     }
 

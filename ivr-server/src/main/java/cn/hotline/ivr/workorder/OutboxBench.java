@@ -7,11 +7,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,7 +26,7 @@ import java.util.stream.Stream;
  * {@code ivr bench outbox --drafts N [--threads T] [--workers W] [--rate R] [--dir DIR] [--backend process|in-process | --backend-url URL]}:
  * measures the outbox on this machine with real fsyncs and a real HTTP backend, printing JSON.
  *
- * <p>First the device's own fdatasync latency is sampled (the floor for persist latency). After a warm-up (up to 3000 drafts persisted and delivered through a separate outbox), phase 1: T threads (concurrent calls) persist N drafts as fast as they can, delivery off:
+ * <p>First the device's own fsync latency is sampled (the floor for persist latency). After a warm-up (up to 3000 drafts persisted and delivered through a separate outbox), phase 1: T threads (concurrent calls) persist N drafts as fast as they can, delivery off:
  * persist latency p50/p99/max and drafts/s. Phase 2: delivery on, W workers drain the backlog into
  * the development ticket backend (by default started as its own process with its own durable store;
  * {@code --backend in-process} runs it inside this JVM; {@code --backend-url} uses a running one): delivered drafts/s. Phase 3: persist at an offered rate R (default 100/s, ten times the peak call rate of a large city's hotline) while the
@@ -75,7 +73,7 @@ public final class OutboxBench {
         result.put("workers", workers);
         result.put("backend", backendUrl != null ? backendUrl : backendMode);
         result.put("dir", dir.toString());
-        result.put("durability", "group commit: fdatasync before persist returns");
+        result.put("durability", "group commit: fsync before persist returns");
         result.put("fsyncBaseline", fsyncBaseline(dir, Math.min(300, Math.max(30, drafts))));
         try (Outbox warm = Outbox.open(settings.withDir(dir.resolve("warm-up")), new SimpleMeterRegistry())) {
             // Warm the JIT on the whole path (persist, HTTP both ways, JSON) in a separate outbox,
@@ -195,19 +193,18 @@ public final class OutboxBench {
     }
 
     /**
-     * What the disk itself gives: one 1.3 KB append plus fdatasync, one at a time, as a single caller
+     * What the disk itself gives: one 1.3 KB append plus fsync, one at a time, as a single caller
      * with no group commit would see. Persist latency cannot beat this device's own tail.
      */
     private static Map<String, Object> fsyncBaseline(Path dir, int samples) throws IOException {
         Path file = dir.resolve("fsync-baseline.tmp");
         long[] nanos = new long[samples];
-        ByteBuffer record = ByteBuffer.allocate(1300);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        byte[] record = new byte[1300];
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
             for (int i = 0; i < samples; i++) {
-                record.clear();
-                ch.write(record);
+                raf.write(record);
                 long t0 = System.nanoTime();
-                ch.force(false);
+                raf.getFD().sync(); // what the journal calls
                 nanos[i] = System.nanoTime() - t0;
             }
         } finally {

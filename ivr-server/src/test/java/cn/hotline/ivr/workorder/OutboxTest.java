@@ -104,11 +104,11 @@ class OutboxTest {
 
     @Test
     void slowBackendDoesNotSlowPersist() throws Exception {
-        try (TicketBackend backend = startBackend(0, Duration.ofSeconds(2));
+        try (TicketBackend backend = startBackend(0, Duration.ofSeconds(3));
                 Outbox outbox = Outbox.open(fast(tmp.resolve("outbox")).withWorkers(8), new SimpleMeterRegistry())) {
             TicketClient slowOk = new TicketClient(new TicketSettings(backend.baseUrl(), Duration.ofMillis(500), Duration.ofSeconds(10)));
             outbox.startDelivery(slowOk);
-            List<String> ids = persist(outbox, "1795448042", 16);
+            List<String> ids = persist(outbox, "1795448042", 8);
             // Persist returned for every draft before the backend answered even once.
             assertEquals(0, outbox.stats().delivered(), "persist must not wait for delivery");
             assertEquals(ids.size(), outbox.stats().pending());
@@ -260,6 +260,28 @@ class OutboxTest {
                 assertTrue(outbox.awaitDrained(Duration.ofSeconds(5)));
                 assertEquals(persisted + 1, TestPorts.storedIds(backend.baseUrl()).size());
             }
+        }
+    }
+
+    @Test
+    void nearTheBoundDeliveredDraftsGiveWayToNewOnes() throws Exception {
+        OutboxSettings s = new OutboxSettings(tmp.resolve("outbox"), 200_000, 0.5, 64_000, Duration.ofDays(1), Duration.ofHours(1),
+                Duration.ofMillis(20), Duration.ofMillis(200), 2);
+        try (TicketBackend backend = startBackend(0, Duration.ZERO);
+                Outbox outbox = Outbox.open(s, new SimpleMeterRegistry())) {
+            outbox.startDelivery(client(backend.port()));
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 400; i++) { // ~530 KB of drafts through a 200 KB outbox that keeps delivered drafts an hour
+                String id = "1795448052." + i;
+                outbox.persist(SampleDrafts.complaint(id, Instant.now()));
+                ids.add(id);
+                if (i % 50 == 49) {
+                    assertTrue(outbox.awaitDrained(Duration.ofSeconds(10)));
+                }
+            }
+            assertTrue(outbox.awaitDrained(Duration.ofSeconds(10)));
+            assertTrue(outbox.stats().diskBytes() <= s.maxBytes());
+            assertEachStoredOnce(backend.baseUrl(), ids);
         }
     }
 
