@@ -5,6 +5,7 @@ import cn.hotline.ivr.workorder.Draft;
 import cn.hotline.ivr.workorder.Evidence;
 import cn.hotline.ivr.workorder.Outbox;
 import cn.hotline.ivr.workorder.Region;
+import cn.hotline.ivr.workorder.Slot;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,8 @@ import java.util.Optional;
  * draft even while the backend is down; and the same fields as channel variables for CTI systems.
  */
 public final class DraftPops implements DraftLookup {
+    private static final Map<String, String> SLOT_LABELS = Map.of("address", "地址", "landmark", "地标", "time", "时间",
+            "amount", "金额", "plate", "车牌", "id_number", "身份证号", "phone", "电话", "bank_card", "银行卡号", "number", "号码");
     private final Outbox outbox;
 
     public DraftPops(Outbox outbox) {
@@ -54,6 +57,10 @@ public final class DraftPops implements DraftLookup {
         }
         if (!d.summary().isEmpty()) {
             fields.add(new ScreenPop.Field("summary", "摘要", d.summary(), "", 1.0, List.of()));
+        }
+        for (Slot slot : d.slots()) {
+            fields.add(new ScreenPop.Field(slot.kind(), SLOT_LABELS.getOrDefault(slot.kind(), slot.kind()), slot.value(),
+                    "", slot.confidence(), spans(slot.evidence())));
         }
         boolean emergency = d.urgency() != null && "emergency".equals(d.urgency().code());
         String intake = d.intake().outcome().name().toLowerCase()

@@ -3,6 +3,7 @@ package cn.hotline.ivr.workorder;
 import cn.hotline.ivr.ops.Json;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * The draft work order one call leaves in the ticket system: immutable, JSON on the wire and on disk
@@ -22,6 +23,7 @@ import java.time.Instant;
  * @param region        where it happened, and where that came from
  * @param urgency       normal / urgent / emergency
  * @param summary       a one-line summary for the agent ("" when none)
+ * @param slots         the key details an agent types first (address, time, amounts, numbers), each with its words
  */
 public record Draft(
         int schemaVersion,
@@ -33,7 +35,8 @@ public record Draft(
         Topic topic,
         Region region,
         Classified urgency,
-        String summary) {
+        String summary,
+        List<Slot> slots) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -46,12 +49,14 @@ public record Draft(
             throw new IllegalArgumentException("createdAt, call and intake are required");
         }
         summary = summary == null ? "" : summary;
+        slots = slots == null ? List.of() : List.copyOf(slots);
     }
 
     /** A draft of the current schema version created now. */
     public static Draft of(String id, Call call, Intake intake, Classified requestType, Topic topic, Region region,
-            Classified urgency, String summary) {
-        return new Draft(SCHEMA_VERSION, id, Instant.now(), call, intake, requestType, topic, region, urgency, summary);
+            Classified urgency, String summary, List<Slot> slots) {
+        return new Draft(SCHEMA_VERSION, id, Instant.now(), call, intake, requestType, topic, region, urgency, summary,
+                slots);
     }
 
     public byte[] toJson() {

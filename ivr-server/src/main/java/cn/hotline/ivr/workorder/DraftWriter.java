@@ -90,7 +90,10 @@ public final class DraftWriter implements DraftRecorder {
         Classified urgency = e.detected()
                 ? new Classified("emergency", e.label().isEmpty() ? "紧急" : e.label(), e.confidence(), evidence(e.evidence()))
                 : new Classified("normal", "一般", 1.0, List.of());
-        return Draft.of(call.callId(), c, Intake.from(intake), type, topic, region, urgency, u.summary());
+        List<Slot> slots = u.slots().stream()
+                .map(slot -> new Slot(slot.kind(), slot.value(), slot.confidence(), evidence(List.of(slot.evidence()))))
+                .toList();
+        return Draft.of(call.callId(), c, Intake.from(intake), type, topic, region, urgency, u.summary(), slots);
     }
 
     /** {@code PJSIP/carrier-trunk-0000002a} → {@code PJSIP/carrier-trunk}: the trunk, not the call leg. */

@@ -36,6 +36,7 @@ public final class SampleDrafts {
         Classified urgency = new Classified("urgent", "紧急", 0.6, List.of(elderly < 0
                 ? Evidence.outside("家里有老人") : new Evidence("家里有老人", elderly, elderly + 5)));
         return new Draft(Draft.SCHEMA_VERSION, id, createdAt, call, intake, type, topic, region, urgency,
-                "福田区莲花街道停水超过12小时，家中有老人");
+                "福田区莲花街道停水超过12小时，家中有老人",
+                List.of(new Slot("time", "12小时", 0.8, List.of(new Evidence("12小时", 9, 13)))));
     }
 }

@@ -37,7 +37,7 @@ class DraftTest {
     void degradedDraftWithoutUnderstandingRoundTrips() {
         Call call = new Call("", "PJSIP/trunk-12345", "12345", OffsetDateTime.parse("2026-11-23T09:00:00+08:00"), "Asia/Shanghai", "zh-CN");
         Intake intake = Intake.from(IntakeResult.skipped(IntakeResult.Outcome.OVERLOADED, "decoding pool full"));
-        Draft draft = Draft.of("host-a-1795448040.7", call, intake, null, null, null, null, null);
+        Draft draft = Draft.of("host-a-1795448040.7", call, intake, null, null, null, null, null, null);
         Draft back = Draft.fromJson(draft.toJson());
         assertEquals(draft, back);
         assertNull(back.topic());
@@ -75,7 +75,8 @@ class DraftTest {
     void schemaDocumentsEveryFieldOfEveryRecord() throws Exception {
         JsonNode schema = Json.MAPPER.readTree(SCHEMA.toFile());
         assertFields(schema, Draft.class);
-        for (Class<?> part : List.of(Call.class, Intake.class, Classified.class, Topic.class, Region.class, Evidence.class)) {
+        for (Class<?> part : List.of(Call.class, Intake.class, Classified.class, Topic.class, Region.class, Evidence.class,
+                Slot.class)) {
             JsonNode def = schema.get("$defs").get(part.getSimpleName());
             assertTrue(def != null, "schema has no $defs/" + part.getSimpleName());
             assertFields(def, part);
