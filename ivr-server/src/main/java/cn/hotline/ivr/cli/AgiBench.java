@@ -4,8 +4,7 @@ import cn.hotline.ivr.ops.ConfigFile;
 import cn.hotline.ivr.ops.Json;
 import cn.hotline.ivr.ops.Settings;
 import cn.hotline.ivr.sim.SimulatedCall;
-import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import cn.hotline.ivr.workorder.TicketBackend;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -22,8 +21,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code ivr bench agi}: N simulated calls through the real server (same wiring as {@code serve}),
- * at most C at once, each held open for {@code --hold-ms} on its greeting so C calls really are
- * concurrent. Client and server share this JVM; thread and heap figures cover both.
+ * arriving evenly over {@code --ramp-ms}, at most C at once, each held open for {@code --hold-ms} on
+ * its greeting so C calls really are concurrent. Client and server share this JVM; thread and heap
+ * figures cover both. "server_turnaround" is measured by the simulated Asterisk: from writing a reply
+ * to reading the server's next command.
  */
 final class AgiBench {
     private AgiBench() {
@@ -33,6 +34,10 @@ final class AgiBench {
         int calls = args.integer("--calls", 2000);
         int concurrency = args.integer("--concurrency", 2000);
         long holdMs = args.longValue("--hold-ms", 3000);
+        // Real calls arrive over time, not in one instant: by default 400 new calls a second.
+        long rampMs = args.longValue("--ramp-ms", calls * 1000L / 400);
+        java.nio.file.Path workDir = args.path("--work-dir", null);
+        int warmup = args.integer("--warmup", 1000);
         args.done();
         if (calls < 1 || concurrency < 1) {
             throw new UsageException("--calls and --concurrency must be at least 1");
@@ -43,12 +48,32 @@ final class AgiBench {
                   max-calls: %d
                 http:
                   bind: 127.0.0.1:0
-                """.formatted(Math.max(concurrency * 2, 1000));
+                audiosocket:
+                  bind: 127.0.0.1:0
+                outbox:
+                  dir: %s
+                ticket:
+                  base-url: %s
+                """;
+        // --work-dir: where the outbox journal lives (its fsync is part of every call).
+        java.nio.file.Path work = workDir != null
+                ? java.nio.file.Files.createTempDirectory(workDir, "ivr-bench-agi-")
+                : java.nio.file.Files.createTempDirectory("ivr-bench-agi-");
+        try (TicketBackend backend = TicketBackend.start(TicketBackend.Options.reliable(0, work.resolve("backend")))) {
+            return measure(yaml.formatted(Math.max(concurrency * 2, 1000), work.resolve("outbox"), backend.baseUrl()),
+                    calls, concurrency, holdMs, rampMs, warmup, out);
+        }
+    }
+
+    private static int measure(String yaml, int calls, int concurrency, long holdMs, long rampMs, int warmup,
+            PrintStream out) throws Exception {
         Settings settings = Settings.read(ConfigFile.fromYaml("(bench)", yaml, java.nio.file.Path.of("."), Map.of()));
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         try (HotlineServer server = new HotlineServer(settings, null, Map.of())) {
             server.start();
+            // The JIT compiles the call path first; only the calls after this are measured.
+            runCalls(server, warmup, 50, 0, SimulatedCall.Options.defaults(), new ConcurrentLinkedQueue<>());
             System.gc();
             threads.resetPeakThreadCount();
             AtomicLong peakHeap = new AtomicLong();
@@ -66,22 +91,8 @@ final class AgiBench {
             });
             SimulatedCall.Options options = SimulatedCall.Options.defaults().withPromptTime(Duration.ofMillis(holdMs));
             ConcurrentLinkedQueue<SimulatedCall.Result> results = new ConcurrentLinkedQueue<>();
-            Semaphore slots = new Semaphore(concurrency);
-            List<Thread> callers = new ArrayList<>();
             long start = System.nanoTime();
-            for (int i = 0; i < calls; i++) {
-                slots.acquire();
-                callers.add(Thread.ofVirtual().start(() -> {
-                    try {
-                        results.add(new SimulatedCall(server.agiAddress(), options, e -> { }).run());
-                    } finally {
-                        slots.release();
-                    }
-                }));
-            }
-            for (Thread t : callers) {
-                t.join();
-            }
+            runCalls(server, calls, concurrency, rampMs, options, results);
             double seconds = (System.nanoTime() - start) / 1e9;
             sampler.interrupt();
 
@@ -93,6 +104,7 @@ final class AgiBench {
             report.put("calls", calls);
             report.put("concurrency", concurrency);
             report.put("hold_ms", holdMs);
+            report.put("ramp_ms", rampMs);
             report.put("completed", calls - refused);
             report.put("refused_or_failed", refused);
             report.put("wall_s", round(seconds));
@@ -100,7 +112,8 @@ final class AgiBench {
             report.put("peak_concurrent_calls", peakCalls.get());
             report.put("server_turnaround_ms_p50", round(percentile(rtts, 0.50) / 1000.0));
             report.put("server_turnaround_ms_p99", round(percentile(rtts, 0.99) / 1000.0));
-            report.putAll(serverRoundTrips(server));
+            report.put("commands", rtts.length);
+            report.put("warmup_calls", warmup);
             report.put("peak_platform_threads", threads.getPeakThreadCount());
             report.put("peak_heap_mb", round(peakHeap.get() / 1048576.0));
             report.put("cores", Runtime.getRuntime().availableProcessors());
@@ -110,19 +123,29 @@ final class AgiBench {
         }
     }
 
-    /** p50/p99 of the server's own command round trip (written → reply read), from its Micrometer timer. */
-    private static Map<String, Object> serverRoundTrips(HotlineServer server) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        List<Long> all = new ArrayList<>();
-        for (Timer t : server.registry().find("ivr_agi_command").timers()) {
-            for (ValueAtPercentile v : t.takeSnapshot().percentileValues()) {
-                out.put("command_rtt_ms_p" + Math.round(v.percentile() * 100) + "_" + t.getId().getTag("command")
-                        .replace(' ', '_').toLowerCase(), round(v.value(java.util.concurrent.TimeUnit.MICROSECONDS) / 1000.0));
+    /** {@code calls} calls arriving evenly over {@code rampMs}, at most {@code concurrency} at once. */
+    private static void runCalls(HotlineServer server, int calls, int concurrency, long rampMs,
+            SimulatedCall.Options options, ConcurrentLinkedQueue<SimulatedCall.Result> results) throws InterruptedException {
+        Semaphore slots = new Semaphore(concurrency);
+        List<Thread> callers = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int i = 0; i < calls; i++) {
+            long wait = start + (rampMs * 1_000_000L * i) / calls - System.nanoTime();
+            if (wait > 0) {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
             }
-            all.add(t.count());
+            slots.acquire();
+            callers.add(Thread.ofVirtual().start(() -> {
+                try {
+                    results.add(new SimulatedCall(server.agiAddress(), options, e -> { }).run());
+                } finally {
+                    slots.release();
+                }
+            }));
         }
-        out.put("commands", all.stream().mapToLong(Long::longValue).sum());
-        return out;
+        for (Thread t : callers) {
+            t.join();
+        }
     }
 
     private static long percentile(long[] sorted, double p) {
