@@ -55,8 +55,10 @@ public record FlowSettings(
      * @param enabled         offer intake at all (off: every caller goes straight to the queue)
      * @param invitePrompt    asks the caller to describe the problem and where it happened
      * @param emergencyPrompt played before the hand-over to 110/119/120
+     * @param whenAgentsUnknown offer intake even while the agents' state is unknown (no AMI): nothing then
+     *                        ends intake when an agent frees up, so only for lines without AMI or for tests
      */
-    public record Intake(boolean enabled, String invitePrompt, String emergencyPrompt) {
+    public record Intake(boolean enabled, String invitePrompt, String emergencyPrompt, boolean whenAgentsUnknown) {
     }
 
     /** A telephone line served by this flow; a line with no menu goes straight to the route. */
@@ -118,7 +120,8 @@ public record FlowSettings(
                 Map.copyOf(lines),
                 new Intake(cfg.bool("flow.intake.enabled", true),
                         cfg.string("flow.intake.invite-prompt", "intake-invite"),
-                        cfg.string("flow.intake.emergency-prompt", "emergency-transfer")));
+                        cfg.string("flow.intake.emergency-prompt", "emergency-transfer"),
+                        cfg.bool("flow.intake.when-agents-unknown", false)));
         settings.check(cfg);
         return settings;
     }

@@ -127,9 +127,10 @@ public final class HotlineFlow {
             return IntakeResult.skipped(Outcome.SKIPPED, "intake disabled");
         }
         if (!services.agents().known()) {
-            return IntakeResult.skipped(Outcome.SKIPPED, "agent state unknown");
-        }
-        if (services.agents().agentFree(s.queue())) {
+            if (!s.intake().whenAgentsUnknown()) {
+                return IntakeResult.skipped(Outcome.SKIPPED, "agent state unknown");
+            }
+        } else if (services.agents().agentFree(s.queue())) {
             return IntakeResult.skipped(Outcome.SKIPPED, "agent free");
         }
         IntakeLine line = services.line();

@@ -105,6 +105,17 @@ class HotlineFlowIntakeTest {
     }
 
     @Test
+    void withoutAgentStateIntakeRunsOnlyWhenConfiguredTo() throws Exception {
+        FlowSettings s = HotlineFlowTest.settings("flow:\n  intake:\n    when-agents-unknown: true\n");
+        ScriptedIntake intake = new ScriptedIntake(List.of(), completed("路灯坏了"), false);
+        ScriptedChannel ch = new ScriptedChannel("");
+        new HotlineFlow(() -> s, NOW, new HotlineFlow.Services(new FixedAgents(false, false), intake, line,
+                EmergencyWatch.NONE, drafts)).handle(HotlineFlowTest.call("12345"), ch);
+        assertEquals(1, intake.requests.size());
+        assertEquals("completed", ch.variables.get("IVR_INTAKE"));
+    }
+
+    @Test
     void busyAgentsMeanIntakeThenTheTransferLineAndTheQueue() throws Exception {
         ScriptedIntake intake = new ScriptedIntake(List.of("小区", "小区物业"), completed("小区物业乱收费"), false);
         ScriptedChannel ch = run(new FixedAgents(true, false), intake, "");
