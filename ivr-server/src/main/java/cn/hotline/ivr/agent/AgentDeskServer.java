@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A wrong or missing token completes the WebSocket handshake and is then closed with code 1008 and
  * a reason the page shows ("invalid token for agent 'agent1'"): a browser cannot read an HTTP 401 on
- * a WebSocket, only a close reason. Idle desks are pinged every 25 s and dropped after 60 s of silence.
+ * a WebSocket, only a close reason. Desks silent for 25 s are pinged and dropped after 50 s of silence.
  */
 public final class AgentDeskServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentDeskServer.class);
@@ -177,7 +177,9 @@ public final class AgentDeskServer implements AutoCloseable {
                     return;
                 }
                 ch.pipeline().remove(HttpHandler.this);
-                ch.pipeline().addLast(new IdleStateHandler(60, 25, 0), new DeskHandler(agent, hs));
+                // Pinged after 25 s without a word from the desk (not after 25 s without writing: a desk that
+                // receives pops all the time would never be pinged, never answer, and be dropped), closed after 50 s.
+                ch.pipeline().addLast(new IdleStateHandler(25, 0, 0), new DeskHandler(agent, hs));
                 ch.writeAndFlush(new TextWebSocketFrame(Json.write(Map.of("type", "hello", "agent", agent))));
                 String current = pops.desks().add(agent, ch);
                 if (current != null) {
@@ -243,11 +245,11 @@ public final class AgentDeskServer implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof IdleStateEvent idle) {
-                if (idle.state() == IdleState.READER_IDLE) {
-                    LOG.info("desk of agent {} silent for 60 s; closing", agent);
+                if (idle.state() == IdleState.READER_IDLE && idle.isFirst()) {
+                    ctx.writeAndFlush(new PingWebSocketFrame());   // a browser answers with a pong by itself
+                } else if (idle.state() == IdleState.READER_IDLE) {
+                    LOG.info("desk of agent {} silent for 50 s (no pong to our ping); closing", agent);
                     ctx.close();
-                } else if (idle.state() == IdleState.WRITER_IDLE) {
-                    ctx.writeAndFlush(new PingWebSocketFrame());
                 }
             }
         }
