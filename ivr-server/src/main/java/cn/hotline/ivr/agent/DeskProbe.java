@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DeskProbe implements AutoCloseable {
     private final Map<String, Long> poppedAt = new ConcurrentHashMap<>();
+    private final Map<String, String> draftStatus = new ConcurrentHashMap<>();
     private final List<WebSocket> sockets = new ArrayList<>();
 
     private DeskProbe() {
@@ -50,6 +51,11 @@ public final class DeskProbe implements AutoCloseable {
         return poppedAt;
     }
 
+    /** callId → the first pop's {@code draftStatus} ({@code ok}, {@code pending}, {@code missing}, {@code unavailable}). */
+    public Map<String, String> draftStatus() {
+        return draftStatus;
+    }
+
     @Override
     public void close() {
         sockets.forEach(WebSocket::abort);
@@ -66,7 +72,9 @@ public final class DeskProbe implements AutoCloseable {
                 try {
                     JsonNode m = Json.MAPPER.readTree(partial.toString());
                     if ("pop".equals(m.path("type").asText())) {
-                        poppedAt.putIfAbsent(m.path("callId").asText(), now);
+                        String callId = m.path("callId").asText();
+                        draftStatus.putIfAbsent(callId, m.path("draftStatus").asText());
+                        poppedAt.putIfAbsent(callId, now);
                     }
                 } catch (IOException e) {
                     // the server only sends JSON; a broken frame simply counts as a missing pop

@@ -31,6 +31,7 @@ final class BenchCommand implements Command {
             case "nlu" -> NluBench.run(args, out, err);
             case "outbox" -> OutboxBench.run(args, out, err);
             case "screen-pop" -> ScreenPopBench.run(args, out, err);
+            case "queue" -> QueueBench.run(args, out, err);
             default -> throw new UsageException("unknown benchmark '" + which
                     + "' (agi, media, vosk, nlu, outbox, screen-pop, queue)");
         };

@@ -1,7 +1,6 @@
 package cn.hotline.ivr.cli;
 
 import cn.hotline.ivr.agent.DeskProbe;
-import cn.hotline.ivr.ops.ConfigFile;
 import cn.hotline.ivr.ops.Json;
 import cn.hotline.ivr.ops.Settings;
 import cn.hotline.ivr.sim.AudioSocketCaller;
@@ -12,14 +11,11 @@ import cn.hotline.ivr.sim.ami.AmiSimulatorConfig;
 import cn.hotline.ivr.workorder.TicketBackend;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,16 +52,15 @@ final class DemoCommand implements Command {
     @Override
     public int run(Args args, PrintStream out, PrintStream err) throws Exception {
         long holdSeconds = args.longValue("--hold", 0);
-        Path clipsDir = args.path("--clips", defaultClips());
+        Path clipsDir = args.path("--clips", SimulatedSite.defaultClips());
         args.done();
-        Path work = Files.createTempDirectory("ivr-demo-");
         List<Path> clips = clips(clipsDir);
         int failures = 0;
-        try (TicketBackend backend = TicketBackend.start(TicketBackend.Options.reliable(0, work.resolve("backend")));
-             AmiServerSimulator asterisk = AmiServerSimulator.start(
-                     AmiSimulatorConfig.defaults().withTiming(Duration.ofSeconds(1), Duration.ofSeconds(7)),
-                     new InetSocketAddress("127.0.0.1", 0))) {
-            Settings settings = Settings.read(config(backend, asterisk, work));
+        try (SimulatedSite site = SimulatedSite.start("ivr-demo-",
+                AmiSimulatorConfig.defaults().withTiming(Duration.ofSeconds(1), Duration.ofSeconds(7)), TOKENS, Map.of())) {
+            TicketBackend backend = site.backend();
+            AmiServerSimulator asterisk = site.asterisk();
+            Settings settings = site.settings();
             try (HotlineServer server = new HotlineServer(settings, null, System.getenv())) {
                 server.start();
                 out.println("== 12345 demo: the real server, a simulated Asterisk, a development ticket backend");
@@ -199,56 +194,14 @@ final class DemoCommand implements Command {
         return (orders.size() >= answered ? 0 : 1) + (desks.poppedAt().size() >= answered ? 0 : 1);
     }
 
-    private static ConfigFile config(TicketBackend backend, AmiServerSimulator asterisk, Path work) throws Exception {
-        String yaml;
-        try (InputStream in = DemoCommand.class.getResourceAsStream("/demo/demo.yaml")) {
-            yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        yaml += """
-                ami:
-                  enabled: true
-                  host: 127.0.0.1
-                  port: %d
-                  username: hotline
-                  secret: hotline123
-                  queue: 12345-agents
-                  resync-interval: 5s
-                agent:
-                  enabled: true
-                  bind: 127.0.0.1:0
-                  tokens: { agent1: %s, agent2: %s }
-                outbox:
-                  dir: %s
-                ticket:
-                  base-url: %s
-                """.formatted(asterisk.port(), TOKENS.get("agent1"), TOKENS.get("agent2"), work.resolve("outbox"),
-                backend.baseUrl());
-        return ConfigFile.fromYaml("(demo configuration)", yaml, work, Map.of());
-    }
-
-    /** Shared speech clips: IVR_SHARED_DIR, else the shared folder beside the checkout. */
-    private static Path defaultClips() {
-        String shared = System.getenv("IVR_SHARED_DIR");
-        if (shared != null && !shared.isBlank()) {
-            return Path.of(shared, "audio", "zh");
-        }
-        String home = System.getenv().getOrDefault("IVR_HOME", ".");
-        return Path.of(home).toAbsolutePath().normalize().resolveSibling("shared").resolve("audio").resolve("zh");
-    }
-
     /** Clips whose words sound like a hotline call (property, parking, police, traffic), longest first. */
     private static List<Path> clips(Path dir) throws IOException {
-        Path tsv = dir.resolve("transcripts.tsv");
-        if (!Files.isRegularFile(tsv)) {
-            return List.of();
-        }
         List<Path> picked = new ArrayList<>();
-        for (String line : Files.readAllLines(tsv, StandardCharsets.UTF_8)) {
-            String[] f = line.split("\t");
-            if (f.length >= 2 && f[1].matches(".*(物业|停车|小区|垃圾|报警|交通|事故|房).*") && Files.isRegularFile(dir.resolve(f[0]))) {
-                picked.add(dir.resolve(f[0]));
+        SimulatedSite.transcribedClips(dir).forEach((clip, words) -> {
+            if (words.matches(".*(物业|停车|小区|垃圾|报警|交通|事故|房).*")) {
+                picked.add(clip);
             }
-        }
+        });
         picked.sort((a, b) -> Long.compare(b.toFile().length(), a.toFile().length()));
         return picked.subList(0, Math.min(4, picked.size()));
     }
