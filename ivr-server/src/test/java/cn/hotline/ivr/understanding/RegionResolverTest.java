@@ -62,13 +62,7 @@ class RegionResolverTest {
 
     @Test
     void aLandmarkListedUnderTwoDistrictsSaysNothing(@TempDir Path dir) throws Exception {
-        Path file = dir.resolve("aliases.yaml");
-        Files.writeString(file, """
-                landmarks:
-                  杭州市:
-                    滨江区: [之江路]
-                    西湖区: [之江路, 龙井]
-                """);
+        Path file = write(dir, "滨江区: [之江路]", "西湖区: [之江路, 龙井]");
         RegionResolver own = new RegionResolver(Divisions.load(null), RegionResolver.loadGazetteer(file));
         assertFalse(own.resolve("之江路边上", HANGZHOU).hasDistrict());
         assertEquals("西湖区", own.resolve("龙井那边", HANGZHOU).district());
@@ -76,16 +70,19 @@ class RegionResolverTest {
 
     @Test
     void aBadLandmarkSectionNamesTheProblem(@TempDir Path dir) throws Exception {
-        Path file = dir.resolve("aliases.yaml");
-        Files.writeString(file, """
-                landmarks:
-                  杭州市:
-                    滨江区: 网商路
-                    西湖区: [龙]
-                """);
+        Path file = write(dir, "滨江区: 网商路", "西湖区: [龙]");
         CatalogueException e = assertThrows(CatalogueException.class, () -> RegionResolver.loadGazetteer(file));
         assertTrue(e.getMessage().contains("landmarks.杭州市.滨江区: expected a list of names"), e.getMessage());
         assertTrue(e.getMessage().contains("'龙' is too short"), e.getMessage());
+    }
+
+    /** An alias file whose only section is Hangzhou's landmarks, one {@code district: names} line each. */
+    private static Path write(Path dir, String... districtLines) throws Exception {
+        StringBuilder yaml = new StringBuilder("landmarks:\n  杭州市:\n");
+        for (String line : districtLines) {
+            yaml.append("    ").append(line).append('\n');
+        }
+        return Files.writeString(dir.resolve("aliases.yaml"), yaml);
     }
 
     @Test
