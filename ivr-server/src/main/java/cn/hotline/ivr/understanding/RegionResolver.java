@@ -289,11 +289,20 @@ public final class RegionResolver {
             cityAliases.forEach((alias, districtName) -> divisions.children(home.code()).stream()
                     .filter(d -> d.name().equals(districtName))
                     .findFirst()
-                    .ifPresent(d -> terms.put(Text.fold(alias), List.of(new Candidate(d, 0.9, true)))));
+                    .ifPresent(d -> terms.put(Text.fold(alias), List.of(new Candidate(d, 0.9, !formerDistrict(alias))))));
         }
         TermMatcher<List<Candidate>> matcher = new TermMatcher<>();
         terms.forEach((term, cands) -> matcher.add(term, distinct(cands)));
         return new Index(home, matcher.build());
+    }
+
+    /**
+     * A former district or a zone (江干区, 下城区, 高新区): named like a district but covering an area that
+     * is now split between districts (江干区 went to 上城区 except 下沙 and 白杨, now 钱塘区), so it counts
+     * like a street name and a street or landmark of the present division can outvote it.
+     */
+    private static boolean formerDistrict(String alias) {
+        return alias.endsWith("区") || alias.endsWith("县");
     }
 
     private static List<Candidate> concat(List<Candidate> a, List<Candidate> b) {

@@ -44,6 +44,10 @@ class RegionResolverTest {
     void aMergedDistrictNameIsAnAlias() {
         assertEquals("上城区", resolver.resolve("江干区采荷那边", HANGZHOU).district());
         assertEquals("拱墅区", resolver.resolve("原来下城区的朝晖", HANGZHOU).district());
+        // A former district covers what is now split: the part named outright, or streets and landmarks
+        // of one present district outvoting it, win.
+        assertEquals("钱塘区", resolver.resolve("江干区下沙那边", HANGZHOU).district());
+        assertEquals("钱塘区", resolver.resolve("原江干区学林街中国计量大学门口", HANGZHOU).district());
     }
 
     @Test
