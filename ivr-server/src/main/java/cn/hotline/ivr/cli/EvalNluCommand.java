@@ -24,7 +24,7 @@ final class EvalNluCommand implements Command {
     @Override
     public String usage() {
         return "eval-nlu --train FILE... [--test FILE... | --folds 5] --label FIELD [--unlabeled FILE...] "
-                + "[--input full|recognizer] [--catalogue FILE] [--taxonomy TSV] [--seed N] [--stop-on-error]   score the text classifier";
+                + "[--input full|recognizer] [--catalogue FILE] [--taxonomy TSV] [--seed N] [--words on|off] [--stop-on-error]   score the text classifier";
     }
 
     @Override
@@ -43,6 +43,7 @@ final class EvalNluCommand implements Command {
         Path taxonomy = args.path("--taxonomy", null);
         boolean stop = args.flag("--stop-on-error");
         long seed = args.longValue("--seed", 42);
+        boolean words = NluCommands.words(args);
         args.done();
         if (test.isEmpty() && (folds < 2 || folds > 50)) {
             throw new UsageException("--folds must be between 2 and 50");
@@ -51,7 +52,7 @@ final class EvalNluCommand implements Command {
         List<String[]> labelTerms = taxonomy == null ? List.of() : Taxonomy.terms(taxonomy);
         List<TextClassifier.Example> trainSet = NluCommands.examples(Records.read(train, stop, err), label, recognizerLike, err);
         List<String> unlabeled = NluCommands.texts(Records.read(unlabeledFiles, stop, err), recognizerLike);
-        TextClassifier.Options options = TextClassifier.Options.defaults().withSeed(seed);
+        TextClassifier.Options options = TextClassifier.Options.defaults().withSeed(seed).withWords(words);
         if (trainSet.isEmpty()) {
             err.println("eval-nlu: no training record has a '" + label + "' label");
             return 1;

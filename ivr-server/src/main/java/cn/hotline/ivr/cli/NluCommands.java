@@ -58,13 +58,22 @@ final class NluCommands {
         return out;
     }
 
+    /** {@code --words on|off} (default on): whether the classifier also uses dictionary words as features. */
+    static boolean words(Args args) {
+        return either(args, "--words", "on", "off");
+    }
+
     static boolean recognizerInput(Args args) {
-        String input = args.string("--input", "full");
-        return switch (input) {
-            case "full" -> false;
-            case "recognizer" -> true;
-            default -> throw new UsageException("--input must be 'full' or 'recognizer', got '" + input + "'");
-        };
+        return !either(args, "--input", "full", "recognizer");
+    }
+
+    /** An option with two values: true for the first (also the default), false for the second. */
+    private static boolean either(Args args, String option, String first, String second) {
+        String value = args.string(option, first);
+        if (value.equals(first) || value.equals(second)) {
+            return value.equals(first);
+        }
+        throw new UsageException(option + " must be '" + first + "' or '" + second + "', got '" + value + "'");
     }
 
     static String prepare(String text, boolean recognizerLike) {

@@ -24,7 +24,7 @@ final class TrainNluCommand implements Command {
     @Override
     public String usage() {
         return "train-nlu --data FILE.jsonl... --label FIELD --out DIR [--unlabeled FILE...] [--catalogue FILE] [--taxonomy TSV] "
-                + "[--stop-on-error]   train the topic/type classifier";
+                + "[--words on|off] [--stop-on-error]   train the topic/type classifier";
     }
 
     @Override
@@ -40,6 +40,7 @@ final class TrainNluCommand implements Command {
         Path cataloguePath = args.path("--catalogue", null);
         Path taxonomy = args.path("--taxonomy", null);
         boolean stop = args.flag("--stop-on-error");
+        boolean words = NluCommands.words(args);
         args.done();
         Catalogue catalogue = Catalogue.load(cataloguePath);
         List<String[]> labelTerms = taxonomy == null ? List.of() : Taxonomy.terms(taxonomy);
@@ -49,7 +50,8 @@ final class TrainNluCommand implements Command {
             return 1;
         }
         List<String> unlabeled = NluCommands.texts(Records.read(unlabeledFiles, stop, err), false);
-        TextClassifier model = TextClassifier.train(label, examples, unlabeled, catalogue, labelTerms, TextClassifier.Options.defaults());
+        TextClassifier model = TextClassifier.train(label, examples, unlabeled, catalogue, labelTerms,
+                TextClassifier.Options.defaults().withWords(words));
         model.save(outDir);
         Map<String, Integer> counts = new TreeMap<>();
         examples.forEach(e -> counts.merge(e.label(), 1, Integer::sum));

@@ -31,12 +31,16 @@ public final class RegionResolver {
     static final String ALIASES_RESOURCE = "/understanding/region-aliases.yaml";
 
     /**
-     * Names beyond the tables: per city, alias → district name; and short forms that are everyday
-     * words (they count only when said in full).
+     * Names beyond the tables: per city, alias → district name (said outright, like the district's
+     * own name); landmarks → the districts they lie in (roads, parks, stations, campuses: they imply a
+     * district the way a street name does, and a name listed under two districts says nothing); and short
+     * forms that are everyday words (they count only when said in full).
      */
-    public record Gazetteer(Map<String, Map<String, String>> aliases, Set<String> ambiguousShortNames) {
+    public record Gazetteer(Map<String, Map<String, String>> aliases, Map<String, Map<String, List<String>>> landmarks,
+                            Set<String> ambiguousShortNames) {
         public Gazetteer {
             aliases = Map.copyOf(aliases);
+            landmarks = Map.copyOf(landmarks);
             ambiguousShortNames = Set.copyOf(ambiguousShortNames);
         }
     }
@@ -69,16 +73,51 @@ public final class RegionResolver {
                 aliases.put(String.valueOf(city.getKey()).strip(), names);
             }
         }
+        Map<String, Map<String, List<String>>> landmarks = landmarks(root.get("landmarks"), problems);
         Set<String> ambiguous = new HashSet<>(YamlData.strings(root, "ambiguous-short-names", "file", problems));
         for (Object key : root.keySet()) {
-            if (!Set.of("aliases", "ambiguous-short-names").contains(String.valueOf(key))) {
+            if (!Set.of("aliases", "landmarks", "ambiguous-short-names").contains(String.valueOf(key))) {
                 problems.add("unknown key '" + key + "'");
             }
         }
         if (!problems.isEmpty()) {
             throw new CatalogueException(YamlData.source(path, ALIASES_RESOURCE), problems);
         }
-        return new Gazetteer(aliases, ambiguous);
+        return new Gazetteer(aliases, landmarks, ambiguous);
+    }
+
+    /** {@code landmarks: city → district → [names]}, turned into city → name → districts. */
+    private static Map<String, Map<String, List<String>>> landmarks(Object section, List<String> problems) {
+        Map<String, Map<String, List<String>>> out = new HashMap<>();
+        if (section == null) {
+            return out;
+        }
+        if (!(section instanceof Map<?, ?> cities)) {
+            problems.add("'landmarks' must map city → district → list of names");
+            return out;
+        }
+        for (Map.Entry<?, ?> city : cities.entrySet()) {
+            if (!(city.getValue() instanceof Map<?, ?> districts)) {
+                problems.add("landmarks." + city.getKey() + ": expected a mapping district: [names]");
+                continue;
+            }
+            Map<String, List<String>> byName = out.computeIfAbsent(String.valueOf(city.getKey()).strip(), k -> new HashMap<>());
+            for (Map.Entry<?, ?> district : districts.entrySet()) {
+                if (!(district.getValue() instanceof List<?> names)) {
+                    problems.add("landmarks." + city.getKey() + "." + district.getKey() + ": expected a list of names");
+                    continue;
+                }
+                for (Object name : names) {
+                    String n = String.valueOf(name).strip();
+                    if (n.length() < 2) {
+                        problems.add("landmarks." + city.getKey() + "." + district.getKey() + ": '" + n + "' is too short to be a place name");
+                        continue;
+                    }
+                    byName.computeIfAbsent(n, k -> new ArrayList<>()).add(String.valueOf(district.getKey()).strip());
+                }
+            }
+        }
+        return out;
     }
 
     public Divisions divisions() {
@@ -239,16 +278,31 @@ public final class RegionResolver {
                     }
                 }
             }
+            gazetteer.landmarks().getOrDefault(divisions.displayName(home), Map.of()).forEach((name, districtNames) -> {
+                for (String districtName : districtNames) {
+                    divisions.children(home.code()).stream().filter(d -> d.name().equals(districtName)).findFirst()
+                            .ifPresent(d -> add(streets, name, d, 0.8, false));
+                }
+            });
             streets.forEach((term, list) -> terms.merge(term, list, RegionResolver::concat));
             Map<String, String> cityAliases = gazetteer.aliases().getOrDefault(divisions.displayName(home), Map.of());
             cityAliases.forEach((alias, districtName) -> divisions.children(home.code()).stream()
                     .filter(d -> d.name().equals(districtName))
                     .findFirst()
-                    .ifPresent(d -> terms.put(Text.fold(alias), List.of(new Candidate(d, 0.9, true)))));
+                    .ifPresent(d -> terms.put(Text.fold(alias), List.of(new Candidate(d, 0.9, !formerDistrict(alias))))));
         }
         TermMatcher<List<Candidate>> matcher = new TermMatcher<>();
         terms.forEach((term, cands) -> matcher.add(term, distinct(cands)));
         return new Index(home, matcher.build());
+    }
+
+    /**
+     * A former district or a zone (江干区, 下城区, 高新区): named like a district but covering an area that
+     * is now split between districts (江干区 went to 上城区 except 下沙 and 白杨, now 钱塘区), so it counts
+     * like a street name and a street or landmark of the present division can outvote it.
+     */
+    private static boolean formerDistrict(String alias) {
+        return alias.endsWith("区") || alias.endsWith("县");
     }
 
     private static List<Candidate> concat(List<Candidate> a, List<Candidate> b) {

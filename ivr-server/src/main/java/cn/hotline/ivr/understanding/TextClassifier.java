@@ -25,7 +25,8 @@ import java.util.TreeMap;
  */
 public final class TextClassifier {
     static final String FILE_NAME = "text-classifier.bin";
-    private static final int MAGIC = 0x4E4C5531; // "NLU1"
+    private static final int MAGIC_V1 = 0x4E4C5531; // "NLU1": n-grams and keywords only
+    private static final int MAGIC = 0x4E4C5532; // "NLU2": + whether words are features
 
     /** One labelled text. */
     public record Example(String text, String label) {
@@ -37,13 +38,18 @@ public final class TextClassifier {
 
     /** Training knobs; {@link #defaults()} are the measured choice documented in docs/understanding.md. */
     public record Options(int epochs, double l2, double learningRate, boolean balanced, int minCount,
-                          double selfTrainThreshold, double selfTrainWeight, long seed) {
+                          double selfTrainThreshold, double selfTrainWeight, boolean words, long seed) {
         public Options withSeed(long newSeed) {
-            return new Options(epochs, l2, learningRate, balanced, minCount, selfTrainThreshold, selfTrainWeight, newSeed);
+            return new Options(epochs, l2, learningRate, balanced, minCount, selfTrainThreshold, selfTrainWeight, words, newSeed);
         }
 
+        public Options withWords(boolean useWords) {
+            return new Options(epochs, l2, learningRate, balanced, minCount, selfTrainThreshold, selfTrainWeight, useWords, seed);
+        }
+
+        /** Words on and min count 2: +0.02 domain, +0.01 topic macro-F1 over three splits (docs/understanding.md). */
         public static Options defaults() {
-            return new Options(25, 1e-3, 0.5, true, 3, 0.9, 0.5, 42);
+            return new Options(25, 1e-3, 0.5, true, 2, 0.9, 0.5, true, 42);
         }
     }
 
@@ -60,9 +66,11 @@ public final class TextClassifier {
     private final float[] bias;
     private final List<String[]> keywordTerms; // {term, feature name}
     private final TermMatcher<String> keywords;
+    private final WordSegmenter segmenter; // null: the model has no word features
 
     private TextClassifier(String labelField, String catalogueVersion, String[] labels, Map<String, Integer> vocab,
-                           float[] idf, float[] weights, float[] bias, List<String[]> keywordTerms) {
+                           float[] idf, float[] weights, float[] bias, List<String[]> keywordTerms, boolean words) {
+        this.segmenter = words ? WordSegmenter.shared() : null;
         this.labelField = labelField;
         this.catalogueVersion = catalogueVersion;
         this.labels = labels;
@@ -110,8 +118,11 @@ public final class TextClassifier {
         return m.build();
     }
 
-    /** Raw feature counts of a text: char 1–3-grams (digits folded to 0) and keyword hits. */
-    static Map<String, Integer> counts(String text, TermMatcher<String> keywords) {
+    /**
+     * Raw feature counts of a text: char 1–3-grams (digits folded to 0), keyword hits and, with a
+     * segmenter, the words of two or more characters ({@code s:<word>}).
+     */
+    static Map<String, Integer> counts(String text, TermMatcher<String> keywords, WordSegmenter segmenter) {
         String folded = Text.fold(Text.cap(text));
         Map<String, Integer> counts = new HashMap<>();
         char[] seg = new char[folded.length()];
@@ -131,6 +142,11 @@ public final class TextClassifier {
         }
         for (TermMatcher.Hit<String> hit : keywords.find(folded, true)) {
             counts.merge(hit.owner(), 1, Integer::sum);
+        }
+        if (segmenter != null) {
+            for (String word : segmenter.words(folded)) {
+                counts.merge("s:" + word, 1, Integer::sum);
+            }
         }
         return counts;
     }
@@ -176,7 +192,7 @@ public final class TextClassifier {
     }
 
     public Prediction predict(String text) {
-        double[] p = probabilities(vector(counts(text, keywords), vocab, idf));
+        double[] p = probabilities(vector(counts(text, keywords, segmenter), vocab, idf));
         int best = 0;
         Map<String, Double> all = new LinkedHashMap<>();
         for (int c = 0; c < labels.length; c++) {
@@ -248,8 +264,9 @@ public final class TextClassifier {
         for (int i = 0; i < labels.length; i++) {
             labelIndex.put(labels[i], i);
         }
-        List<Map<String, Integer>> labelledCounts = examples.stream().map(e -> counts(e.text(), kw)).toList();
-        List<Map<String, Integer>> unlabelledCounts = unlabelled.stream().map(t -> counts(t, kw)).toList();
+        WordSegmenter segmenter = options.words() ? WordSegmenter.shared() : null;
+        List<Map<String, Integer>> labelledCounts = examples.stream().map(e -> counts(e.text(), kw, segmenter)).toList();
+        List<Map<String, Integer>> unlabelledCounts = unlabelled.stream().map(t -> counts(t, kw, segmenter)).toList();
 
         // Vocabulary and idf from every text we may look at, labelled or not.
         Map<String, Integer> df = new HashMap<>();
@@ -315,7 +332,7 @@ public final class TextClassifier {
                 fit(xs, ys, ws, labels.length, weights, prior, bias, options);
             }
         }
-        return new TextClassifier(labelField, catalogue.version(), labels, vocab, idf, weights, bias, terms);
+        return new TextClassifier(labelField, catalogue.version(), labels, vocab, idf, weights, bias, terms, options.words());
     }
 
     /**
@@ -390,6 +407,7 @@ public final class TextClassifier {
             out.writeInt(MAGIC);
             out.writeUTF(labelField);
             out.writeUTF(catalogueVersion);
+            out.writeBoolean(segmenter != null);
             out.writeInt(labels.length);
             for (String l : labels) {
                 out.writeUTF(l);
@@ -424,11 +442,13 @@ public final class TextClassifier {
             throw new CatalogueException(file.toString(), List.of("no trained model here (run 'ivr train-nlu ... --out DIR')"));
         }
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
-            if (in.readInt() != MAGIC) {
+            int magic = in.readInt();
+            if (magic != MAGIC && magic != MAGIC_V1) {
                 throw new CatalogueException(file.toString(), List.of("not a model written by 'ivr train-nlu'"));
             }
             String field = in.readUTF();
             String version = in.readUTF();
+            boolean words = magic == MAGIC && in.readBoolean();
             String[] labels = new String[in.readInt()];
             for (int i = 0; i < labels.length; i++) {
                 labels[i] = in.readUTF();
@@ -453,7 +473,7 @@ public final class TextClassifier {
             for (int c = 0; c < labels.length; c++) {
                 bias[c] = in.readFloat();
             }
-            return new TextClassifier(field, version, labels, vocab, idf, weights, bias, terms);
+            return new TextClassifier(field, version, labels, vocab, idf, weights, bias, terms, words);
         } catch (IOException | RuntimeException e) {
             throw new CatalogueException(file.toString(), List.of("damaged model file: " + e));
         }

@@ -2,10 +2,15 @@ package cn.hotline.ivr.understanding;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RegionResolverTest {
     private static RegionResolver resolver;
@@ -39,6 +44,49 @@ class RegionResolverTest {
     void aMergedDistrictNameIsAnAlias() {
         assertEquals("上城区", resolver.resolve("江干区采荷那边", HANGZHOU).district());
         assertEquals("拱墅区", resolver.resolve("原来下城区的朝晖", HANGZHOU).district());
+        // A former district covers what is now split: the part named outright, or streets and landmarks
+        // of one present district outvoting it, win.
+        assertEquals("钱塘区", resolver.resolve("江干区下沙那边", HANGZHOU).district());
+        assertEquals("钱塘区", resolver.resolve("原江干区学林街中国计量大学门口", HANGZHOU).district());
+    }
+
+    @Test
+    void aLandmarkImpliesItsDistrictButANamedDistrictWins() {
+        Understanding.Region r = resolver.resolve("网商路和滨康路路口晚上有小商贩", HANGZHOU);
+        assertEquals("滨江区", r.district());
+        assertEquals("words", r.source());
+        assertEquals(List.of("网商路", "滨康路"), r.evidence().stream().map(Evidence::text).toList());
+        // The landmark's name contains another district's short name: the longer name is the place.
+        assertEquals("拱墅区", resolver.resolve("西湖文化广场旁边很吵", HANGZHOU).district());
+        // Said outright beats implied.
+        assertEquals("萧山区", resolver.resolve("萧山区的人在黄龙体育中心看演唱会", HANGZHOU).district());
+        // A landmark of another district against one of equal weight: no guess.
+        assertFalse(resolver.resolve("从网商路到黄龙体育中心", HANGZHOU).hasDistrict());
+    }
+
+    @Test
+    void aLandmarkListedUnderTwoDistrictsSaysNothing(@TempDir Path dir) throws Exception {
+        Path file = write(dir, "滨江区: [之江路]", "西湖区: [之江路, 龙井]");
+        RegionResolver own = new RegionResolver(Divisions.load(null), RegionResolver.loadGazetteer(file));
+        assertFalse(own.resolve("之江路边上", HANGZHOU).hasDistrict());
+        assertEquals("西湖区", own.resolve("龙井那边", HANGZHOU).district());
+    }
+
+    @Test
+    void aBadLandmarkSectionNamesTheProblem(@TempDir Path dir) throws Exception {
+        Path file = write(dir, "滨江区: 网商路", "西湖区: [龙]");
+        CatalogueException e = assertThrows(CatalogueException.class, () -> RegionResolver.loadGazetteer(file));
+        assertTrue(e.getMessage().contains("landmarks.杭州市.滨江区: expected a list of names"), e.getMessage());
+        assertTrue(e.getMessage().contains("'龙' is too short"), e.getMessage());
+    }
+
+    /** An alias file whose only section is Hangzhou's landmarks, one {@code district: names} line each. */
+    private static Path write(Path dir, String... districtLines) throws Exception {
+        StringBuilder yaml = new StringBuilder("landmarks:\n  杭州市:\n");
+        for (String line : districtLines) {
+            yaml.append("    ").append(line).append('\n');
+        }
+        return Files.writeString(dir.resolve("aliases.yaml"), yaml);
     }
 
     @Test

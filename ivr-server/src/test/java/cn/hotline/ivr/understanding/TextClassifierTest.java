@@ -1,6 +1,7 @@
 package cn.hotline.ivr.understanding;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,6 +52,33 @@ class TextClassifierTest {
             assertEquals(model.predict(t), loaded.predict(t));
         }
         assertEquals("label", loaded.labelField());
+    }
+
+    @Test
+    void wordsAreFeaturesOnlyWhenTheModelWasTrainedWithThem(@TempDir Path dir) throws Exception {
+        for (boolean words : new boolean[] {true, false}) {
+            TextClassifier model = TextClassifier.train("label", examples(), List.of(), Catalogue.load(null),
+                    TextClassifier.Options.defaults().withWords(words));
+            Path at = dir.resolve(String.valueOf(words));
+            model.save(at);
+            TextClassifier loaded = TextClassifier.load(at);
+            for (String t : new String[] {"自来水停水了", "学校乱收费"}) {
+                assertEquals(model.predict(t), loaded.predict(t), "words " + words);
+            }
+        }
+        TextClassifier withWords = TextClassifier.train("label", examples(), List.of(), Catalogue.load(null),
+                TextClassifier.Options.defaults());
+        TextClassifier without = TextClassifier.train("label", examples(), List.of(), Catalogue.load(null),
+                TextClassifier.Options.defaults().withWords(false));
+        assertNotEquals(withWords.predict("自来水水压").probabilities(), without.predict("自来水水压").probabilities());
+    }
+
+    @Test
+    void theSegmenterFindsDictionaryWordsAndSkipsSymbols() {
+        List<String> words = WordSegmenter.shared().words("我要投诉小区物业，乱收停车费！abc");
+        assertTrue(words.containsAll(List.of("投诉", "小区", "物业", "停车费")), words.toString());
+        assertTrue(words.stream().allMatch(w -> w.length() >= 2), words.toString());
+        assertTrue(WordSegmenter.shared().words("，。！").isEmpty());
     }
 
     @Test

@@ -35,6 +35,18 @@ class UnderstanderTest {
     }
 
     @Test
+    void tourismAndCultureGoToTheirOwnItemsAndALandmarkGivesTheDistrict() {
+        Understanding trip = understander.understand("跟团一日游导游强制购物旅行社不退钱", HANGZHOU);
+        assertEquals("tourism", trip.topic().code());
+        Understanding show = understander.understand("演唱会门口黄牛加价票务不退演出取消了", HANGZHOU);
+        assertEquals("culture.sports", show.topic().code());
+        assertFalse(show.topic().department().equals(trip.topic().department()));
+        Understanding road = understander.understand("滨盛路上路灯坏了好几天", HANGZHOU);
+        assertEquals("滨江区", road.region().district());
+        assertEquals("滨盛路", road.region().evidence().get(0).text());
+    }
+
+    @Test
     void theSummaryUsesOnlyTheCallersWords() {
         String text = "家长反映孩子学校食堂饭菜有异味";
         Understanding u = understander.understand(text, HANGZHOU);
