@@ -1,0 +1,102 @@
+package cn.hotline.ivr.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cn.hotline.ivr.agent.DeskProbe;
+import cn.hotline.ivr.ops.Json;
+import cn.hotline.ivr.sim.AudioSocketCaller;
+import cn.hotline.ivr.sim.HotlineCaller;
+import cn.hotline.ivr.sim.SimulatedCall;
+import cn.hotline.ivr.sim.ami.AmiSimulatorConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole journey with real components on loopback: FastAGI calls from the simulated Asterisk,
+ * callers on AudioSocket during intake, the AMI queue, the outbox delivering to the development
+ * ticket backend, and the agent's desk receiving the pop.
+ */
+class JourneyTest {
+    private static final String AGENT = "Local/agent1@agents";
+    private static final Map<String, String> TOKENS = Map.of("agent1", "journey-token-agent1");
+    /** Each simulated caller on its own thread (the common pool has one thread on two cores). */
+    private static final java.util.concurrent.Executor CALLER = r -> Thread.ofVirtual().start(r);
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void anAgentFreeingUpTakesTheEarliestCallerOutOfIntakeAndTheirDraftPopsOnTheDesk() throws Exception {
+        // One agent who stays on each call until the test hangs them up; silent callers who would
+        // otherwise keep "describing" for a minute, so only preemption can end their intake.
+        AmiSimulatorConfig ami = AmiSimulatorConfig.defaults().withAgents(1)
+                .withTiming(Duration.ofMillis(200), Duration.ZERO);
+        try (SimulatedSite site = SimulatedSite.start("ivr-journey-", ami, TOKENS,
+                Map.of("IVR_SPEECH_VAD_NO_INPUT", "60s"));
+             HotlineServer server = new HotlineServer(site.settings(), null, Map.of())) {
+            server.start();
+            await("AMI is logged in", () -> "ok".equals(server.readiness().get("ami")));
+            try (DeskProbe desk = DeskProbe.connect("127.0.0.1", server.desks().address().getPort(), TOKENS)) {
+                SimulatedCall.Options silent = SimulatedCall.Options.defaults().withAudio((uuid, at) ->
+                        AudioSocketCaller.exec(uuid, at, null, AudioSocketCaller.Options.defaults()));
+
+                HotlineCaller.Outcome first = HotlineCaller.call(server.agiAddress(),
+                        silent.withCaller("13800000001"), site.asterisk());
+                assertEquals("skipped", first.agi().variables().get("IVR_INTAKE"), "the agent was free");
+                await("the agent answers the first caller", () -> site.asterisk().stats().answered() == 1);
+
+                CompletableFuture<HotlineCaller.Outcome> second = CompletableFuture.supplyAsync(() ->
+                        HotlineCaller.call(server.agiAddress(), silent.withCaller("13800000002"), site.asterisk()), CALLER);
+                await("the second caller is in intake", () -> server.intakeLine().size() == 1);
+                CompletableFuture<HotlineCaller.Outcome> third = CompletableFuture.supplyAsync(() ->
+                        HotlineCaller.call(server.agiAddress(), silent.withCaller("13800000003"), site.asterisk()), CALLER);
+                await("the third caller is in intake", () -> server.intakeLine().size() == 2);
+
+                site.asterisk().agentHangsUp(AGENT);
+                HotlineCaller.Outcome b = second.get();
+                assertEquals("preempted", b.agi().variables().get("IVR_INTAKE"));
+                assertTrue(b.queued(), "the preempted caller joined the queue");
+                assertEquals(1, server.intakeLine().size(), "the later caller is still describing");
+                assertTrue(!third.isDone(), "the later caller must not be taken first");
+
+                String bId = b.agi().callId();
+                await("the agent's desk got the second caller's pop", () -> desk.poppedAt().containsKey(bId));
+                assertEquals("ok", desk.draftStatus().get(bId), "the pop carried the draft");
+
+                site.asterisk().agentHangsUp(AGENT);
+                HotlineCaller.Outcome c = third.get();
+                assertEquals("preempted", c.agi().variables().get("IVR_INTAKE"));
+                assertTrue(Integer.parseInt(b.agi().variables().get("IVR_QUEUE_PRIO"))
+                        >= Integer.parseInt(c.agi().variables().get("IVR_QUEUE_PRIO")), "arrival order is kept");
+
+                HttpClient http = HttpClient.newHttpClient();
+                await("every draft reached the ticket backend", () -> {
+                    try {
+                        JsonNode orders = Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(
+                                URI.create(site.backend().baseUrl() + "work-orders")).build(),
+                                HttpResponse.BodyHandlers.ofString()).body());
+                        return orders.size() == 3;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+            }
+        }
+    }
+}
