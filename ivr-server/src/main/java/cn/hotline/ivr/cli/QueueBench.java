@@ -42,7 +42,10 @@ final class QueueBench {
                         Duration promptTime, long seed, double[] arrivalS, List<Path> voices) {
     }
 
-    /** One caller in one run. {@code toAgentS} is -1 when no agent answered. */
+    /**
+     * One caller in one run. {@code toAgentS} is -1 when no agent answered; {@code popMs} is NaN without a
+     * pop, and may be slightly negative when the server's AMI session delivered AgentConnect before ours.
+     */
     private record Answered(double toAgentS, String intake, String draftStatus, double popMs) {
     }
 
@@ -140,7 +143,7 @@ final class QueueBench {
                     String intakeOutcome = o.agi().variables().getOrDefault("IVR_INTAKE", o.agi().outcome());
                     answered.add(new Answered(c == null ? -1 : (c.receivedNanos() - o.arrivedNanos()) / 1e9, intakeOutcome,
                             desks.draftStatus().getOrDefault(id, "no pop"),
-                            c == null || popped == null ? -1 : (popped - c.receivedNanos()) / 1e6));
+                            c == null || popped == null ? Double.NaN : (popped - c.receivedNanos()) / 1e6));
                 }
                 AmiServerSimulator.Stats stats = asterisk.stats();
                 err.printf("bench queue: %d joined, %d answered, %d abandoned%n", stats.joined(), stats.answered(),
@@ -266,7 +269,7 @@ final class QueueBench {
 
     /** AgentConnect received → the pop at the agent's desk, over the answered calls of one run. */
     private static Map<String, Object> popLatency(Run run) {
-        List<Double> pops = new ArrayList<>(run.callers().stream().filter(a -> a.popMs() >= 0).map(Answered::popMs).toList());
+        List<Double> pops = new ArrayList<>(run.callers().stream().filter(a -> !Double.isNaN(a.popMs())).map(Answered::popMs).toList());
         pops.sort(null);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("p50", round(percentile(pops, 0.5), 1));

@@ -41,7 +41,9 @@ class QueueBenchTest {
             assertTrue(drafts >= 0 && drafts <= 1, run + " drafts " + drafts);
             JsonNode pop = r.path("pop_latency_ms").path(run);
             assertEquals(6, pop.path("count").asInt(), run);
-            assertTrue(pop.path("p50").asDouble(-1) >= 0 && pop.path("p99").asDouble() >= pop.path("p50").asDouble(), run);
+            // Measured from a second AMI session, so a pop may beat "our" AgentConnect by a hair; never by seconds.
+            assertTrue(pop.path("p50").isNumber() && pop.path("p99").asDouble() >= pop.path("p50").asDouble(), run);
+            assertTrue(pop.path("p50").asDouble() > -100 && pop.path("p99").asDouble() < 5000, run + " " + pop);
         }
 
         JsonNode perCaller = r.path("per_caller");
