@@ -5,6 +5,8 @@ import cn.hotline.ivr.ops.Json;
 import cn.hotline.ivr.ops.Settings;
 import cn.hotline.ivr.sim.SimulatedCall;
 import cn.hotline.ivr.workorder.TicketBackend;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -38,7 +40,13 @@ final class AgiBench {
         long rampMs = args.longValue("--ramp-ms", calls * 1000L / 400);
         java.nio.file.Path workDir = args.path("--work-dir", null);
         int warmup = args.integer("--warmup", 1000);
+        // in-process: drafts are delivered to a development backend in this JVM (its CPU counts here);
+        // none: drafts are persisted but stay pending, so only the call path itself is measured.
+        String backendMode = args.string("--backend", "in-process");
         args.done();
+        if (!backendMode.equals("in-process") && !backendMode.equals("none")) {
+            throw new UsageException("--backend is in-process or none, got '" + backendMode + "'");
+        }
         if (calls < 1 || concurrency < 1) {
             throw new UsageException("--calls and --concurrency must be at least 1");
         }
@@ -59,21 +67,33 @@ final class AgiBench {
         java.nio.file.Path work = workDir != null
                 ? java.nio.file.Files.createTempDirectory(workDir, "ivr-bench-agi-")
                 : java.nio.file.Files.createTempDirectory("ivr-bench-agi-");
+        if (backendMode.equals("none")) {
+            // Port 9 (discard) is closed on loopback: delivery fails fast and backs off.
+            return measure(yaml.formatted(Math.max(concurrency * 2, 1000), work.resolve("outbox"), "http://127.0.0.1:9/"),
+                    calls, concurrency, holdMs, rampMs, warmup, backendMode, out);
+        }
         try (TicketBackend backend = TicketBackend.start(TicketBackend.Options.reliable(0, work.resolve("backend")))) {
             return measure(yaml.formatted(Math.max(concurrency * 2, 1000), work.resolve("outbox"), backend.baseUrl()),
-                    calls, concurrency, holdMs, rampMs, warmup, out);
+                    calls, concurrency, holdMs, rampMs, warmup, backendMode, out);
         }
     }
 
     private static int measure(String yaml, int calls, int concurrency, long holdMs, long rampMs, int warmup,
-            PrintStream out) throws Exception {
+            String backendMode, PrintStream out) throws Exception {
         Settings settings = Settings.read(ConfigFile.fromYaml("(bench)", yaml, java.nio.file.Path.of("."), Map.of()));
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        // The JIT compiles the call path on a first server instance; the measured one starts with
+        // clean metrics (its command timers then hold only the measured calls).
+        String warmYaml = yaml.replace(settings.outbox().dir().toString(),
+                java.nio.file.Files.createTempDirectory("ivr-bench-warm-").toString());
+        try (HotlineServer warm = new HotlineServer(Settings.read(ConfigFile.fromYaml("(bench warm-up)", warmYaml,
+                java.nio.file.Path.of("."), Map.of())), null, Map.of())) {
+            warm.start();
+            runCalls(warm, warmup, 50, 0, SimulatedCall.Options.defaults(), new ConcurrentLinkedQueue<>());
+        }
         try (HotlineServer server = new HotlineServer(settings, null, Map.of())) {
             server.start();
-            // The JIT compiles the call path first; only the calls after this are measured.
-            runCalls(server, warmup, 50, 0, SimulatedCall.Options.defaults(), new ConcurrentLinkedQueue<>());
             System.gc();
             threads.resetPeakThreadCount();
             AtomicLong peakHeap = new AtomicLong();
@@ -113,7 +133,9 @@ final class AgiBench {
             report.put("server_turnaround_ms_p50", round(percentile(rtts, 0.50) / 1000.0));
             report.put("server_turnaround_ms_p99", round(percentile(rtts, 0.99) / 1000.0));
             report.put("commands", rtts.length);
+            report.putAll(serverRoundTrips(server));
             report.put("warmup_calls", warmup);
+            report.put("ticket_backend", backendMode);
             report.put("peak_platform_threads", threads.getPeakThreadCount());
             report.put("peak_heap_mb", round(peakHeap.get() / 1048576.0));
             report.put("cores", Runtime.getRuntime().availableProcessors());
@@ -121,6 +143,27 @@ final class AgiBench {
             out.println(Json.write(report));
             return refused == 0 ? 0 : 1;
         }
+    }
+
+    /**
+     * The server's own per-command round trip (command written → reply read), from its timers: p50 and
+     * p99 of each command, and the worst p99 over all commands.
+     */
+    private static Map<String, Object> serverRoundTrips(HotlineServer server) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        double worstP99 = 0;
+        for (Timer t : server.registry().find("ivr_agi_command").timers()) {
+            String name = t.getId().getTag("command").replace(' ', '_').toLowerCase(java.util.Locale.ROOT);
+            for (ValueAtPercentile v : t.takeSnapshot().percentileValues()) {
+                double ms = round(v.value(java.util.concurrent.TimeUnit.MICROSECONDS) / 1000.0);
+                out.put("command_rtt_ms_p" + Math.round(v.percentile() * 100) + "_" + name, ms);
+                if (v.percentile() > 0.9) {
+                    worstP99 = Math.max(worstP99, ms);
+                }
+            }
+        }
+        out.put("command_rtt_ms_p99_worst", worstP99);
+        return out;
     }
 
     /** {@code calls} calls arriving evenly over {@code rampMs}, at most {@code concurrency} at once. */
