@@ -16,13 +16,14 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #queuePriority(Instant)} turns an arrival time into Asterisk's {@code QUEUE_PRIO}
  * (higher is served first): earlier arrivals get higher priorities, so callers who leave intake at
  * different moments still reach agents in the order they called, across every node of a cluster
- * (the priority depends only on the wall-clock arrival, not on the node).
+ * (the priority depends only on the wall-clock arrival, not on the node). It counts tenths of a
+ * second: two callers a fraction of a second apart must not tie, or Asterisk would order them by
+ * who finished describing first.
  */
 public final class IntakeLine {
     private static final Logger log = LoggerFactory.getLogger(IntakeLine.class);
-    /** 2023-11-14: arrivals are counted in seconds from here, so priorities stay positive for decades. */
-    private static final long EPOCH_SECONDS = 1_700_000_000L;
-    private static final int PRIORITY_CEILING = 1_000_000_000;
+    /** 2025-01-01T00:00Z: arrivals are counted in tenths of a second from here. */
+    private static final long EPOCH_TENTHS = 1_735_689_600L * 10;
 
     private record Entry(String callId, Instant arrived, long sequence) {
     }
@@ -38,8 +39,10 @@ public final class IntakeLine {
     }
 
     public static int queuePriority(Instant arrived) {
-        long seconds = arrived.getEpochSecond() - EPOCH_SECONDS;
-        return (int) Math.max(1, PRIORITY_CEILING - seconds);
+        // Asterisk's priority is a signed 32-bit int: the count wraps every 6.8 years (next in 2031),
+        // which misorders only callers waiting in the queue at that instant.
+        long tenths = Math.floorMod(arrived.toEpochMilli() / 100 - EPOCH_TENTHS, (long) Integer.MAX_VALUE - 1);
+        return (int) (Integer.MAX_VALUE - 1 - tenths);
     }
 
     /** A caller starts intake; closing the handle (always, in a finally) takes them out of the line. */

@@ -37,6 +37,9 @@ public final class AudioSocketIntake implements SpeechIntake {
     private final SpeechSettings settings;
     private final MeterRegistry registry;
     private final Map<String, Capture> active = new ConcurrentHashMap<>();
+    /** Preemptions that arrived before the capture was registered (e.g. while Asterisk played the invitation). */
+    private final Map<String, Long> earlyPreemptions = new ConcurrentHashMap<>();
+    private static final long EARLY_PREEMPTION_TTL_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
 
     public AudioSocketIntake(AudioSocketServer server, DecoderPool pool, PromptLibrary prompts,
                              SpeechSettings settings, MeterRegistry registry) {
@@ -55,6 +58,9 @@ public final class AudioSocketIntake implements SpeechIntake {
     public IntakeResult capture(CallChannel channel, CaptureRequest request) throws CallEndedException {
         String callId = channel.callId();
         try (var c = MDC.putCloseable("callId", callId)) {
+            if (preemptedEarly(callId)) {
+                return counted(IntakeResult.skipped(Outcome.PREEMPTED, "an agent is free"));
+            }
             byte[] prompt = null;
             if (!request.prompt().isEmpty()) {
                 Optional<byte[]> audio = prompts.load(request.prompt());
@@ -81,8 +87,16 @@ public final class AudioSocketIntake implements SpeechIntake {
                     admission.slot().close();
                     return counted(IntakeResult.skipped(Outcome.DTMF, "key " + key));
                 }
+                if (preemptedEarly(callId)) {
+                    admission.slot().close();
+                    return counted(IntakeResult.skipped(Outcome.PREEMPTED, "an agent is free"));
+                }
             }
             Started started = start(callId, request, admission.slot(), prompt);
+            if (preemptedEarly(callId)) {
+                // Preempted between the prompt and the registration: Asterisk connects and is ended at once.
+                started.capture().preempt("an agent is free");
+            }
             int rc;
             try {
                 rc = channel.exec("AudioSocket", started.execArgument());
@@ -123,10 +137,23 @@ public final class AudioSocketIntake implements SpeechIntake {
     public boolean preempt(String callId) {
         Capture c = active.get(callId);
         if (c == null) {
-            return false;
+            // Not capturing yet: remember it, and look again in case the capture registered meanwhile
+            // (capture() registers first and checks second; this method writes first and checks second).
+            long now = System.nanoTime();
+            earlyPreemptions.values().removeIf(t -> now - t > EARLY_PREEMPTION_TTL_NANOS);
+            earlyPreemptions.put(callId, now);
+            c = active.get(callId);
+            if (c == null) {
+                return false;
+            }
+            earlyPreemptions.remove(callId);
         }
         c.preempt("an agent is free");
         return true;
+    }
+
+    private boolean preemptedEarly(String callId) {
+        return earlyPreemptions.remove(callId) != null;
     }
 
     /** Captures in progress. */

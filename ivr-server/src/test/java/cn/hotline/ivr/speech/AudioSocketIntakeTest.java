@@ -157,6 +157,18 @@ class AudioSocketIntakeTest {
     }
 
     @Test
+    void aPreemptionThatArrivesBeforeTheCaptureStartsIsNotLost() throws Exception {
+        AudioSocketIntake intake = intake(new FakeRecognizer(), 4);
+        // The agent frees up while Asterisk is still playing the invitation, before the capture registers.
+        assertFalse(intake.preempt("call-early"));
+        FakeCallChannel ch = new FakeCallChannel("call-early", clip(CLIP));
+        IntakeResult result = intake.capture(ch, request(""));
+        assertEquals(Outcome.PREEMPTED, result.outcome());
+        FakeCallChannel next = new FakeCallChannel("call-early", clip(CLIP));
+        assertEquals(Outcome.COMPLETED, intake.capture(next, request("")).outcome(), "an early preemption counts once");
+    }
+
+    @Test
     void preemptionEndsTheCaptureWithWhatWasHeardSoFar() throws Exception {
         FakeRecognizer fake = new FakeRecognizer();
         AudioSocketIntake intake = intake(fake, 4);
