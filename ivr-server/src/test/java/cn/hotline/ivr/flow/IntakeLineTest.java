@@ -35,8 +35,9 @@ class IntakeLineTest {
         int p2 = IntakeLine.queuePriority(early.plusSeconds(1));
         assertTrue(p1 > p2, "earlier arrival must get a higher QUEUE_PRIO");
         assertTrue(p2 > 0);
-        assertTrue(IntakeLine.queuePriority(early.plusMillis(400)) < IntakeLine.queuePriority(early.plusMillis(50)),
+        assertTrue(IntakeLine.queuePriority(early.plusMillis(30)) < IntakeLine.queuePriority(early.plusMillis(5)),
                 "callers a fraction of a second apart must not tie");
         assertTrue(IntakeLine.queuePriority(Instant.parse("2050-01-01T00:00:00Z")) > 0);
+        assertTrue(IntakeLine.queuePriority(Instant.parse("2025-01-01T00:00:00Z")) > 0);
     }
 }
