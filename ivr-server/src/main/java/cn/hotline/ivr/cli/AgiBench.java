@@ -157,12 +157,13 @@ final class AgiBench {
             for (ValueAtPercentile v : t.takeSnapshot().percentileValues()) {
                 double ms = round(v.value(java.util.concurrent.TimeUnit.MICROSECONDS) / 1000.0);
                 out.put("command_rtt_ms_p" + Math.round(v.percentile() * 100) + "_" + name, ms);
-                if (v.percentile() > 0.9) {
+                // STREAM FILE lasts as long as the simulated playback (--hold-ms): not a server delay.
+                if (v.percentile() > 0.9 && !name.equals("stream_file")) {
                     worstP99 = Math.max(worstP99, ms);
                 }
             }
         }
-        out.put("command_rtt_ms_p99_worst", worstP99);
+        out.put("command_rtt_ms_p99_worst_except_playback", worstP99);
         return out;
     }
 
