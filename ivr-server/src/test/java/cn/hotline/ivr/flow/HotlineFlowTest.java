@@ -51,7 +51,8 @@ class HotlineFlowTest {
 
     static CallSession call(String dnid) throws Exception {
         return new CallSession("1795448040.1", "13800138000", dnid, "PJSIP/trunk-00000001", "zh",
-                "hotline-12345", dnid, "hotline", List.of(), InetAddress.getLoopbackAddress(), Instant.now());
+                "hotline-12345", dnid, "hotline", List.of(), InetAddress.getLoopbackAddress(),
+                Instant.parse("2026-11-23T02:00:00.123Z"));
     }
 
     private static ScriptedChannel run(String yaml, String dnid, String keys, Clock clock) throws Exception {
