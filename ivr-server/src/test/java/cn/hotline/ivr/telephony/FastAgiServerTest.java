@@ -198,6 +198,7 @@ class FastAgiServerTest {
         server.close();
         server = TestServer.start(TestServer.PORTS.replace("agi:\n", "agi:\n  max-calls: 1\n"));
         call(SimulatedCall.Options.defaults());
+        waitFor(() -> server.agiServer().activeCalls() == 0); // the warm-up call's connection is fully gone
         platformThreadsBefore = Thread.activeCount();
         Thread holder = Thread.ofVirtual().start(() -> call(SimulatedCall.Options.defaults().withPromptTime(Duration.ofMillis(800))));
         waitFor(() -> server.agiServer().activeCalls() == 1);
