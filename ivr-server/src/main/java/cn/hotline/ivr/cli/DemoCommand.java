@@ -169,17 +169,20 @@ final class DemoCommand implements Command {
         return s.answered() == s.joined() ? 0 : 1;
     }
 
+    private static JsonNode workOrders(HttpClient http, TicketBackend backend) throws Exception {
+        return Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(backend.baseUrl() + "work-orders")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+    }
+
     private static int report(TicketBackend backend, AmiServerSimulator asterisk, DeskProbe desks, PrintStream out)
             throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        JsonNode orders = Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(backend.baseUrl() + "work-orders"))
-                .build(), HttpResponse.BodyHandlers.ofString()).body());
+        JsonNode orders = workOrders(http, backend);
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         int answered = asterisk.stats().answered();
         while (System.nanoTime() < deadline && (orders.size() < answered || desks.poppedAt().size() < answered)) {
             Thread.sleep(200);
-            orders = Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(URI.create(backend.baseUrl() + "work-orders"))
-                    .build(), HttpResponse.BodyHandlers.ofString()).body());
+            orders = workOrders(http, backend);
         }
         out.println("== drafts in the ticket backend: " + orders.size() + " (GET " + backend.baseUrl() + "work-orders)");
         for (JsonNode o : orders) {

@@ -126,7 +126,7 @@ public final class HotlineServer implements AutoCloseable {
         TicketClient tickets = new TicketClient(settings.ticket());
         closeables.add(tickets);
         outbox.startDelivery(tickets);
-        checks.add(check("outbox", () -> outbox.stats().diskAlarm() ? "outbox disk use over outbox.alarm-ratio of outbox.max-bytes" : null));
+        checks.add(check("outbox", () -> outbox.diskAlarm() ? "outbox disk use over outbox.alarm-ratio of outbox.max-bytes" : null));
         DraftWriter drafts = new DraftWriter(understander, outbox, settings.flow().hours().zone(),
                 DraftPops::channelVariables);
         drafts.warmUp();

@@ -2,6 +2,7 @@ package cn.hotline.ivr.flow;
 
 import cn.hotline.ivr.flow.IntakeResult.Outcome;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -151,7 +152,7 @@ public final class HotlineFlow {
         } catch (CallEndedException e) {
             // The caller hung up while describing the problem: what was heard so far still becomes a draft.
             services.drafts().record(call, decision, new IntakeResult(Outcome.FAILED, lastPartial.get(), 0,
-                    java.time.Duration.ZERO, "caller hung up during intake"));
+                    Duration.ZERO, "caller hung up during intake"));
             throw e;
         } catch (Exception e) {
             // Closing the line entry cannot fail; anything else is a bug in an intake: queue the caller.

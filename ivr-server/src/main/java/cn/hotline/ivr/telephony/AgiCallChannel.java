@@ -2,9 +2,9 @@ package cn.hotline.ivr.telephony;
 
 import cn.hotline.ivr.flow.CallChannel;
 import cn.hotline.ivr.flow.CallEndedException;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.function.Function;
 import org.asteriskjava.fastagi.AgiChannel;
 import org.asteriskjava.fastagi.AgiException;
 import org.asteriskjava.fastagi.AgiHangupException;
@@ -27,12 +27,13 @@ import org.asteriskjava.fastagi.reply.AgiReply;
 final class AgiCallChannel implements CallChannel {
     private final String callId;
     private final AgiChannel agi;
-    private final MeterRegistry registry;
+    private final Function<String, Timer> timers;
 
-    AgiCallChannel(String callId, AgiChannel agi, MeterRegistry registry) {
+    /** {@code timers} gives the round-trip timer of a command name (shared by all calls). */
+    AgiCallChannel(String callId, AgiChannel agi, Function<String, Timer> timers) {
         this.callId = callId;
         this.agi = agi;
-        this.registry = registry;
+        this.timers = timers;
     }
 
     @Override
@@ -51,12 +52,7 @@ final class AgiCallChannel implements CallChannel {
         } catch (AgiException e) {
             throw new CallEndedException("Asterisk rejected " + name + ": " + e.getMessage(), e);
         } finally {
-            Timer.builder("ivr_agi_command")
-                    .description("Round trip of one AGI command: written to Asterisk until its reply was read")
-                    .tag("command", name)
-                    .publishPercentiles(0.5, 0.99)
-                    .register(registry)
-                    .record(Duration.ofNanos(System.nanoTime() - start));
+            timers.apply(name).record(Duration.ofNanos(System.nanoTime() - start));
         }
     }
 

@@ -6,6 +6,7 @@ import cn.hotline.ivr.understanding.PersonalData;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -56,6 +57,7 @@ public final class FastAgiServer implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong active = new AtomicLong();
     private final AtomicLong sequence = new AtomicLong();
+    private final Map<String, Timer> commandTimers = new ConcurrentHashMap<>();
     private volatile ServerSocket listener;
     private volatile Thread acceptor;
 
@@ -136,6 +138,14 @@ public final class FastAgiServer implements AutoCloseable {
         }
     }
 
+    private Timer commandTimer(String command) {
+        return commandTimers.computeIfAbsent(command, name -> Timer.builder("ivr_agi_command")
+                .description("Round trip of one AGI command: written to Asterisk until its reply was read")
+                .tag("command", name)
+                .publishPercentiles(0.5, 0.99)
+                .register(registry));
+    }
+
     private void countCall(String outcome) {
         Counter.builder("ivr_calls_total")
                 .description("FastAGI connections by how they ended")
@@ -189,7 +199,7 @@ public final class FastAgiServer implements AutoCloseable {
             CallSession call = session(request, callId);
             String scriptName = call.script();
             CallScript script = scripts.get(scriptName);
-            AgiCallChannel channel = new AgiCallChannel(callId, agi, registry);
+            AgiCallChannel channel = new AgiCallChannel(callId, agi, FastAgiServer.this::commandTimer);
             try {
                 if (script == null) {
                     log.warn("no script mapped for '{}' (mapped: {}); the dialplan sees {}=NO_SCRIPT",

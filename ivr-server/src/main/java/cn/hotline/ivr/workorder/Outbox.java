@@ -420,7 +420,8 @@ public final class Outbox implements AutoCloseable {
         return oldest == null ? 0 : Math.max(0, Duration.between(oldest, Instant.now()).toMillis() / 1000.0);
     }
 
-    private boolean diskAlarm() {
+    /** Whether the journal passed {@code outbox.alarm-ratio} of {@code outbox.max-bytes}. */
+    public boolean diskAlarm() {
         return journal.diskBytes() >= settings.alarmRatio() * settings.maxBytes();
     }
 
