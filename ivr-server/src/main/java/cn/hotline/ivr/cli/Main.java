@@ -29,6 +29,7 @@ public final class Main {
                 new BenchCommand(),
                 new TranscribeCommand(),
                 new EvalAsrCommand(),
+                new EvalVadCommand(),
                 new ClassifyCommand(),
                 new TrainNluCommand(),
                 new EvalNluCommand(),

@@ -13,6 +13,8 @@ import java.time.Duration;
  * @param speechStart     voiced audio needed before "speech started" is declared (and a prompt is cut)
  * @param thresholdDb     how far above the noise floor a 20 ms frame must be to count as voiced
  * @param minLevelDb      frames quieter than this (dBFS) are never speech, whatever the floor
+ * @param releaseDb       extra dB over the threshold a frame needs to keep an utterance going: above 0
+ *                        the end comes sooner on noisy tails, at the risk of ending at a soft pause
  */
 public record VadSettings(
         Duration noInput,
@@ -20,11 +22,12 @@ public record VadSettings(
         Duration maxUtterance,
         Duration speechStart,
         double thresholdDb,
-        double minLevelDb) {
+        double minLevelDb,
+        double releaseDb) {
 
     public static VadSettings defaults() {
         return new VadSettings(Duration.ofSeconds(6), Duration.ofMillis(800), Duration.ofSeconds(45),
-                Duration.ofMillis(60), 12, -50);
+                Duration.ofMillis(60), 12, -50, 0);
     }
 
     public static VadSettings read(ConfigFile cfg) {
@@ -35,7 +38,8 @@ public record VadSettings(
                 cfg.duration("speech.vad.max-utterance", d.maxUtterance()),
                 cfg.duration("speech.vad.speech-start", d.speechStart()),
                 cfg.decimal("speech.vad.threshold-db", d.thresholdDb(), 3, 40),
-                cfg.decimal("speech.vad.min-level-db", d.minLevelDb(), -90, -10));
+                cfg.decimal("speech.vad.min-level-db", d.minLevelDb(), -90, -10),
+                cfg.decimal("speech.vad.release-db", d.releaseDb(), 0, 20));
     }
 
     /** The same settings with a request's own timings (null keeps the configured one). */
@@ -44,6 +48,7 @@ public record VadSettings(
                 noInput != null ? noInput : this.noInput,
                 trailingSilence != null ? trailingSilence : this.trailingSilence,
                 maxUtterance != null ? maxUtterance : this.maxUtterance,
-                speechStart, thresholdDb, minLevelDb);
+                speechStart, thresholdDb, minLevelDb, releaseDb);
     }
 }
+

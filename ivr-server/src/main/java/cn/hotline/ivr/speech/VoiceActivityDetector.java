@@ -37,6 +37,7 @@ public final class VoiceActivityDetector {
     private final int noInputFrames;
     private final double thresholdDb;
     private final double minLevelDb;
+    private final double releaseDb;
 
     private double floorDb = Double.NaN;
     private int frames;
@@ -55,6 +56,7 @@ public final class VoiceActivityDetector {
         this.noInputFrames = Math.max(1, (int) (s.noInput().toMillis() / FRAME_MS));
         this.thresholdDb = s.thresholdDb();
         this.minLevelDb = s.minLevelDb();
+        this.releaseDb = s.releaseDb();
     }
 
     /** Level of signed 16-bit little-endian samples in dB relative to full scale. */
@@ -92,8 +94,9 @@ public final class VoiceActivityDetector {
             floorDb = Math.max(FLOOR_MIN_DB, Math.min(level, FLOOR_INIT_CAP_DB));
         }
         double needed = Math.max(minLevelDb, floorDb + thresholdDb);
-        boolean voiced = level > needed;
-        adaptFloor(level, voiced);
+        boolean loud = level > needed;
+        adaptFloor(level, loud);
+        boolean voiced = speaking ? level > needed + releaseDb : loud;
         if (voiced) {
             voicedRun++;
             // A lone loud frame in the trailing silence (a click, a breath) does not restart the

@@ -58,4 +58,32 @@ class SpeechCommandsTest {
         assertEquals(2, run("eval-asr"));
         assertEquals(2, run("transcribe", clip.toString(), "--bogus", "1"));
     }
+
+    @Test
+    void evalVadPrintsOneLinePerClipAndTheSummaryLast() throws Exception {
+        Path data = SharedData.require("audio/zh");
+        assertEquals(0, run("eval-vad", "--data", data.toString(), "--noise-db", "-65"), err());
+        String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
+        JsonNode summary = Json.MAPPER.readTree(lines[lines.length - 1]);
+        assertEquals(lines.length - 1, summary.get("clips").asInt());
+        assertEquals(summary.get("clips").asInt(),
+                summary.get("ended").asInt() + summary.get("cutOff").asInt() + summary.get("neverEnded").asInt());
+        assertEquals(800, summary.get("trailingSilenceMs").asInt());
+        assertTrue(Math.abs(summary.get("p50").asDouble()) < 300, summary.toString());
+        JsonNode first = Json.MAPPER.readTree(lines[0]);
+        assertTrue(first.get("name").asText().endsWith(".wav"), first.toString());
+    }
+
+    @Test
+    void evalVadBadOptionsAreClearErrors(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        assertEquals(2, run("eval-vad", "--data", "/nonexistent"));
+        assertTrue(err().contains("no such directory"), err());
+        assertEquals(2, run("eval-vad", "--data", dir.toString()));
+        assertTrue(err().contains("no readable WAV"), err());
+        assertEquals(2, run("eval-vad", "--data", dir.toString(), "--noise-db", "loud"));
+        assertTrue(err().contains("--noise-db"), err());
+        java.nio.file.Files.writeString(dir.resolve("bad.yaml"), "speech:\n  vad:\n    release-db: 99\n");
+        assertEquals(2, run("eval-vad", "--data", dir.toString(), "--config", dir.resolve("bad.yaml").toString()));
+        assertTrue(err().contains("speech.vad.release-db"), err());
+    }
 }
