@@ -57,8 +57,12 @@ public record FlowSettings(
      * @param emergencyPrompt played before the hand-over to 110/119/120
      * @param whenAgentsUnknown offer intake even while the agents' state is unknown (no AMI): nothing then
      *                        ends intake when an agent frees up, so only for lines without AMI or for tests
+     * @param transferLineWhenPreempted play the transfer line to a caller taken out of intake for a free
+     *                        agent (true: the caller hears why they were interrupted; false: the agent is
+     *                        rung at once, saving the line's length of agent time on every such call)
      */
-    public record Intake(boolean enabled, String invitePrompt, String emergencyPrompt, boolean whenAgentsUnknown) {
+    public record Intake(boolean enabled, String invitePrompt, String emergencyPrompt, boolean whenAgentsUnknown,
+                         boolean transferLineWhenPreempted) {
     }
 
     /** A telephone line served by this flow; a line with no menu goes straight to the route. */
@@ -121,7 +125,8 @@ public record FlowSettings(
                 new Intake(cfg.bool("flow.intake.enabled", true),
                         cfg.string("flow.intake.invite-prompt", "intake-invite"),
                         cfg.string("flow.intake.emergency-prompt", "emergency-transfer"),
-                        cfg.bool("flow.intake.when-agents-unknown", false)));
+                        cfg.bool("flow.intake.when-agents-unknown", false),
+                        cfg.bool("flow.intake.transfer-line-when-preempted", true)));
         settings.check(cfg);
         return settings;
     }

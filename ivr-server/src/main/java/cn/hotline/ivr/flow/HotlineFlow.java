@@ -52,6 +52,8 @@ public final class HotlineFlow {
     }
 
     private static final Logger log = LoggerFactory.getLogger(HotlineFlow.class);
+    /** Longer than any transfer line: past it, an earlier caller is not coming (hung up on the way). */
+    static final Duration YIELD_MAX = Duration.ofSeconds(5);
 
     private final Supplier<FlowSettings> settings;
     private final Clock clock;
@@ -71,6 +73,16 @@ public final class HotlineFlow {
     /** Runs one call to its end on the caller's own thread. */
     public FlowDecision handle(CallSession call, CallChannel channel) throws CallEndedException {
         FlowSettings s = settings.get();
+        try {
+            return handle(call, channel, s);
+        } catch (CallEndedException e) {
+            // Hung up, perhaps on the way from intake to a free agent held for them: let it go at once.
+            services.agents().callerGone(s.queue(), call.callId());
+            throw e;
+        }
+    }
+
+    private FlowDecision handle(CallSession call, CallChannel channel, FlowSettings s) throws CallEndedException {
         FlowSettings.Line line = s.lineFor(call);
         channel.answer();
         if (s.announcementEnabled()) {
@@ -100,9 +112,16 @@ public final class HotlineFlow {
             decision = new FlowDecision(FlowSettings.ROUTE_EMERGENCY, "emergency", decision.keys());
             channel.play(s.prompt(s.intake().emergencyPrompt()), "");
             channel.setVariable(VAR_EMERGENCY_TARGET, emergency);
-        } else if (heard.outcome() != Outcome.SKIPPED && heard.outcome() != Outcome.DTMF) {
-            // The caller spoke (or was interrupted because an agent is free): one short line, then the agent.
-            channel.play(s.prompt(s.transferPrompt()), "");
+        } else {
+            boolean preempted = heard.outcome() == Outcome.PREEMPTED;
+            if (heard.outcome() != Outcome.SKIPPED && heard.outcome() != Outcome.DTMF
+                    && (!preempted || s.intake().transferLineWhenPreempted())) {
+                // The caller spoke (or was interrupted because an agent is free): one short line, then the agent.
+                channel.play(s.prompt(s.transferPrompt()), "");
+            }
+            if (heard.outcome() != Outcome.SKIPPED && !preempted) {
+                yieldToEarlierCallers(call, s);
+            }
         }
         if (!draft.draftId().isEmpty()) {
             channel.setVariable(VAR_DRAFT_ID, draft.draftId());
@@ -116,6 +135,22 @@ public final class HotlineFlow {
         channel.setVariable(VAR_QUEUE_PRIO, String.valueOf(IntakeLine.queuePriority(call.started())));
         finish(channel, s, line, decision);
         return decision;
+    }
+
+    /**
+     * A caller leaving intake on their own must not overtake the earlier callers just taken out of
+     * it for a free agent: they are hearing the transfer line, and whoever joins the queue first
+     * gets that agent (QUEUE_PRIO orders only callers who are in the queue together).
+     */
+    private void yieldToEarlierCallers(CallSession call, FlowSettings s) {
+        long t0 = System.nanoTime();
+        boolean inOrder = services.agents().letEarlierCallersGoFirst(s.queue(), call.callId(), YIELD_MAX);
+        long waited = (System.nanoTime() - t0) / 1_000_000;
+        if (!inOrder) {
+            log.warn("earlier callers taken out of intake had not joined the queue after {} ms; going on", waited);
+        } else if (waited >= 20) {
+            log.info("waited {} ms for earlier callers to join the queue first", waited);
+        }
     }
 
     /** The intake policy: offer intake only while no agent is free and we will hear when one frees up. */

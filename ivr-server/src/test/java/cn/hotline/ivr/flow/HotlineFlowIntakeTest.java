@@ -27,6 +27,33 @@ class HotlineFlowIntakeTest {
         }
     }
 
+    /** Test double: busy agents that record who was asked to let earlier callers go first. */
+    private static final class OrderingAgents implements AgentAvailability {
+        final List<String> yielded = new ArrayList<>();
+        final List<String> gone = new ArrayList<>();
+
+        @Override
+        public void callerGone(String queue, String callId) {
+            gone.add(callId);
+        }
+
+        @Override
+        public boolean agentFree(String queue) {
+            return false;
+        }
+
+        @Override
+        public boolean known() {
+            return true;
+        }
+
+        @Override
+        public boolean letEarlierCallersGoFirst(String queue, String callId, Duration max) {
+            yielded.add(queue + "/" + callId);
+            return true;
+        }
+    }
+
     /** Test double: a capture that feeds the given partials, then returns the given result. */
     private static final class ScriptedIntake implements SpeechIntake {
         private final List<String> partials;
@@ -173,5 +200,41 @@ class HotlineFlowIntakeTest {
         assertEquals("路灯坏了三天", drafts.recorded.get(0).transcript());
         assertEquals("caller hung up during intake", drafts.recorded.get(0).detail());
         assertEquals(0, line.size());
+    }
+
+    @Test
+    void onlyCallersLeavingIntakeOnTheirOwnLetEarlierCallersGoFirst() throws Exception {
+        String callId = HotlineFlowTest.call("12345").callId();
+        OrderingAgents agents = new OrderingAgents();
+        run(agents, new ScriptedIntake(List.of(), completed("路灯坏了"), false), "");
+        assertEquals(List.of(HotlineFlowTest.settings("{}").queue() + "/" + callId), agents.yielded, "finished describing: may not overtake");
+        OrderingAgents preempted = new OrderingAgents();
+        run(preempted, new ScriptedIntake(List.of(),
+                new IntakeResult(Outcome.PREEMPTED, "路灯", 0.7, Duration.ofSeconds(2), ""), false), "");
+        assertEquals(List.of(), preempted.yielded, "a caller taken out for a free agent is the one others wait for");
+    }
+
+    @Test
+    void theTransferLineForAPreemptedCallerCanBeLeftOutSoTheAgentIsRungAtOnce() throws Exception {
+        IntakeResult cut = new IntakeResult(Outcome.PREEMPTED, "路灯", 0.7, Duration.ofSeconds(2), "");
+        for (boolean line : new boolean[] {true, false}) {
+            FlowSettings s = HotlineFlowTest.settings("flow:\n  intake:\n    transfer-line-when-preempted: " + line + "\n");
+            ScriptedChannel ch = new ScriptedChannel("");
+            new HotlineFlow(() -> s, NOW, new HotlineFlow.Services(new OrderingAgents(),
+                    new ScriptedIntake(List.of(), cut, false), this.line, EmergencyWatch.NONE, drafts))
+                    .handle(HotlineFlowTest.call("12345"), ch);
+            assertEquals(line, ch.heard.contains(s.prompt(s.transferPrompt())), "transfer line " + line + ": " + ch.heard);
+            assertEquals("queue", ch.variables.get("IVR_ROUTE"));
+        }
+    }
+
+    @Test
+    void aCallerHangingUpInTheFlowGivesBackAnyAgentHeldForThem() throws Exception {
+        OrderingAgents agents = new OrderingAgents();
+        assertThrows(CallEndedException.class, () -> run(agents, new ScriptedIntake(List.of(), completed("x"), true), ""));
+        assertEquals(List.of(HotlineFlowTest.call("12345").callId()), agents.gone);
+        OrderingAgents stayed = new OrderingAgents();
+        run(stayed, new ScriptedIntake(List.of(), completed("x"), false), "");
+        assertEquals(List.of(), stayed.gone, "a caller handed to the queue keeps its reservation until it joins");
     }
 }

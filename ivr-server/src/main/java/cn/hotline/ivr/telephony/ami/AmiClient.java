@@ -8,8 +8,10 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -176,6 +178,36 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
     public Subscription reserve(String queue, String callId, Duration hold) {
         state.reserve(queue, callId, hold.toNanos());
         return () -> state.release(queue, callId);
+    }
+
+    @Override
+    public void callerGone(String queue, String callId) {
+        state.release(queue, callId);
+    }
+
+    @Override
+    public boolean letEarlierCallersGoFirst(String queue, String callId, Duration max) {
+        Set<String> ahead = new HashSet<>(state.reservedCallers(queue));
+        ahead.remove(callId);
+        long deadline = System.nanoTime() + max.toNanos();
+        // Polled on the caller's own (virtual) thread: a reservation ends with an AMI event, and a
+        // 20 ms step is small against the transfer line the callers ahead are hearing.
+        while (!ahead.isEmpty()) {
+            ahead.retainAll(state.reservedCallers(queue));
+            if (ahead.isEmpty()) {
+                break;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Logged in and the configured queue read since: answers about it can be trusted. */

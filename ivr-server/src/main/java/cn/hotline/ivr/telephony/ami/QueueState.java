@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -67,6 +68,17 @@ public final class QueueState {
 
     public void release(String queue, String callId) {
         view(queue).reserved.remove(callId);
+    }
+
+    /** The callers holding a reservation that is still running. */
+    public Set<String> reservedCallers(String queue) {
+        QueueView v = queues.get(queue);
+        if (v == null) {
+            return Set.of();
+        }
+        long now = System.nanoTime();
+        v.reserved.values().removeIf(deadline -> deadline - now < 0);
+        return Set.copyOf(v.reserved.keySet());
     }
 
     /** Reservations still running. */

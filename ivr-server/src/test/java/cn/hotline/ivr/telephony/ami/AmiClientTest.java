@@ -139,6 +139,27 @@ class AmiClientTest {
     }
 
     @Test
+    void aCallerLeavingIntakeLaterWaitsUntilTheEarlierOneHasJoinedTheQueue() throws Exception {
+        startConnected();
+        String earlier = sim.newUniqueid();
+        String later = sim.newUniqueid();
+        client.reserve(QUEUE, earlier, Duration.ofSeconds(30));
+        client.reserve(QUEUE, later, Duration.ofSeconds(30)); // its own reservation never makes it wait
+        java.util.concurrent.CompletableFuture<Boolean> waited = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofVirtual().start(() -> waited.complete(client.letEarlierCallersGoFirst(QUEUE, later, Duration.ofSeconds(20))));
+        Thread.sleep(300);
+        assertFalse(waited.isDone(), "the earlier caller has not joined the queue yet");
+        sim.callerJoins(earlier, "Local/13800000001@queue-callers-00000000;2", "13800000001", 5);
+        assertTrue(waited.get(10, TimeUnit.SECONDS), "released by the earlier caller's QueueCallerJoin");
+        client.reserve(QUEUE, earlier, Duration.ofSeconds(30));
+        assertFalse(client.letEarlierCallersGoFirst(QUEUE, later, Duration.ofMillis(100)),
+                "an earlier caller that never arrives (hung up on the way) is waited for at most max");
+        assertTrue(client.letEarlierCallersGoFirst("other-queue", later, Duration.ofSeconds(20)));
+        client.callerGone(QUEUE, earlier);
+        assertTrue(client.letEarlierCallersGoFirst(QUEUE, later, Duration.ofMillis(100)), "hung up: nothing to wait for");
+    }
+
+    @Test
     void aBlockedListenerDoesNotStopOtherListenersOrTheEventThread() throws Exception {
         startConnected();
         CountDownLatch release = new CountDownLatch(1);
