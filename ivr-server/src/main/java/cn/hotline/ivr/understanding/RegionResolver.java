@@ -132,6 +132,14 @@ public final class RegionResolver {
         return divisions;
     }
 
+    /**
+     * Builds the term index of {@code homeCity} now (otherwise the first call for that city does, which
+     * with its villages takes a few hundred milliseconds): call once at start-up for the line's home city.
+     */
+    public void prepare(String homeCity) {
+        indexes.computeIfAbsent(homeCity == null ? "" : homeCity.strip(), this::build);
+    }
+
     /** Region named in {@code text} (any case/width), with the caller's area code as a prior. */
     public Understanding.Region resolve(String text, CallerContext ctx) {
         String capped = Text.cap(text);

@@ -66,6 +66,7 @@ public final class Understander {
             throw new CatalogueException("understanding.home-city",
                     List.of("no city called '" + s.homeCity() + "' in " + regions.divisions().source()));
         }
+        regions.prepare(s.homeCity());
         return new Understander(catalogue, topic, type, regions, emergencies, s.unknownBelow(), s.homeCity());
     }
 
