@@ -153,6 +153,7 @@ public final class RegionResolver {
         Map<Division, Double> viaVillage = new LinkedHashMap<>();
         Map<Division, List<Evidence>> evidence = new HashMap<>();
         Map<Division, Division> streetOf = new HashMap<>();
+        Map<Division, Division> villageStreetOf = new HashMap<>(); // a named street comes first
         Division mentionedCity = null;
         Division mentionedProvince = null;
         boolean elsewhere = false; // another city or province named: village names repeat across the country
@@ -194,7 +195,7 @@ public final class RegionResolver {
                     if (district != null) {
                         viaVillage.merge(district, c.weight(), Double::sum);
                         evidence.computeIfAbsent(district, k -> new ArrayList<>()).add(ev);
-                        streetOf.putIfAbsent(district, street);
+                        villageStreetOf.putIfAbsent(district, street);
                     }
                 }
             }
@@ -219,7 +220,8 @@ public final class RegionResolver {
                 // (a caller mentioning another county is often telling where they come from).
                 return region(city, null, null, "words", 0.6, ev);
             }
-            return region(divisions.parent(district).orElse(null), district, streetOf.get(district), "words",
+            return region(divisions.parent(district).orElse(null), district,
+                    streetOf.getOrDefault(district, villageStreetOf.get(district)), "words",
                     Math.min(0.95, confidence + 0.05 * (ev.size() - 1)), ev);
         }
         if (mentionedCity != null) {

@@ -58,6 +58,9 @@ class VillageRegionTest {
         Understanding.Region street = resolver.resolve("转塘街道那边的娑婆桥", HANGZHOU);
         assertEquals("西湖区", street.district());
         assertEquals("转塘街道", street.street());
+        // A named street is the street even when a village of another street of the district comes first.
+        assertEquals("东新街道", resolver.resolve("三塘北苑社区旁边", HANGZHOU).street());
+        assertEquals("石桥街道", resolver.resolve("三塘北苑社区在石桥街道", HANGZHOU).street());
         // 迎春社区 is in 桐庐县, but a caller naming 宁波市 is talking about a 迎春社区 there.
         Understanding.Region elsewhere = resolver.resolve("迎春社区小区改造违反了宁波市的规定", HANGZHOU);
         assertEquals("宁波市", elsewhere.city());
