@@ -43,7 +43,7 @@ final class EvalRegionCommand implements Command {
         boolean verbose = args.flag("--verbose");
         boolean stop = args.flag("--stop-on-error");
         args.done();
-        RegionResolver resolver = new RegionResolver(Divisions.load(divisionsDir), RegionResolver.loadGazetteer(null));
+        RegionResolver resolver = new RegionResolver(Divisions.load(divisionsDir, city), RegionResolver.loadGazetteer(null));
         if (resolver.divisions().city(city).isEmpty()) {
             err.println("eval-region: no city called '" + city + "' in " + resolver.divisions().source());
             return 2;

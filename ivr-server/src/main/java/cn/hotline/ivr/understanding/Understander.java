@@ -59,13 +59,14 @@ public final class Understander {
         Catalogue catalogue = Catalogue.load(s.catalogue().orElse(null));
         TextClassifier topic = s.topicModel().isPresent() ? TextClassifier.load(s.topicModel().get()) : null;
         TextClassifier type = s.typeModel().isPresent() ? TextClassifier.load(s.typeModel().get()) : null;
-        RegionResolver regions = new RegionResolver(Divisions.load(s.divisions().orElse(null)),
+        RegionResolver regions = new RegionResolver(Divisions.load(s.divisions().orElse(null), s.homeCity()),
                 RegionResolver.loadGazetteer(s.regionAliases().orElse(null)));
         EmergencyDetector emergencies = EmergencyDetector.load(s.emergencyRules().orElse(null));
         if (!s.homeCity().isEmpty() && regions.divisions().city(s.homeCity()).isEmpty()) {
             throw new CatalogueException("understanding.home-city",
                     List.of("no city called '" + s.homeCity() + "' in " + regions.divisions().source()));
         }
+        regions.prepare(s.homeCity());
         return new Understander(catalogue, topic, type, regions, emergencies, s.unknownBelow(), s.homeCity());
     }
 

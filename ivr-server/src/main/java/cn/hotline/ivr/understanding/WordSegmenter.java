@@ -8,8 +8,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Chinese word segmentation by the most probable path through the dictionary's words (jieba's
@@ -41,14 +43,9 @@ final class WordSegmenter {
     }
 
     private static WordSegmenter load() {
-        try (InputStream in = WordSegmenter.class.getResourceAsStream(DICTIONARY)) {
-            if (in == null) {
-                throw new IllegalStateException("word dictionary " + DICTIONARY
-                        + " not on the class path (it comes with com.huaban:jieba-analysis; rebuild the server)");
-            }
+        try (BufferedReader reader = dictionary()) {
             Map<String, Long> counts = new HashMap<>(400_000);
             long total = 0;
-            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
             for (String line = reader.readLine(); line != null; line = reader.readLine()) {
                 String[] parts = line.split(" ");
                 if (parts.length < 2 || parts[0].length() > MAX_WORD) {
@@ -65,6 +62,40 @@ final class WordSegmenter {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read word dictionary " + DICTIONARY, e);
         }
+    }
+
+    /**
+     * Which of {@code candidates} (folded) are words of the dictionary: one pass over the file, nothing kept
+     * but the answer (a few hundred milliseconds; the segmenter itself is not loaded).
+     */
+    static Set<String> known(Set<String> candidates) {
+        Set<String> found = new HashSet<>();
+        int longest = candidates.stream().mapToInt(String::length).max().orElse(0);
+        try (BufferedReader reader = dictionary()) {
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                int space = line.indexOf(' ');
+                int length = space < 0 ? line.length() : space;
+                if (length > longest) {
+                    continue; // most entries: not worth folding
+                }
+                String word = Text.fold(line.substring(0, length));
+                if (candidates.contains(word)) {
+                    found.add(word);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read word dictionary " + DICTIONARY, e);
+        }
+        return found;
+    }
+
+    private static BufferedReader dictionary() {
+        InputStream in = WordSegmenter.class.getResourceAsStream(DICTIONARY);
+        if (in == null) {
+            throw new IllegalStateException("word dictionary " + DICTIONARY
+                    + " not on the class path (it comes with com.huaban:jieba-analysis; rebuild the server)");
+        }
+        return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
     }
 
     /**
