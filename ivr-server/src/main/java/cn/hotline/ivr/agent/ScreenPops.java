@@ -1,9 +1,10 @@
 package cn.hotline.ivr.agent;
 
+import cn.hotline.ivr.ops.CallLog;
 import cn.hotline.ivr.ops.Json;
-import cn.hotline.ivr.telephony.ami.AgentEvents;
 import cn.hotline.ivr.telephony.ami.AgentComplete;
 import cn.hotline.ivr.telephony.ami.AgentConnect;
+import cn.hotline.ivr.telephony.ami.AgentEvents;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -22,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Screen pops: when an agent answers (AMI AgentConnect), find the caller's draft and push it to that
@@ -105,7 +105,7 @@ public final class ScreenPops implements AutoCloseable {
     }
 
     public void agentConnected(AgentConnect c) {
-        try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", c.callId())) {
+        try (var ignored = CallLog.callId(c.callId())) {
             Optional<String> agent = agentFor(c.memberIface(), c.memberName());
             if (agent.isEmpty()) {
                 count("unmapped");
@@ -137,7 +137,7 @@ public final class ScreenPops implements AutoCloseable {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
                 String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-                try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", c.callId())) {
+                try (var ignored = CallLog.callId(c.callId())) {
                     LOG.warn("draft lookup failed, popping without draft: {}", why);
                 }
                 if (first) {
@@ -168,7 +168,7 @@ public final class ScreenPops implements AutoCloseable {
         if (measure) {
             count(n > 0 ? "delivered" : "no-desk");
         }
-        try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", c.callId())) {
+        try (var ignored = CallLog.callId(c.callId())) {
             LOG.info("screen pop to {} ({} desks), draft {}", agent, n, status);
         }
     }
@@ -183,7 +183,7 @@ public final class ScreenPops implements AutoCloseable {
         String key = field == null ? "unknown" : field.replaceAll("[^A-Za-z0-9_]", "").toLowerCase();
         Counter.builder("ivr.screen.pop.corrections").tag("field", key.isEmpty() ? "unknown" : key)
                 .description("fields agents corrected on the desk").register(registry).increment();
-        try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", callId == null ? "-" : callId)) {
+        try (var ignored = CallLog.callId(callId == null ? "-" : callId)) {
             LOG.info("agent {} corrected field {}", agent, key);
         }
     }

@@ -1,6 +1,7 @@
 package cn.hotline.ivr.media;
 
 import cn.hotline.ivr.media.MediaListener.CloseReason;
+import cn.hotline.ivr.ops.CallLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -29,7 +30,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * The Netty AudioSocket server. The flow {@link #expect registers} a fresh UUID for a call, then
@@ -134,7 +134,7 @@ public final class AudioSocketServer implements AutoCloseable {
         }
         workers.schedule(() -> {
             if (!session.connected() && expected.remove(uuid, session)) {
-                try (var c = MDC.putCloseable("callId", callId)) {
+                try (var c = CallLog.callId(callId)) {
                     log.warn("Asterisk did not connect to AudioSocket for {} within {} ms", uuid,
                             settings.connectTimeout().toMillis());
                 }
@@ -206,7 +206,7 @@ public final class AudioSocketServer implements AutoCloseable {
                     ctx.close();
                 }
                 case AudioSocketFrame.ERROR -> {
-                    try (var c = MDC.putCloseable("callId", session.callId())) {
+                    try (var c = CallLog.callId(session.callId())) {
                         log.warn("AudioSocket peer reported an error ({} bytes of detail); closing", frame.payload().length);
                     }
                     session.closing(CloseReason.PEER_ERROR);
@@ -228,7 +228,7 @@ public final class AudioSocketServer implements AutoCloseable {
             }
             session = s;
             s.bind(ctx.channel());
-            try (var c = MDC.putCloseable("callId", s.callId())) {
+            try (var c = CallLog.callId(s.callId())) {
                 log.debug("AudioSocket connected for {} from {}", uuid, ctx.channel().remoteAddress());
             }
             ticker = ctx.channel().eventLoop().scheduleAtFixedRate(() -> tick(ctx), 0, TICK_MS, TimeUnit.MILLISECONDS);
@@ -281,7 +281,7 @@ public final class AudioSocketServer implements AutoCloseable {
 
         private void closeWith(ChannelHandlerContext ctx, CloseReason reason, String why) {
             String callId = session == null ? "-" : session.callId();
-            try (var c = MDC.putCloseable("callId", callId)) {
+            try (var c = CallLog.callId(callId)) {
                 log.warn("AudioSocket from {} closed: {}", ctx.channel().remoteAddress(), why);
             }
             if (session != null) {

@@ -8,6 +8,7 @@ import cn.hotline.ivr.flow.IntakeResult.Outcome;
 import cn.hotline.ivr.flow.SpeechIntake;
 import cn.hotline.ivr.media.AudioSocketServer;
 import cn.hotline.ivr.media.MediaSession;
+import cn.hotline.ivr.ops.CallLog;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
 import java.util.Optional;
@@ -18,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Speech intake over AudioSocket: admits a decoder slot, registers a fresh UUID with the AudioSocket
@@ -57,7 +57,7 @@ public final class AudioSocketIntake implements SpeechIntake {
     @Override
     public IntakeResult capture(CallChannel channel, CaptureRequest request) throws CallEndedException {
         String callId = channel.callId();
-        try (var c = MDC.putCloseable("callId", callId)) {
+        try (var c = CallLog.callId(callId)) {
             if (preemptedEarly(callId)) {
                 return counted(IntakeResult.skipped(Outcome.PREEMPTED, "an agent is free"));
             }

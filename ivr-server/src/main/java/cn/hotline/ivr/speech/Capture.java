@@ -5,6 +5,7 @@ import cn.hotline.ivr.flow.IntakeResult;
 import cn.hotline.ivr.flow.IntakeResult.Outcome;
 import cn.hotline.ivr.media.MediaListener;
 import cn.hotline.ivr.media.MediaSession;
+import cn.hotline.ivr.ops.CallLog;
 import cn.hotline.ivr.understanding.PersonalData;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -12,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * One utterance being captured over AudioSocket. Caller audio arrives on the network thread, where
@@ -205,7 +205,7 @@ public final class Capture implements MediaListener {
     private void complete(IntakeResult r) {
         slot.close();
         if (result.complete(r)) {
-            try (var c = MDC.putCloseable("callId", callId)) {
+            try (var c = CallLog.callId(callId)) {
                 log.info("capture {}: speech {} ms, transcript '{}'{}", r.outcome(), r.speech().toMillis(),
                         PersonalData.mask(r.transcript()), r.detail().isEmpty() ? "" : " (" + r.detail() + ")");
             }

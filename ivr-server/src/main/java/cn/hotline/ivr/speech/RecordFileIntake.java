@@ -7,6 +7,7 @@ import cn.hotline.ivr.flow.IntakeResult;
 import cn.hotline.ivr.flow.IntakeResult.Outcome;
 import cn.hotline.ivr.flow.SpeechIntake;
 import cn.hotline.ivr.media.Pcm;
+import cn.hotline.ivr.ops.CallLog;
 import cn.hotline.ivr.understanding.PersonalData;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -18,7 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * The fallback without AudioSocket: Asterisk records the caller with {@code RECORD FILE} (ending on
@@ -42,7 +42,7 @@ public final class RecordFileIntake implements SpeechIntake {
 
     @Override
     public IntakeResult capture(CallChannel channel, CaptureRequest request) throws CallEndedException {
-        try (var c = MDC.putCloseable("callId", channel.callId())) {
+        try (var c = CallLog.callId(channel.callId())) {
             DecoderPool.Admission admission = pool.admit();
             if (!admission.admitted()) {
                 return counted(IntakeResult.skipped(admission.refusal(), admission.detail()));

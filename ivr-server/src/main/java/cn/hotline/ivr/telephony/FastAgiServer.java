@@ -2,6 +2,7 @@ package cn.hotline.ivr.telephony;
 
 import cn.hotline.ivr.flow.CallEndedException;
 import cn.hotline.ivr.flow.CallSession;
+import cn.hotline.ivr.ops.CallLog;
 import cn.hotline.ivr.understanding.PersonalData;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -31,7 +32,6 @@ import org.asteriskjava.fastagi.internal.DefaultAgiChannelFactory;
 import org.asteriskjava.fastagi.internal.FastAgiConnectionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * The FastAGI server: Asterisk connects here once per call.
@@ -186,7 +186,7 @@ public final class FastAgiServer implements AutoCloseable {
                     countCall("protocol_error");
                     return;
                 }
-                try (var ignored = MDC.putCloseable("callId", callId)) {
+                try (var ignored = CallLog.callId(callId)) {
                     runCall(request, agi, callId);
                 }
             } finally {

@@ -1,5 +1,6 @@
 package cn.hotline.ivr.workorder;
 
+import cn.hotline.ivr.ops.CallLog;
 import cn.hotline.ivr.ops.Json;
 import cn.hotline.ivr.understanding.PersonalData;
 import io.micrometer.core.instrument.Counter;
@@ -26,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * The durable outbox of draft work orders: {@link #persist} returns only once the draft is on disk,
@@ -355,7 +355,7 @@ public final class Outbox implements AutoCloseable {
             journal.append(REQUEUED, Json.MAPPER.writeValueAsBytes(new Mark(id, now, "", ""))); // rare: fine under the lock
             store(id, new Slot(s.entry().pending(now), s.json()));
         }
-        try (var c = MDC.putCloseable("callId", id)) {
+        try (var c = CallLog.callId(id)) {
             LOG.info("outbox: dead letter requeued for delivery");
         }
         if (client != null) {
@@ -450,7 +450,7 @@ public final class Outbox implements AutoCloseable {
             }
             String id = next.id();
             long again = -1;
-            try (var c = MDC.putCloseable("callId", id)) {
+            try (var c = CallLog.callId(id)) {
                 again = deliver(id);
             } catch (InterruptedException e) {
                 return;

@@ -4,17 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cn.hotline.ivr.agent.DeskProbe;
+import cn.hotline.ivr.flow.HotlineFlow;
 import cn.hotline.ivr.ops.Json;
 import cn.hotline.ivr.sim.AudioSocketCaller;
 import cn.hotline.ivr.sim.HotlineCaller;
 import cn.hotline.ivr.sim.SimulatedCall;
 import cn.hotline.ivr.sim.ami.AmiSimulatorConfig;
+import cn.hotline.ivr.testing.LogCapture;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
@@ -47,7 +50,8 @@ class JourneyTest {
         // otherwise keep "describing" for a minute, so only preemption can end their intake.
         AmiSimulatorConfig ami = AmiSimulatorConfig.defaults().withAgents(1)
                 .withTiming(Duration.ofMillis(200), Duration.ZERO);
-        try (SimulatedSite site = SimulatedSite.start("ivr-journey-", ami, TOKENS,
+        try (LogCapture flowLog = new LogCapture(HotlineFlow.class);
+             SimulatedSite site = SimulatedSite.start("ivr-journey-", ami, TOKENS,
                 Map.of("IVR_SPEECH_VAD_NO_INPUT", "60s"));
              HotlineServer server = new HotlineServer(site.settings(), null, Map.of())) {
             server.start();
@@ -96,6 +100,10 @@ class JourneyTest {
                         return false;
                     }
                 });
+                List<String> routes = flowLog.lines().stream().filter(l -> l.contains("route=")).toList();
+                assertEquals(3, routes.size(), routes.toString());
+                assertTrue(routes.stream().noneMatch(l -> l.contains("[-]")),
+                        "every line of a call carries its id, also after intake: " + routes);
             }
         }
     }

@@ -1,6 +1,7 @@
 package cn.hotline.ivr.telephony.ami;
 
 import cn.hotline.ivr.flow.AgentAvailability;
+import cn.hotline.ivr.ops.CallLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -49,7 +50,6 @@ import org.asteriskjava.manager.event.ResponseEvent;
 import org.asteriskjava.manager.response.ManagerError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * The AMI client: logs in to Asterisk, keeps the connection up, and keeps {@link QueueState} current
@@ -423,7 +423,7 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
                 e.getInterface(), e.getMemberName(), e.getDestChannel(), seconds(e.getHoldTime()),
                 seconds(e.getRingtime()), Instant.now(), received);
         state.inCall(e.getQueue(), e.getInterface(), true);
-        try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", c.callId())) {
+        try (var ignored = CallLog.callId(c.callId())) {
             LOG.info("agent {} ({}) answered in queue {} after {} s", c.memberName(), c.memberIface(), c.queue(),
                     c.holdTime().toSeconds());
         }
