@@ -40,4 +40,10 @@ public interface CallChannel {
      */
     char record(String file, String format, String escapeDigits, Duration maxDuration, Duration silence)
             throws CallEndedException;
+
+    /** Music on hold (the channel's default class) on or off: what the caller hears while the flow waits. */
+    void musicOnHold(boolean on) throws CallEndedException;
+
+    /** A round trip that changes nothing: throws {@link CallEndedException} once the caller has hung up. */
+    void ping() throws CallEndedException;
 }

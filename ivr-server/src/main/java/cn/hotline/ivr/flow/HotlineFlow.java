@@ -9,6 +9,10 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -54,6 +58,8 @@ public final class HotlineFlow {
     private static final Logger log = LoggerFactory.getLogger(HotlineFlow.class);
     /** Longer than any transfer line: past it, an earlier caller is not coming (hung up on the way). */
     static final Duration YIELD_MAX = Duration.ofSeconds(5);
+    /** Longer than any earlier caller's intake (no-input plus maximum utterance): a safety net only. */
+    static final Duration TURN_MAX = Duration.ofMinutes(2);
 
     private final Supplier<FlowSettings> settings;
     private final Clock clock;
@@ -105,36 +111,78 @@ public final class HotlineFlow {
             return decision;
         }
         AtomicReference<String> emergencyHeard = new AtomicReference<>("");
-        IntakeResult heard = intake(call, channel, s, decision, emergencyHeard);
-        DraftRecorder.Recorded draft = services.drafts().record(call, decision, heard);
-        String emergency = !emergencyHeard.get().isEmpty() ? emergencyHeard.get() : draft.emergencyTarget();
-        if (!emergency.isEmpty()) {
-            decision = new FlowDecision(FlowSettings.ROUTE_EMERGENCY, "emergency", decision.keys());
-            channel.play(s.prompt(s.intake().emergencyPrompt()), "");
-            channel.setVariable(VAR_EMERGENCY_TARGET, emergency);
-        } else {
-            boolean preempted = heard.outcome() == Outcome.PREEMPTED;
-            if (heard.outcome() != Outcome.SKIPPED && heard.outcome() != Outcome.DTMF
-                    && (!preempted || s.intake().transferLineWhenPreempted())) {
-                // The caller spoke (or was interrupted because an agent is free): one short line, then the agent.
-                channel.play(s.prompt(s.transferPrompt()), "");
+        String notOffered = intakeNotOffered(s, decision);
+        try (IntakeLine.Place place = notOffered.isEmpty() ? services.line().enter(call.callId(), call.started()) : null) {
+            IntakeResult heard = place == null
+                    ? IntakeResult.skipped(Outcome.SKIPPED, notOffered)
+                    : capture(call, channel, s, decision, emergencyHeard);
+            DraftRecorder.Recorded draft = services.drafts().record(call, decision, heard);
+            String emergency = !emergencyHeard.get().isEmpty() ? emergencyHeard.get() : draft.emergencyTarget();
+            boolean waitForTurn = false;
+            if (!emergency.isEmpty()) {
+                decision = new FlowDecision(FlowSettings.ROUTE_EMERGENCY, "emergency", decision.keys());
+                channel.play(s.prompt(s.intake().emergencyPrompt()), "");
+                channel.setVariable(VAR_EMERGENCY_TARGET, emergency);
+            } else {
+                boolean preempted = heard.outcome() == Outcome.PREEMPTED;
+                if (heard.outcome() != Outcome.SKIPPED && heard.outcome() != Outcome.DTMF
+                        && (!preempted || s.intake().transferLineWhenPreempted())) {
+                    // The caller spoke (or was interrupted because an agent is free): one short line, then the agent.
+                    channel.play(s.prompt(s.transferPrompt()), "");
+                }
+                waitForTurn = place != null && !preempted;
             }
-            if (heard.outcome() != Outcome.SKIPPED && !preempted) {
+            if (!draft.draftId().isEmpty()) {
+                channel.setVariable(VAR_DRAFT_ID, draft.draftId());
+            }
+            for (Map.Entry<String, String> v : draft.channelVariables().entrySet()) {
+                if (!v.getKey().equals(VAR_DRAFT_ID) && !v.getValue().isEmpty()) {
+                    channel.setVariable(v.getKey(), v.getValue());
+                }
+            }
+            channel.setVariable(VAR_INTAKE, heard.outcome().name().toLowerCase());
+            channel.setVariable(VAR_QUEUE_PRIO, String.valueOf(IntakeLine.queuePriority(call.started())));
+            if (waitForTurn) {
+                waitForTurn(channel, place);
                 yieldToEarlierCallers(call, s);
             }
+            finish(channel, s, line, decision);
+            return decision;
         }
-        if (!draft.draftId().isEmpty()) {
-            channel.setVariable(VAR_DRAFT_ID, draft.draftId());
+    }
+
+    /**
+     * A caller who finished describing while someone who called earlier is still talking waits for
+     * them here, with music on hold (see {@link IntakeLine.Place#waitForTurn()}). Asterisk is asked
+     * every second whether the caller is still there, so one who hangs up leaves the line at once.
+     */
+    private void waitForTurn(CallChannel channel, IntakeLine.Place place) throws CallEndedException {
+        CompletableFuture<Void> turn = place.waitForTurn();
+        if (turn.isDone()) {
+            return;
         }
-        for (Map.Entry<String, String> v : draft.channelVariables().entrySet()) {
-            if (!v.getKey().equals(VAR_DRAFT_ID) && !v.getValue().isEmpty()) {
-                channel.setVariable(v.getKey(), v.getValue());
+        long t0 = System.nanoTime();
+        log.info("callers who called earlier are still describing their problem: waiting for them, music on hold");
+        channel.musicOnHold(true);
+        long deadline = t0 + TURN_MAX.toNanos();
+        while (!turn.isDone()) {
+            if (System.nanoTime() - deadline >= 0) {
+                log.warn("still waiting for earlier callers after {} s; going to the queue", TURN_MAX.toSeconds());
+                break;
+            }
+            try {
+                turn.get(1, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                channel.ping();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CallEndedException("interrupted while waiting in line");
+            } catch (ExecutionException e) {
+                break; // never completed exceptionally; go on rather than keep the caller
             }
         }
-        channel.setVariable(VAR_INTAKE, heard.outcome().name().toLowerCase());
-        channel.setVariable(VAR_QUEUE_PRIO, String.valueOf(IntakeLine.queuePriority(call.started())));
-        finish(channel, s, line, decision);
-        return decision;
+        channel.musicOnHold(false);
+        log.info("our turn after {} ms in line", (System.nanoTime() - t0) / 1_000_000);
     }
 
     /**
@@ -153,22 +201,27 @@ public final class HotlineFlow {
         }
     }
 
-    /** The intake policy: offer intake only while no agent is free and we will hear when one frees up. */
-    private IntakeResult intake(CallSession call, CallChannel channel, FlowSettings s, FlowDecision decision,
-            AtomicReference<String> emergencyHeard) throws CallEndedException {
+    /** The intake policy: offer intake only while no agent is free and we will hear when one frees up. "" = offer it. */
+    private String intakeNotOffered(FlowSettings s, FlowDecision decision) {
         if (!FlowSettings.ROUTE_QUEUE.equals(decision.route()) || !decision.keys().isEmpty()) {
-            return IntakeResult.skipped(Outcome.SKIPPED, "menu route " + decision.route());
+            return "menu route " + decision.route();
         }
         if (!s.intake().enabled() || services.intake() == null || services.line() == null) {
-            return IntakeResult.skipped(Outcome.SKIPPED, "intake disabled");
+            return "intake disabled";
         }
         if (!services.agents().known()) {
             if (!s.intake().whenAgentsUnknown()) {
-                return IntakeResult.skipped(Outcome.SKIPPED, "agent state unknown");
+                return "agent state unknown";
             }
         } else if (services.agents().agentFree(s.queue())) {
-            return IntakeResult.skipped(Outcome.SKIPPED, "agent free");
+            return "agent free";
         }
+        return "";
+    }
+
+    /** The caller describes the problem; partial words are watched for emergencies as they come. */
+    private IntakeResult capture(CallSession call, CallChannel channel, FlowSettings s, FlowDecision decision,
+            AtomicReference<String> emergencyHeard) throws CallEndedException {
         IntakeLine line = services.line();
         AtomicReference<String> lastPartial = new AtomicReference<>("");
         CaptureRequest request = new CaptureRequest(s.prompt(s.intake().invitePrompt()), null, null, null, List.of(),
@@ -182,15 +235,15 @@ public final class HotlineFlow {
                     });
                 });
         IntakeResult result;
-        try (AutoCloseable inLine = line.enter(call.callId(), call.started())) {
+        try {
             result = services.intake().capture(channel, request);
         } catch (CallEndedException e) {
             // The caller hung up while describing the problem: what was heard so far still becomes a draft.
             services.drafts().record(call, decision, new IntakeResult(Outcome.FAILED, lastPartial.get(), 0,
                     Duration.ZERO, "caller hung up during intake"));
             throw e;
-        } catch (Exception e) {
-            // Closing the line entry cannot fail; anything else is a bug in an intake: queue the caller.
+        } catch (RuntimeException e) {
+            // A bug in an intake must not cost the caller: queue them.
             log.error("speech intake failed; the caller goes to the queue", e);
             result = IntakeResult.skipped(Outcome.FAILED, e.toString());
         }

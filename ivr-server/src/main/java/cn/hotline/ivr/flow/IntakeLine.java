@@ -2,8 +2,10 @@ package cn.hotline.ivr.flow;
 
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,7 +13,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The callers currently describing their problem while they wait, in arrival order. When an agent
  * frees up, the caller who arrived first is taken out at once ({@code preempt} ends their capture),
- * so intake never costs anyone their place.
+ * so intake never costs anyone their place. A caller who finishes before someone who called earlier
+ * waits here ({@link Place#waitForTurn()}) rather than in Asterisk's queue, where they would take
+ * the next free agent from that earlier caller.
  *
  * <p>{@link #queuePriority(Instant)} turns an arrival time into Asterisk's {@code QUEUE_PRIO}
  * (higher is served first): earlier arrivals get higher priorities, so callers who leave intake at
@@ -25,11 +29,62 @@ public final class IntakeLine {
     /** 2025-01-01T00:00Z: arrivals are counted in milliseconds from here. */
     private static final long EPOCH_MILLIS = 1_735_689_600_000L;
 
-    private record Entry(String callId, Instant arrived, long sequence) {
+    private static final class Entry {
+        final String callId;
+        final Instant arrived;
+        final long sequence;
+        final CompletableFuture<Void> turn = new CompletableFuture<>();
+        boolean waiting;
+
+        Entry(String callId, Instant arrived, long sequence) {
+            this.callId = callId;
+            this.arrived = arrived;
+            this.sequence = sequence;
+        }
     }
 
-    private final ConcurrentSkipListSet<Entry> waiting = new ConcurrentSkipListSet<>(
-            Comparator.comparing(Entry::arrived).thenComparingLong(Entry::sequence));
+    /**
+     * One caller's place in the line, from the start of intake until they head for the queue. Close it
+     * always (in a finally): a caller who hung up must not hold back the callers behind them.
+     */
+    public final class Place implements AutoCloseable {
+        private final Entry entry;
+
+        private Place(Entry entry) {
+            this.entry = entry;
+        }
+
+        /**
+         * The caller has finished describing (or pressed a key, or said nothing) and heads for the
+         * queue. Completes at once when nobody who called earlier is still in the line; otherwise when
+         * they all have left it or an agent frees up for this caller. Joining the queue earlier would
+         * let this caller take the next free agent from someone who called before them and is still
+         * talking (Asterisk gives a freed agent to whoever is in the queue).
+         */
+        public CompletableFuture<Void> waitForTurn() {
+            synchronized (IntakeLine.this) {
+                entry.waiting = true;
+                releaseWaitingHead();
+            }
+            return entry.turn;
+        }
+
+        public String callId() {
+            return entry.callId;
+        }
+
+        @Override
+        public void close() {
+            synchronized (IntakeLine.this) {
+                line.remove(entry);
+                releaseWaitingHead();
+            }
+            entry.turn.complete(null);
+        }
+    }
+
+    private final TreeSet<Entry> line = new TreeSet<>(
+            Comparator.comparing((Entry e) -> e.arrived).thenComparingLong(e -> e.sequence));
     private final Consumer<String> preempt;
     private long sequence;
 
@@ -45,35 +100,63 @@ public final class IntakeLine {
         return (int) (Integer.MAX_VALUE - 1 - millis);
     }
 
-    /** A caller starts intake; closing the handle (always, in a finally) takes them out of the line. */
-    public AutoCloseable enter(String callId, Instant arrived) {
-        Entry entry;
-        synchronized (this) {
-            entry = new Entry(callId, arrived, sequence++);
-        }
-        waiting.add(entry);
-        return () -> waiting.remove(entry);
+    /** A caller starts intake: their place in the line, by arrival time. */
+    public synchronized Place enter(String callId, Instant arrived) {
+        Entry entry = new Entry(callId, arrived, sequence++);
+        line.add(entry);
+        return new Place(entry);
     }
 
-    /** An agent became free: the longest-waiting caller in intake leaves it now. Returns that call id. */
+    /**
+     * An agent became free: the caller who called first among those in the line leaves it now
+     * (their capture is ended, or, if they had finished already, their wait). Returns that call id.
+     */
     public Optional<String> agentFreed() {
-        Entry first = waiting.pollFirst();
-        if (first == null) {
-            return Optional.empty();
+        Entry first;
+        synchronized (this) {
+            first = line.pollFirst();
+            if (first == null) {
+                return Optional.empty();
+            }
+            releaseWaitingHead();
         }
-        log.info("agent free: ending intake of the earliest caller {}", first.callId());
-        preempt.accept(first.callId());
-        return Optional.of(first.callId());
+        // Their turn either way: also when the capture ended on its own a moment ago and the caller
+        // is still on the way to waitForTurn (the draft, the transfer line).
+        first.turn.complete(null);
+        if (first.waiting) {
+            log.info("agent free: the earliest caller {} had finished describing and goes to the queue", first.callId);
+        } else {
+            log.info("agent free: ending intake of the earliest caller {}", first.callId);
+            preempt.accept(first.callId);
+        }
+        return Optional.of(first.callId);
     }
 
     /** Ends one caller's intake now (an emergency heard in their words); false if they were not in it. */
     public boolean leave(String callId) {
-        boolean removed = waiting.removeIf(e -> e.callId().equals(callId));
+        boolean removed;
+        synchronized (this) {
+            List<Entry> leaving = line.stream().filter(e -> e.callId.equals(callId)).toList();
+            leaving.forEach(e -> {
+                line.remove(e);
+                e.turn.complete(null);
+            });
+            removed = !leaving.isEmpty();
+            releaseWaitingHead();
+        }
         preempt.accept(callId);
         return removed;
     }
 
-    public int size() {
-        return waiting.size();
+    /** Callers in the line: describing their problem, or finished and waiting for those who called earlier. */
+    public synchronized int size() {
+        return line.size();
+    }
+
+    /** Callers at the front who have finished go on: nobody who called earlier is still talking. */
+    private void releaseWaitingHead() {
+        while (!line.isEmpty() && line.first().waiting) {
+            line.pollFirst().turn.complete(null);
+        }
     }
 }

@@ -10,10 +10,13 @@ import org.asteriskjava.fastagi.AgiException;
 import org.asteriskjava.fastagi.AgiHangupException;
 import org.asteriskjava.fastagi.AgiNetworkException;
 import org.asteriskjava.fastagi.command.AgiCommand;
+import org.asteriskjava.fastagi.command.ChannelStatusCommand;
 import org.asteriskjava.fastagi.command.ExecCommand;
 import org.asteriskjava.fastagi.command.GetDataCommand;
 import org.asteriskjava.fastagi.command.GetVariableCommand;
 import org.asteriskjava.fastagi.command.RecordFileCommand;
+import org.asteriskjava.fastagi.command.SetMusicOffCommand;
+import org.asteriskjava.fastagi.command.SetMusicOnCommand;
 import org.asteriskjava.fastagi.command.SetVariableCommand;
 import org.asteriskjava.fastagi.command.StreamFileCommand;
 import org.asteriskjava.fastagi.command.AnswerCommand;
@@ -105,5 +108,16 @@ final class AgiCallChannel implements CallChannel {
                 file, format, escapeDigits, (int) maxDuration.toMillis(), 0, false, (int) silence.toSeconds());
         int code = send("RECORD FILE", command).getResultCode();
         return code > 0 ? (char) code : 0;
+    }
+
+    @Override
+    public void musicOnHold(boolean on) throws CallEndedException {
+        send("SET MUSIC", on ? new SetMusicOnCommand() : new SetMusicOffCommand());
+    }
+
+    @Override
+    public void ping() throws CallEndedException {
+        // CHANNEL STATUS is answered at once and is refused (511) on a dead channel.
+        send("CHANNEL STATUS", new ChannelStatusCommand());
     }
 }

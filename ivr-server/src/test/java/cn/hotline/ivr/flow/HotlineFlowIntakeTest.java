@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /** The intake policy on the way to the queue, with named test doubles for the rooms behind it. */
@@ -236,5 +237,51 @@ class HotlineFlowIntakeTest {
         OrderingAgents stayed = new OrderingAgents();
         run(stayed, new ScriptedIntake(List.of(), completed("x"), false), "");
         assertEquals(List.of(), stayed.gone, "a caller handed to the queue keeps its reservation until it joins");
+    }
+
+    @Test
+    void aCallerWhoFinishesBeforeAnEarlierOneWaitsWithMusicOnHoldThenGoesToTheQueue() throws Exception {
+        Instant earlier = HotlineFlowTest.call("12345").started().minusSeconds(20);
+        IntakeLine.Place stillTalking = line.enter("1795448000.9", earlier);
+        ScriptedChannel ch = new ScriptedChannel("");
+        FlowSettings s = HotlineFlowTest.settings("{}");
+        CallSession call = HotlineFlowTest.call("12345");
+        CompletableFuture<FlowDecision> flow = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new HotlineFlow(() -> s, NOW, new HotlineFlow.Services(new OrderingAgents(),
+                        new ScriptedIntake(List.of(), completed("路灯坏了"), false), line, EmergencyWatch.NONE, drafts))
+                        .handle(call, ch);
+            } catch (CallEndedException e) {
+                throw new IllegalStateException(e);
+            }
+        }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!snapshot(ch).contains("(music on hold)") && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue(snapshot(ch).contains("(music on hold)"), "waiting for the earlier caller: " + snapshot(ch));
+        assertTrue(!flow.isDone(), "must not join the queue while the earlier caller is still talking");
+        stillTalking.close(); // the earlier caller finished (or hung up)
+        assertEquals("queue", flow.get(5, java.util.concurrent.TimeUnit.SECONDS).route());
+        assertEquals("(music off)", ch.heard.get(ch.heard.size() - 1), ch.heard.toString());
+        assertEquals(0, line.size());
+    }
+
+    @Test
+    void aCallerHangingUpWhileWaitingForTheirTurnLeavesTheLine() throws Exception {
+        IntakeLine.Place stillTalking = line.enter("1795448000.9", HotlineFlowTest.call("12345").started().minusSeconds(20));
+        // answer, greeting, invitation... the ping after a second of waiting finds the caller gone.
+        ScriptedChannel ch = new ScriptedChannel("").hangUpAfter(8);
+        FlowSettings s = HotlineFlowTest.settings("{}");
+        assertThrows(CallEndedException.class, () -> new HotlineFlow(() -> s, NOW, new HotlineFlow.Services(
+                new OrderingAgents(), new ScriptedIntake(List.of(), completed("路灯坏了"), false), line,
+                EmergencyWatch.NONE, drafts)).handle(HotlineFlowTest.call("12345"), ch));
+        assertTrue(ch.heard.contains("(music on hold)"), ch.heard.toString());
+        assertEquals(1, line.size(), "only the earlier caller is left in the line");
+        stillTalking.close();
+    }
+
+    private static List<String> snapshot(ScriptedChannel ch) {
+        return List.copyOf(ch.heard);
     }
 }

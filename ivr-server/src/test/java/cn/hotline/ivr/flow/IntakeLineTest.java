@@ -1,12 +1,14 @@
 package cn.hotline.ivr.flow;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 class IntakeLineTest {
@@ -39,5 +41,69 @@ class IntakeLineTest {
                 "callers a fraction of a second apart must not tie");
         assertTrue(IntakeLine.queuePriority(Instant.parse("2050-01-01T00:00:00Z")) > 0);
         assertTrue(IntakeLine.queuePriority(Instant.parse("2025-01-01T00:00:00Z")) > 0);
+    }
+
+    @Test
+    void aCallerWhoFinishesFirstWaitsForThoseWhoCalledEarlierAndAreStillTalking() throws Exception {
+        List<String> preempted = new ArrayList<>();
+        IntakeLine line = new IntakeLine(preempted::add);
+        Instant t0 = Instant.parse("2026-11-23T08:00:00Z");
+        IntakeLine.Place a = line.enter("a", t0);
+        IntakeLine.Place b = line.enter("b", t0.plusSeconds(2));
+        IntakeLine.Place c = line.enter("c", t0.plusSeconds(4));
+        CompletableFuture<Void> cTurn = c.waitForTurn();
+        CompletableFuture<Void> bTurn = b.waitForTurn();
+        assertFalse(bTurn.isDone(), "a called earlier and is still describing");
+        assertFalse(cTurn.isDone());
+        assertEquals(3, line.size(), "finished callers keep their place in the line");
+
+        assertEquals(Optional.of("a"), line.agentFreed(), "the agent goes to the caller who called first");
+        assertEquals(List.of("a"), preempted, "a's capture was ended");
+        assertTrue(bTurn.isDone() && cTurn.isDone(), "nobody earlier is talking any more: b and c go to the queue, behind a");
+        assertEquals(0, line.size());
+        a.close();
+        b.close();
+        c.close();
+    }
+
+    @Test
+    void aFinishedCallerAtTheFrontTakesTheNextFreeAgentWithoutBeingInterrupted() throws Exception {
+        List<String> preempted = new ArrayList<>();
+        IntakeLine line = new IntakeLine(preempted::add);
+        Instant t0 = Instant.parse("2026-11-23T08:00:00Z");
+        IntakeLine.Place a = line.enter("a", t0);
+        IntakeLine.Place b = line.enter("b", t0.plusSeconds(2));
+        IntakeLine.Place c = line.enter("c", t0.plusSeconds(4));
+        CompletableFuture<Void> cTurn = c.waitForTurn();
+        a.close(); // a hung up
+        assertFalse(cTurn.isDone(), "b called before c and is still talking");
+        assertEquals(Optional.of("b"), line.agentFreed());
+        assertTrue(cTurn.isDone());
+
+        IntakeLine.Place d = line.enter("d", t0.plusSeconds(6));
+        IntakeLine.Place e = line.enter("e", t0.plusSeconds(8));
+        CompletableFuture<Void> dTurn = d.waitForTurn();
+        assertTrue(dTurn.isDone(), "first in line and finished: straight to the queue");
+        CompletableFuture<Void> eTurn = e.waitForTurn();
+        assertTrue(eTurn.isDone());
+        assertEquals(List.of("b"), preempted, "nobody who had finished was 'preempted'");
+        b.close();
+        c.close();
+        d.close();
+        e.close();
+    }
+
+    @Test
+    void aCallerTakenForAnAgentJustAfterFinishingOnTheirOwnDoesNotWait() throws Exception {
+        IntakeLine line = new IntakeLine(id -> { });
+        Instant t0 = Instant.parse("2026-11-23T08:00:00Z");
+        IntakeLine.Place a = line.enter("a", t0);
+        IntakeLine.Place b = line.enter("b", t0.plusSeconds(1));
+        // a's capture has just ended on its own; before a asks for its turn, an agent frees up for a.
+        assertEquals(Optional.of("a"), line.agentFreed());
+        assertTrue(a.waitForTurn().isDone(), "an agent is free for a: no waiting");
+        assertTrue(b.waitForTurn().isDone(), "nobody earlier left in the line");
+        a.close();
+        b.close();
     }
 }

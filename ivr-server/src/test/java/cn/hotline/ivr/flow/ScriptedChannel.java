@@ -3,6 +3,7 @@ package cn.hotline.ivr.flow;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +14,8 @@ import java.util.Map;
  * and every action is recorded so a test can assert what the caller heard and what the dialplan got.
  */
 class ScriptedChannel implements CallChannel {
-    final List<String> heard = new ArrayList<>();
+    /** Synchronized: a test may read it while the call runs on another thread. */
+    final List<String> heard = Collections.synchronizedList(new ArrayList<>());
     final Map<String, String> variables = new LinkedHashMap<>();
     private final Deque<Character> keys = new ArrayDeque<>();
     private int hangUpAfterActions = -1;
@@ -101,5 +103,16 @@ class ScriptedChannel implements CallChannel {
         act();
         heard.add("record " + file);
         return 0;
+    }
+
+    @Override
+    public void musicOnHold(boolean on) throws CallEndedException {
+        act();
+        heard.add(on ? "(music on hold)" : "(music off)");
+    }
+
+    @Override
+    public void ping() throws CallEndedException {
+        act();
     }
 }

@@ -82,4 +82,14 @@ final class FakeCallChannel implements CallChannel {
         }
         return recordKey;
     }
+
+    @Override
+    public void musicOnHold(boolean on) {
+        throw new UnsupportedOperationException("not used by captures");
+    }
+
+    @Override
+    public void ping() {
+        throw new UnsupportedOperationException("not used by captures");
+    }
 }
