@@ -12,6 +12,10 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 class IntakeLineTest {
+    private static final Instant T0 = Instant.parse("2026-11-23T08:00:00Z");
+    private final List<String> preempted = new ArrayList<>();
+    private final IntakeLine line = new IntakeLine(preempted::add);
+
     @Test
     void theEarliestCallerLeavesIntakeFirst() throws Exception {
         List<String> preempted = new ArrayList<>();
@@ -45,12 +49,9 @@ class IntakeLineTest {
 
     @Test
     void aCallerWhoFinishesFirstWaitsForThoseWhoCalledEarlierAndAreStillTalking() throws Exception {
-        List<String> preempted = new ArrayList<>();
-        IntakeLine line = new IntakeLine(preempted::add);
-        Instant t0 = Instant.parse("2026-11-23T08:00:00Z");
-        IntakeLine.Place a = line.enter("a", t0);
-        IntakeLine.Place b = line.enter("b", t0.plusSeconds(2));
-        IntakeLine.Place c = line.enter("c", t0.plusSeconds(4));
+        IntakeLine.Place a = line.enter("a", T0);
+        IntakeLine.Place b = line.enter("b", T0.plusSeconds(2));
+        IntakeLine.Place c = line.enter("c", T0.plusSeconds(4));
         CompletableFuture<Void> cTurn = c.waitForTurn();
         CompletableFuture<Void> bTurn = b.waitForTurn();
         assertFalse(bTurn.isDone(), "a called earlier and is still describing");
@@ -68,20 +69,17 @@ class IntakeLineTest {
 
     @Test
     void aFinishedCallerAtTheFrontTakesTheNextFreeAgentWithoutBeingInterrupted() throws Exception {
-        List<String> preempted = new ArrayList<>();
-        IntakeLine line = new IntakeLine(preempted::add);
-        Instant t0 = Instant.parse("2026-11-23T08:00:00Z");
-        IntakeLine.Place a = line.enter("a", t0);
-        IntakeLine.Place b = line.enter("b", t0.plusSeconds(2));
-        IntakeLine.Place c = line.enter("c", t0.plusSeconds(4));
+        IntakeLine.Place a = line.enter("a", T0);
+        IntakeLine.Place b = line.enter("b", T0.plusSeconds(2));
+        IntakeLine.Place c = line.enter("c", T0.plusSeconds(4));
         CompletableFuture<Void> cTurn = c.waitForTurn();
         a.close(); // a hung up
         assertFalse(cTurn.isDone(), "b called before c and is still talking");
         assertEquals(Optional.of("b"), line.agentFreed());
         assertTrue(cTurn.isDone());
 
-        IntakeLine.Place d = line.enter("d", t0.plusSeconds(6));
-        IntakeLine.Place e = line.enter("e", t0.plusSeconds(8));
+        IntakeLine.Place d = line.enter("d", T0.plusSeconds(6));
+        IntakeLine.Place e = line.enter("e", T0.plusSeconds(8));
         CompletableFuture<Void> dTurn = d.waitForTurn();
         assertTrue(dTurn.isDone(), "first in line and finished: straight to the queue");
         CompletableFuture<Void> eTurn = e.waitForTurn();
