@@ -27,6 +27,7 @@ import cn.hotline.ivr.understanding.Understanding;
 import cn.hotline.ivr.workorder.DraftWriter;
 import cn.hotline.ivr.workorder.Outbox;
 import cn.hotline.ivr.workorder.TicketClient;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -109,6 +110,10 @@ public final class HotlineServer implements AutoCloseable {
                 streaming.preempt(callId);
             }
         });
+        Gauge.builder("ivr.intake.line.describing", intakeLine, l -> l.size() - l.waiting())
+                .description("callers describing their problem while no agent is free").register(registry);
+        Gauge.builder("ivr.intake.line.waiting", intakeLine, IntakeLine::waiting)
+                .description("callers who finished describing and wait for earlier callers (music on hold)").register(registry);
 
         AgentAvailability agents = AgentAvailability.UNKNOWN;
         if (settings.ami().enabled()) {

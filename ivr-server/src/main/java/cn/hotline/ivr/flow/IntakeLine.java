@@ -153,6 +153,11 @@ public final class IntakeLine {
         return line.size();
     }
 
+    /** Callers in the line who have finished describing and wait for someone who called earlier. */
+    public synchronized int waiting() {
+        return (int) line.stream().filter(e -> e.waiting).count();
+    }
+
     /** Callers at the front who have finished go on: nobody who called earlier is still talking. */
     private void releaseWaitingHead() {
         while (!line.isEmpty() && line.first().waiting) {

@@ -71,6 +71,8 @@ class JourneyTest {
                 CompletableFuture<HotlineCaller.Outcome> third = CompletableFuture.supplyAsync(() ->
                         HotlineCaller.call(server.agiAddress(), silent.withCaller("13800000003"), site.asterisk()), CALLER);
                 await("the third caller is in intake", () -> server.intakeLine().size() == 2);
+                assertTrue(server.registry().scrape().contains("ivr_intake_line_describing 2.0"),
+                        "operators see the callers in the IVR's line");
 
                 site.asterisk().agentHangsUp(AGENT);
                 HotlineCaller.Outcome b = second.get();

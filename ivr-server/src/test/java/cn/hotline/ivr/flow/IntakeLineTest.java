@@ -57,6 +57,7 @@ class IntakeLineTest {
         assertFalse(bTurn.isDone(), "a called earlier and is still describing");
         assertFalse(cTurn.isDone());
         assertEquals(3, line.size(), "finished callers keep their place in the line");
+        assertEquals(2, line.waiting());
 
         assertEquals(Optional.of("a"), line.agentFreed(), "the agent goes to the caller who called first");
         assertEquals(List.of("a"), preempted, "a's capture was ended");
