@@ -126,6 +126,56 @@ class VoiceActivityDetectorTest {
         assertEquals(1000, longRun.endFrameMs() - shortRun.endFrameMs(), 100);
     }
 
+    /** Sums of sines, {@code ms} long, each at {@code db} dBFS peak. */
+    static short[] tones(int ms, double db, double... hz) {
+        short[] out = new short[ms * 8];
+        double amp = 32768 * Math.pow(10, db / 20) / hz.length;
+        for (int i = 0; i < out.length; i++) {
+            double v = 0;
+            for (double f : hz) {
+                v += amp * Math.sin(2 * Math.PI * f * i / 8000);
+            }
+            out[i] = (short) Math.round(v);
+        }
+        return out;
+    }
+
+    static short[] concat(short[]... parts) {
+        int n = 0;
+        for (short[] p : parts) {
+            n += p.length;
+        }
+        short[] out = new short[n];
+        int at = 0;
+        for (short[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+
+    @Test
+    void rumbleAfterTheLastWordDoesNotHoldTheUtteranceOpen() {
+        short[] voice = tones(1000, -20, 220, 660, 1400);
+        // Handling rumble as in some real clips after the last word: about -38 dBFS RMS in full band,
+        // loud enough to count as voice on level alone, but almost nothing above 110 Hz.
+        short[] hum = tones(1000, -35, 30);
+        Run withHum = feed(new VoiceActivityDetector(SETTINGS), concat(tones(500, -200), voice, hum, tones(2000, -200)));
+        assertEquals(Event.END_OF_SPEECH, withHum.end());
+        assertEquals(1500, withHum.speechEndMs(), 40, withHum.toString());
+        assertEquals(1500 + SETTINGS.trailingSilence().toMillis(), withHum.endFrameMs(), 40, withHum.toString());
+    }
+
+    @Test
+    void aLowVoiceStillContinuesTheUtterance() {
+        // A deep voice's fundamental is near 100 Hz, but its harmonics carry it above the high-pass.
+        short[] deepVoice = tones(1000, -20, 95, 190, 285, 380);
+        Run run = feed(new VoiceActivityDetector(SETTINGS),
+                concat(tones(500, -200), tones(1000, -20, 220, 660, 1400), deepVoice, tones(2000, -200)));
+        assertEquals(Event.END_OF_SPEECH, run.end());
+        assertEquals(2500, run.speechEndMs(), 40, run.toString());
+    }
+
     @Test
     void levelOfFullScaleSquareWaveIsZeroDb() {
         byte[] pcm = new byte[320];
