@@ -35,6 +35,20 @@ public class VoskRecognizerTest {
         assertTrue(e.getMessage().contains("scripts/fetch-model"), e.getMessage());
     }
 
+    /**
+     * Runs without a model: the bundled libvosk is really loaded through JNA and really asked to
+     * open a directory that looks like a model but holds no acoustic model, which must end in a
+     * clear error naming the directory, not a crash of the server.
+     */
+    @Test
+    void aBrokenModelDirectoryIsAClearErrorFromTheNativeLibrary(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path broken = dir.resolve("vosk-model-broken");
+        Files.createDirectories(broken.resolve("conf"));
+        Files.writeString(broken.resolve("conf/mfcc.conf"), "--sample-frequency=16000\n");
+        RecognizerException e = assertThrows(RecognizerException.class, () -> VoskRecognizer.load(broken));
+        assertTrue(e.getMessage().startsWith("cannot load Vosk model " + broken), e.getMessage());
+    }
+
     @Test
     void jnaRunsWithUtf8() throws Exception {
         VoskRecognizer.requireUtf8();
