@@ -82,9 +82,11 @@ public final class AudioSocketServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         long idleMs = settings.idleTimeout().toMillis();
+                        // The idle handler sits after the decoder so that it counts whole frames: a
+                        // peer trickling a byte at a time must not keep a capture open forever.
                         ch.pipeline()
-                                .addLast("idle", new IdleStateHandler(idleMs, 0, 0, TimeUnit.MILLISECONDS))
                                 .addLast("decoder", new AudioSocketDecoder(settings.maxPayload()))
+                                .addLast("idle", new IdleStateHandler(idleMs, 0, 0, TimeUnit.MILLISECONDS))
                                 .addLast("encoder", encoder)
                                 .addLast("session", new SessionHandler());
                     }
@@ -173,6 +175,8 @@ public final class AudioSocketServer implements AutoCloseable {
         private MediaSession session;
         private ScheduledFuture<?> ticker;
         private int unwritableTicks;
+        private long boundNanos;
+        private long framesSinceBound;
         private boolean counted;
         private boolean refused;
 
@@ -198,6 +202,7 @@ public final class AudioSocketServer implements AutoCloseable {
                 bindSession(ctx, frame.asUuid());
                 return;
             }
+            framesSinceBound++;
             switch (frame.kind()) {
                 case AudioSocketFrame.AUDIO -> session.listener().audio(session, frame.payload());
                 case AudioSocketFrame.DTMF -> session.listener().dtmf(session, (char) (frame.payload()[0] & 0xFF));
@@ -227,6 +232,7 @@ public final class AudioSocketServer implements AutoCloseable {
                 return;
             }
             session = s;
+            boundNanos = System.nanoTime();
             s.bind(ctx.channel());
             try (var c = CallLog.callId(s.callId())) {
                 log.debug("AudioSocket connected for {} from {}", uuid, ctx.channel().remoteAddress());
@@ -253,6 +259,16 @@ public final class AudioSocketServer implements AutoCloseable {
                 return;
             }
             unwritableTicks = 0;
+            // Asterisk sends a frame every 20 ms. A peer that falls further behind real time than the
+            // idle timeout (whole frames, but too few) would stretch the caller's no-input and maximum
+            // utterance limits, which count frames, without bound.
+            long elapsedMs = (System.nanoTime() - boundNanos) / 1_000_000;
+            long behindMs = elapsedMs - framesSinceBound * TICK_MS;
+            if (behindMs > settings.idleTimeout().toMillis()) {
+                closeWith(ctx, CloseReason.IDLE_TIMEOUT, "audio arrives " + behindMs + " ms behind real time ("
+                        + framesSinceBound + " frames in " + elapsedMs + " ms; Asterisk sends one every 20 ms)");
+                return;
+            }
             byte[] audio = session.nextPlayback();
             framesOut.increment();
             ctx.writeAndFlush(audio != null ? AudioSocketFrame.audio(audio) : SILENCE.duplicate());
@@ -261,7 +277,7 @@ public final class AudioSocketServer implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof IdleStateEvent) {
-                closeWith(ctx, CloseReason.IDLE_TIMEOUT, "no frame from the peer for "
+                closeWith(ctx, CloseReason.IDLE_TIMEOUT, "no complete frame from the peer for "
                         + settings.idleTimeout().toMillis() + " ms");
             } else {
                 ctx.fireUserEventTriggered(evt);

@@ -234,6 +234,53 @@ class AudioSocketServerTest {
     }
 
     @Test
+    void peerTricklingBytesIsClosedAfterTheIdleTimeoutThoughItNeverFallsSilent() throws Exception {
+        UUID id = UUID.randomUUID();
+        RecordingListener l = new RecordingListener();
+        server.expect(id, "call-trickle", l);
+        try (Socket s = connect()) {
+            send(s, AudioSocketFrame.uuid(id));
+            l.connected.get(2, TimeUnit.SECONDS);
+            OutputStream out = s.getOutputStream();
+            out.write(new byte[] {AudioSocketFrame.AUDIO, 0x01, 0x40}); // header of a 320-byte frame
+            long start = System.nanoTime();
+            try {
+                for (int i = 0; i < 300 && l.closed.getNow(null) == null; i++) { // one payload byte every 10 ms
+                    out.write(0);
+                    out.flush();
+                    Thread.sleep(10);
+                }
+            } catch (IOException closed) {
+                // the server closed the socket under us: expected
+            }
+            assertEquals(CloseReason.IDLE_TIMEOUT, l.closed.get(2, TimeUnit.SECONDS));
+            long tookMs = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(tookMs < 1500, "closed after " + tookMs + " ms, idle timeout 400 ms");
+        }
+    }
+
+    @Test
+    void peerSendingWholeFramesTooSlowlyIsClosedOnceItIsAnIdleTimeoutBehindRealTime() throws Exception {
+        UUID id = UUID.randomUUID();
+        RecordingListener l = new RecordingListener();
+        server.expect(id, "call-slow", l);
+        try (Socket s = connect()) {
+            send(s, AudioSocketFrame.uuid(id));
+            l.connected.get(2, TimeUnit.SECONDS);
+            try {
+                for (int i = 0; i < 100 && l.closed.getNow(null) == null; i++) { // a frame every 100 ms: 5x too slow
+                    send(s, AudioSocketFrame.audio(new byte[320]));
+                    Thread.sleep(100);
+                }
+            } catch (IOException closed) {
+                // the server closed the socket under us: expected
+            }
+            assertEquals(CloseReason.IDLE_TIMEOUT, l.closed.get(2, TimeUnit.SECONDS));
+            assertTrue(l.audioFrames.get() < 20, "frames accepted before closing: " + l.audioFrames.get());
+        }
+    }
+
+    @Test
     void peerThatNeverSendsItsUuidIsClosed() throws Exception {
         try (Socket s = connect()) {
             assertTrue(closedByServer(s));
