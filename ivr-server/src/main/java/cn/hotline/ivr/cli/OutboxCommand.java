@@ -2,6 +2,7 @@ package cn.hotline.ivr.cli;
 
 import cn.hotline.ivr.ops.Json;
 import cn.hotline.ivr.ops.Settings;
+import cn.hotline.ivr.understanding.PersonalData;
 import cn.hotline.ivr.workorder.Outbox;
 import cn.hotline.ivr.workorder.OutboxSettings;
 import cn.hotline.ivr.workorder.Quarantined;
@@ -65,9 +66,10 @@ final class OutboxCommand implements Command {
         out.printf("%-28s %-9s %8s  %-24s %s%n", "ID", "STATE", "ATTEMPTS", "CREATED", "DETAIL");
         for (Outbox.Entry e : view.entries()) {
             String detail = switch (e.state()) {
-                case PENDING -> e.lastError();
+                // An error may quote a response body that echoes the draft's numbers.
+                case PENDING -> PersonalData.mask(e.lastError());
                 case DELIVERED -> e.reference();
-                case DEAD -> e.deadReason();
+                case DEAD -> PersonalData.mask(e.deadReason());
             };
             out.printf("%-28s %-9s %8d  %-24s %s%n", e.id(), e.state(), e.attempts(), e.createdAt(), detail);
         }

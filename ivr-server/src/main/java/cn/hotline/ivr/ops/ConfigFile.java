@@ -219,8 +219,22 @@ public final class ConfigFile {
         };
     }
 
-    /** A duration written with a unit: {@code 250ms}, {@code 2s}, {@code 1.5s}, {@code 5m}, {@code 1h}, {@code 7d}. */
+    /**
+     * A duration written with a unit: {@code 250ms}, {@code 2s}, {@code 1.5s}, {@code 5m}, {@code 1h}, {@code 7d};
+     * more than zero, because every timeout, interval and limit read this way stops working at zero
+     * (a zero HTTP timeout is rejected by the client on every attempt, a zero interval spins).
+     */
     public Duration duration(String key, Duration defaultValue) {
+        Duration d = durationOrZero(key, defaultValue);
+        if (d.isZero() && has(key)) {
+            problem(key, "must be more than 0");
+            return defaultValue;
+        }
+        return d;
+    }
+
+    /** A duration where zero has a meaning of its own (no grace period, keep nothing). */
+    public Duration durationOrZero(String key, Duration defaultValue) {
         String value = text(key);
         if (value == null) {
             return defaultValue;

@@ -8,6 +8,6 @@ public record HttpSettings(InetSocketAddress bind, Duration shutdownGrace) {
     public static HttpSettings read(ConfigFile cfg) {
         return new HttpSettings(
                 cfg.socketAddress("http.bind", new InetSocketAddress("127.0.0.1", 8080)),
-                cfg.duration("http.shutdown-grace", Duration.ofSeconds(30)));
+                cfg.durationOrZero("http.shutdown-grace", Duration.ofSeconds(30)));
     }
 }

@@ -22,8 +22,15 @@ public final class PersonalData {
 
     private static final String DIGIT = "[0-9０-９零〇一二三四五六七八九幺两]";
     /** A run of at least 7 digits, allowing single spaces or hyphens between groups; an ID may end in X. */
+    /*
+     * Not part of a decimal number ("1796538534.28767", an Asterisk call id, or an amount): the
+     * lookarounds keep those whole, so log lines stay readable and call ids stay searchable.
+     */
     private static final Pattern RUN = Pattern.compile(
-            "(?<![0-9０-９])" + DIGIT + "(?:[ -]?" + DIGIT + "){5,}(?:[ -]?(?:" + DIGIT + "|[Xx]))(?![0-9０-９])");
+            "(?<![0-9０-９])(?<![0-9][.])" + DIGIT + "(?:[ -]?" + DIGIT + "){5,}(?:[ -]?(?:" + DIGIT + "|[Xx]))"
+                    + "(?![0-9０-９])(?![.][0-9])");
+    /** An ISO date (2026-12-06), as in timestamps: eight digits, but never a phone number. */
+    private static final Pattern ISO_DATE = Pattern.compile("(?:19|20)[0-9]{2}-[01][0-9]-[0-3][0-9]");
     private static final int[] ID_WEIGHTS = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
     private static final String ID_CHECK = "10X98765432";
 
@@ -80,6 +87,9 @@ public final class PersonalData {
         }
         Matcher m = RUN.matcher(text);
         while (m.find()) {
+            if (ISO_DATE.matcher(m.group()).matches()) {
+                continue;
+            }
             String digits = digits(m.group());
             out.add(new Found(kind(digits), m.start(), m.end(), digits));
         }

@@ -455,7 +455,9 @@ public final class Outbox implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             } catch (IOException | RuntimeException e) {
-                LOG.error("outbox: delivery bookkeeping failed, will retry: {}", e.toString());
+                try (var c = CallLog.callId(id)) { // the try's own scope is already closed here
+                    LOG.error("outbox: delivery bookkeeping failed, will retry: {}", PersonalData.mask(e.toString()));
+                }
                 again = System.nanoTime() + settings.backoffCap().toNanos();
             } finally {
                 if (again >= 0) {
@@ -511,9 +513,10 @@ public final class Outbox implements AutoCloseable {
                 Duration wait = backoff.delay(e.attempts() + 1, ThreadLocalRandom.current());
                 int attempt = e.attempts() + 1;
                 if (attempt == 1 || attempt % 10 == 0) { // a long outage must not flood the log: 1st, 10th, 20th, ...
-                    LOG.info("outbox: attempt {} failed, retrying in {} ms: {}", attempt, wait.toMillis(), r.reason());
+                    // The reason may quote the backend's response body, which may echo the draft.
+                    LOG.info("outbox: attempt {} failed, retrying in {} ms: {}", attempt, wait.toMillis(), PersonalData.mask(r.reason()));
                 } else {
-                    LOG.debug("outbox: attempt {} failed, retrying in {} ms: {}", attempt, wait.toMillis(), r.reason());
+                    LOG.debug("outbox: attempt {} failed, retrying in {} ms: {}", attempt, wait.toMillis(), PersonalData.mask(r.reason()));
                 }
                 return System.nanoTime() + wait.toNanos();
             }

@@ -72,7 +72,7 @@ public record OutboxSettings(
                 cfg.decimal("outbox.alarm-ratio", d.alarmRatio(), 0.1, 0.99),
                 segmentBytes,
                 cfg.duration("outbox.max-age", d.maxAge()),
-                cfg.duration("outbox.keep-delivered", d.keepDelivered()),
+                cfg.durationOrZero("outbox.keep-delivered", d.keepDelivered()),
                 base,
                 cap,
                 cfg.integer("outbox.workers", d.workers(), 1, 256));

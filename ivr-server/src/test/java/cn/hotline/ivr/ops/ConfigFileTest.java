@@ -100,4 +100,28 @@ class ConfigFileTest {
         assertEquals(Duration.ZERO, cfg.duration("c", Duration.ZERO));
         assertTrue(cfg.problems().get(0).reason().contains("expected a duration with a unit"));
     }
+
+    @Test
+    void aZeroTimeoutIsRefusedWhereZeroWouldBreakTheServer() throws Exception {
+        ConfigException e = problemsOf("""
+                ticket:
+                  timeout: 0s
+                audiosocket:
+                  idle-timeout: 0ms
+                http:
+                  shutdown-grace: 0s
+                """);
+        assertTrue(has(e, "ticket.timeout", "must be more than 0"), e.getMessage());
+        assertTrue(has(e, "audiosocket.idle-timeout", "must be more than 0"), e.getMessage());
+        // No grace period on SIGTERM is a choice an operator may make.
+        assertEquals(2, e.problems().size(), e.getMessage());
+    }
+
+    @Test
+    void aZeroTimeoutFromTheEnvironmentIsRefusedToo() throws Exception {
+        Path file = dir.resolve("hotline.yaml");
+        Files.writeString(file, "ticket:\n  base-url: http://127.0.0.1:8090/\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> Settings.load(file, Map.of("IVR_TICKET_TIMEOUT", "0s")));
+        assertTrue(has(e, "ticket.timeout", "must be more than 0"), e.getMessage());
+    }
 }

@@ -52,6 +52,13 @@ class PersonalDataTest {
     }
 
     @Test
+    void callIdsDecimalsAndTimestampsInALogLineStayWhileTheNumbersBesideThemAreMasked() {
+        String line = "{'id':'1796538534.28767','createdAt':'2026-12-06T06:21:40Z','callerNumber':'13987654321','fee':12345678.50}";
+        assertEquals("{'id':'1796538534.28767','createdAt':'2026-12-06T06:21:40Z','callerNumber':'139****4321','fee':12345678.50}",
+                PersonalData.mask(line));
+    }
+
+    @Test
     void maskNumberKeepsOnlyTheEnds() {
         assertEquals("138****8000", PersonalData.maskNumber("13800138000"));
         assertEquals("***", PersonalData.maskNumber("110"));

@@ -340,4 +340,32 @@ class OutboxTest {
         }
         throw new AssertionError("not found");
     }
+
+    @Test
+    void aFailedAttemptIsLoggedWithTheCallIdAndWithoutTheNumbersABackendEchoes() throws Exception {
+        com.sun.net.httpserver.HttpServer echoing = com.sun.net.httpserver.HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        echoing.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            byte[] body = "<html>Bad gateway. caller 13812345678 id 11010519491231002X</html>".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(502, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        echoing.start();
+        try (var log = new cn.hotline.ivr.testing.LogCapture(Outbox.class);
+                Outbox outbox = Outbox.open(fast(tmp.resolve("outbox")), new SimpleMeterRegistry())) {
+            outbox.startDelivery(client(echoing.getAddress().getPort()));
+            outbox.persist(SampleDrafts.complaint("1795448050.1", Instant.now()));
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!log.any("INFO", "attempt 1 failed") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            String line = log.lines().stream().filter(l -> l.contains("attempt 1 failed")).findFirst().orElseThrow();
+            assertTrue(line.startsWith("INFO [1795448050.1] ") && line.contains("HTTP 502"), line);
+            assertFalse(line.contains("13812345678") || line.contains("11010519491231002X"), line);
+            assertTrue(line.contains("138****5678") && line.contains("002X"), line);
+        } finally {
+            echoing.stop(0);
+        }
+    }
 }
