@@ -45,9 +45,9 @@ public final class DraftWriter implements DraftRecorder {
     @Override
     public Recorded record(CallSession call, FlowDecision decision, IntakeResult intake) {
         Understanding u = understander.understand(intake.transcript(), new CallerContext(call.callerNumber(), ""));
-        Draft draft = draft(call, intake, u);
+        Draft draft = draft(call.callId(), call, intake, u);
         try {
-            outbox.persist(draft);
+            draft = persist(draft, call, intake, u);
         } catch (IOException | RuntimeException e) {
             // The caller still reaches an agent; the operator must see this at once.
             log.error("draft {} NOT persisted ({}); the agent gets the call without it", draft.id(), e.toString());
@@ -62,6 +62,28 @@ public final class DraftWriter implements DraftRecorder {
     }
 
     /**
+     * Persists the draft under the call id, or, when another call's draft already holds that id
+     * (two Asterisk servers without {@code systemname} in asterisk.conf can hand out the same
+     * uniqueid), under {@code <call id>-2}, {@code -3}, ...: the request is kept either way.
+     */
+    private Draft persist(Draft draft, CallSession call, IntakeResult intake, Understanding u) throws IOException {
+        for (int n = 2; ; n++) {
+            try {
+                outbox.persist(draft);
+                return draft;
+            } catch (Outbox.IdTaken taken) {
+                if (n > 9) {
+                    throw taken;
+                }
+                String id = call.callId() + "-" + n;
+                log.warn("call id {} is already the id of another call's draft (set a distinct systemname in each "
+                        + "Asterisk's asterisk.conf); this call's draft is kept as {}", call.callId(), id);
+                draft = draft(id, call, intake, u);
+            }
+        }
+    }
+
+    /**
      * Runs understanding and draft serialisation once on a made-up call, so the first real caller
      * does not pay for class loading and JIT warm-up (seconds on a busy machine). Persists nothing.
      */
@@ -69,12 +91,12 @@ public final class DraftWriter implements DraftRecorder {
         CallSession call = new CallSession("0.0", "057187654321", "12345", "PJSIP/warm-up-00000000", "zh", "", "",
                 "hotline", List.of(), java.net.InetAddress.getLoopbackAddress(), java.time.Instant.now());
         String words = "我家小区物业乱收停车费 西湖区";
-        draft(call, new IntakeResult(IntakeResult.Outcome.COMPLETED, words, 0.9, java.time.Duration.ofSeconds(3), ""),
+        draft(call.callId(), call, new IntakeResult(IntakeResult.Outcome.COMPLETED, words, 0.9, java.time.Duration.ofSeconds(3), ""),
                 understander.understand(words, new CallerContext(call.callerNumber(), ""))).toJson();
     }
 
     /** The draft for one call: every field from the understanding, each with its evidence. */
-    Draft draft(CallSession call, IntakeResult intake, Understanding u) {
+    Draft draft(String id, CallSession call, IntakeResult intake, Understanding u) {
         Call c = new Call(call.callerNumber(), line(call.channel()), call.dnid(),
                 OffsetDateTime.ofInstant(call.started(), zone), zone.getId(),
                 call.language().isEmpty() ? "zh" : call.language());
@@ -93,7 +115,7 @@ public final class DraftWriter implements DraftRecorder {
         List<Slot> slots = u.slots().stream()
                 .map(slot -> new Slot(slot.kind(), slot.value(), slot.confidence(), evidence(List.of(slot.evidence()))))
                 .toList();
-        return Draft.of(call.callId(), c, Intake.from(intake), type, topic, region, urgency, u.summary(), slots);
+        return Draft.of(id, c, Intake.from(intake), type, topic, region, urgency, u.summary(), slots);
     }
 
     /** {@code PJSIP/carrier-trunk-0000002a} → {@code PJSIP/carrier-trunk}: the trunk, not the call leg. */

@@ -50,6 +50,15 @@ public final class Outbox implements AutoCloseable {
     static final byte DEAD = 3;
     static final byte REQUEUED = 4;
     private static final int RECORD_OVERHEAD = Journal.HEADER + 1;
+    /** Longest reason a settle mark carries (the backend's answer is abbreviated before it gets here). */
+    private static final int MAX_REASON_CHARS = 400;
+    /**
+     * Room kept for the mark that will settle each pending draft, so that the journal stays within
+     * max-bytes after the last persist too. A delivered mark (id, time, reference) is about 150 bytes;
+     * a dead letter's reason can make its mark longer, but dead letters are the exception and each
+     * one also stops a retry loop.
+     */
+    private static final int MARK_RESERVE = RECORD_OVERHEAD + 256;
     private static final String REQUESTS = "requests";
 
     public enum State { PENDING, DELIVERED, DEAD }
@@ -286,9 +295,9 @@ public final class Outbox implements AutoCloseable {
     public void persist(Draft draft) throws IOException {
         long start = System.nanoTime();
         byte[] json = draft.toJson();
-        if (journal.diskBytes() + json.length + RECORD_OVERHEAD > settings.maxBytes()) {
+        if (journal.diskBytes() + json.length + RECORD_OVERHEAD + markReserve() > settings.maxBytes()) {
             relieveDiskPressure();
-            if (journal.diskBytes() + json.length + RECORD_OVERHEAD > settings.maxBytes()) {
+            if (journal.diskBytes() + json.length + RECORD_OVERHEAD + markReserve() > settings.maxBytes()) {
                 throw full();
             }
         }
@@ -297,11 +306,11 @@ public final class Outbox implements AutoCloseable {
             Slot existing = slots.get(draft.id());
             if (existing != null) {
                 if (!Arrays.equals(existing.json(), json)) {
-                    throw new IllegalStateException("draft " + draft.id() + " was already persisted with different content; drafts are immutable");
+                    throw new IdTaken(draft.id());
                 }
                 return;
             }
-            if (journal.diskBytes() + json.length + RECORD_OVERHEAD > settings.maxBytes()) {
+            if (journal.diskBytes() + json.length + RECORD_OVERHEAD + markReserve() > settings.maxBytes()) {
                 throw full(); // concurrent persists filled the last bytes since the check above
             }
             ticket = journal.append(DRAFT, json);
@@ -392,6 +401,11 @@ public final class Outbox implements AutoCloseable {
             Thread.sleep(20);
         }
         return true;
+    }
+
+    /** Room for the settle marks of the pending drafts and of one more. */
+    private long markReserve() {
+        return (count(State.PENDING) + 1L) * MARK_RESERVE;
     }
 
     private int count(State state) {
@@ -530,7 +544,8 @@ public final class Outbox implements AutoCloseable {
         return d.toHours() < 2 ? d.toSeconds() + " s" : d.toHours() + " h";
     }
 
-    private void dead(String id, String reason) throws IOException {
+    private void dead(String id, String why) throws IOException {
+        String reason = why.length() <= MAX_REASON_CHARS ? why : why.substring(0, MAX_REASON_CHARS) + "...";
         if (!mark(id, DEAD, new Mark(id, Instant.now(), "", reason), e -> e.dead(reason))) {
             return;
         }
@@ -704,5 +719,12 @@ public final class Outbox implements AutoCloseable {
             }
         }
         journal.close();
+    }
+
+    /** Another draft, with different content, was already persisted under this id; drafts are immutable. */
+    public static final class IdTaken extends IllegalStateException {
+        IdTaken(String id) {
+            super("draft " + id + " was already persisted with different content; drafts are immutable");
+        }
     }
 }

@@ -100,4 +100,15 @@ class DraftWriterTest {
         assertEquals("119", r.emergencyTarget());
         assertEquals("emergency", outbox.find("1795448040.13").orElseThrow().urgency().code());
     }
+
+    @Test
+    void aSecondCallWithTheSameUniqueidKeepsItsDraftUnderASuffixedId() {
+        FlowDecision queue = new FlowDecision("queue", "direct", List.of());
+        DraftRecorder.Recorded first = writer.record(call("1795448040.14", "13800138001"), queue, heard("小区停水三天了"));
+        DraftRecorder.Recorded other = writer.record(call("1795448040.14", "13900139002"), queue, heard("楼上装修噪音"));
+        assertEquals("1795448040.14", first.draftId());
+        assertEquals("1795448040.14-2", other.draftId());
+        assertEquals("13900139002", outbox.find("1795448040.14-2").orElseThrow().call().callerNumber());
+        assertEquals("13800138001", outbox.find("1795448040.14").orElseThrow().call().callerNumber());
+    }
 }

@@ -244,7 +244,7 @@ class OutboxTest {
             }
             assertTrue(full != null && full.getMessage().contains("outbox.max-bytes"), "persist refuses at the bound");
             assertTrue(alarmBeforeFull, "the alarm was raised before the bound");
-            assertTrue(outbox.stats().diskBytes() <= s.maxBytes());
+            assertTrue(outbox.stats().diskBytes() <= s.maxBytes(), outbox.stats().diskBytes() + " bytes on disk, bound " + s.maxBytes());
             assertEquals(persisted, outbox.stats().pending(), "nothing persisted was lost");
 
             // Once delivered (and not kept), compaction gives the space back.
@@ -280,7 +280,7 @@ class OutboxTest {
                 }
             }
             assertTrue(outbox.awaitDrained(Duration.ofSeconds(10)));
-            assertTrue(outbox.stats().diskBytes() <= s.maxBytes());
+            assertTrue(outbox.stats().diskBytes() <= s.maxBytes(), outbox.stats().diskBytes() + " bytes on disk, bound " + s.maxBytes());
             assertEachStoredOnce(backend.baseUrl(), ids);
         }
     }
