@@ -45,6 +45,10 @@ public final class Main {
     public static void main(String[] argv) {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+        // A library thread that dies (Asterisk-Java's AMI reader on garbage input) would otherwise
+        // print its trace to stderr around the log: one log line instead.
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> org.slf4j.LoggerFactory.getLogger(Main.class)
+                .error("thread {} stopped on an unexpected error: {}", thread.getName(), e.toString()));
         System.exit(run(argv, out, err));
     }
 

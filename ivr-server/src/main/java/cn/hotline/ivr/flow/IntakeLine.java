@@ -1,5 +1,6 @@
 package cn.hotline.ivr.flow;
 
+import cn.hotline.ivr.ops.CallLog;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -123,11 +124,13 @@ public final class IntakeLine {
         // Their turn either way: also when the capture ended on its own a moment ago and the caller
         // is still on the way to waitForTurn (the draft, the transfer line).
         first.turn.complete(null);
-        if (first.waiting) {
-            log.info("agent free: the earliest caller {} had finished describing and goes to the queue", first.callId);
-        } else {
-            log.info("agent free: ending intake of the earliest caller {}", first.callId);
-            preempt.accept(first.callId);
+        try (var c = CallLog.callId(first.callId)) { // runs on the AMI event thread: the line is about that call
+            if (first.waiting) {
+                log.info("agent free: this caller, the earliest in line, had finished describing and goes to the queue");
+            } else {
+                log.info("agent free: ending the intake of this caller, the earliest in line");
+                preempt.accept(first.callId);
+            }
         }
         return Optional.of(first.callId);
     }

@@ -49,6 +49,8 @@ public final class Outbox implements AutoCloseable {
     static final byte DELIVERED = 2;
     static final byte DEAD = 3;
     static final byte REQUEUED = 4;
+    /** Attempts so far and the last error of a pending draft, so that `outbox list` in another process sees them. */
+    static final byte ATTEMPTED = 5;
     private static final int RECORD_OVERHEAD = Journal.HEADER + 1;
     /** Longest reason a settle mark carries (the backend's answer is abbreviated before it gets here). */
     private static final int MAX_REASON_CHARS = 400;
@@ -81,7 +83,11 @@ public final class Outbox implements AutoCloseable {
         }
 
         Entry failed(String error) {
-            return new Entry(id, state, createdAt, pendingSince, attempts + 1, error, deliveredAt, reference, deadReason, bytes);
+            return attempted(attempts + 1, error);
+        }
+
+        Entry attempted(int count, String error) {
+            return new Entry(id, state, createdAt, pendingSince, count, error, deliveredAt, reference, deadReason, bytes);
         }
 
         Entry delivered(Instant at, String ref) {
@@ -94,7 +100,11 @@ public final class Outbox implements AutoCloseable {
     }
 
     /** The payload of a state-change record. */
-    record Mark(String id, Instant at, String reference, String reason) {
+    /** A settle or progress record; {@code attempts} is 0 in journals written before it existed. */
+    record Mark(String id, Instant at, String reference, String reason, int attempts) {
+        Mark(String id, Instant at, String reference, String reason) {
+            this(id, at, reference, reason, 0);
+        }
     }
 
     /** Counts for metrics, commands and benchmarks. */
@@ -258,9 +268,10 @@ public final class Outbox implements AutoCloseable {
                 case DELIVERED -> new Slot(s.entry().delivered(m.at(), m.reference()), s.json());
                 case DEAD -> new Slot(s.entry().dead(m.reason()), s.json());
                 case REQUEUED -> new Slot(s.entry().pending(m.at()), s.json());
+                case ATTEMPTED -> s.entry().state() == State.PENDING ? new Slot(s.entry().attempted(m.attempts(), m.reason()), s.json()) : s;
                 default -> s;
             });
-            return type >= DELIVERED && type <= REQUEUED ? null : "unknown record type " + type;
+            return type >= DELIVERED && type <= ATTEMPTED ? null : "unknown record type " + type;
         } catch (IOException | RuntimeException e) {
             return "unreadable record of type " + type + ": " + e.getMessage();
         }
@@ -526,7 +537,8 @@ public final class Outbox implements AutoCloseable {
                 retriesCounter.increment();
                 Duration wait = backoff.delay(e.attempts() + 1, ThreadLocalRandom.current());
                 int attempt = e.attempts() + 1;
-                if (attempt == 1 || attempt % 10 == 0) { // a long outage must not flood the log: 1st, 10th, 20th, ...
+                if (attempt == 1 || attempt % 10 == 0) { // a long outage must not flood the log or the journal: 1st, 10th, 20th, ...
+                    journalAttempt(id, attempt, r.reason());
                     // The reason may quote the backend's response body, which may echo the draft.
                     LOG.info("outbox: attempt {} failed, retrying in {} ms: {}", attempt, wait.toMillis(), PersonalData.mask(r.reason()));
                 } else {
@@ -537,6 +549,28 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
+    /** Best effort: a lost progress record only makes `outbox list` show fewer attempts. */
+    private void journalAttempt(String id, int attempts, String error) {
+        if (diskAlarm()) {
+            return; // near the bound the room is for drafts
+        }
+        try {
+            byte[] payload = Json.MAPPER.writeValueAsBytes(new Mark(id, Instant.now(), "", abbreviated(error), attempts));
+            synchronized (lock) {
+                Slot s = slots.get(id);
+                if (s != null && s.entry().state() == State.PENDING) {
+                    journal.append(ATTEMPTED, payload);
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("outbox: attempt {} not recorded in the journal: {}", attempts, e.toString());
+        }
+    }
+
+    private static String abbreviated(String reason) {
+        return reason.length() <= MAX_REASON_CHARS ? reason : reason.substring(0, MAX_REASON_CHARS) + "...";
+    }
+
     private static String human(Duration d) {
         if (d.toSeconds() < 10) {
             return d.toMillis() + " ms";
@@ -545,7 +579,7 @@ public final class Outbox implements AutoCloseable {
     }
 
     private void dead(String id, String why) throws IOException {
-        String reason = why.length() <= MAX_REASON_CHARS ? why : why.substring(0, MAX_REASON_CHARS) + "...";
+        String reason = abbreviated(why);
         if (!mark(id, DEAD, new Mark(id, Instant.now(), "", reason), e -> e.dead(reason))) {
             return;
         }
@@ -655,6 +689,10 @@ public final class Outbox implements AutoCloseable {
                     case PENDING -> {
                         if (!e.pendingSince().equals(e.createdAt())) {
                             records.add(new Journal.Rec(REQUEUED, Json.MAPPER.writeValueAsBytes(new Mark(e.id(), e.pendingSince(), "", ""))));
+                        }
+                        if (e.attempts() > 0) {
+                            records.add(new Journal.Rec(ATTEMPTED, Json.MAPPER.writeValueAsBytes(
+                                    new Mark(e.id(), Instant.now(), "", e.lastError(), e.attempts()))));
                         }
                     }
                 }

@@ -360,6 +360,10 @@ class OutboxTest {
             while (!log.any("INFO", "attempt 1 failed") && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
+            // What `ivr outbox list` shows from another process while the server retries.
+            Outbox.Entry seen = Outbox.inspect(tmp.resolve("outbox")).entries().get(0);
+            assertEquals(1, seen.attempts(), seen.toString());
+            assertTrue(seen.lastError().contains("HTTP 502"), seen.toString());
             String line = log.lines().stream().filter(l -> l.contains("attempt 1 failed")).findFirst().orElseThrow();
             assertTrue(line.startsWith("INFO [1795448050.1] ") && line.contains("HTTP 502"), line);
             assertFalse(line.contains("13812345678") || line.contains("11010519491231002X"), line);
