@@ -1,5 +1,6 @@
 package cn.hotline.ivr.agent;
 
+import cn.hotline.ivr.understanding.PersonalData;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -24,7 +25,9 @@ public final class CtiVariables {
         vars.put("IVR_EMERGENCY", pop.emergency() ? "1" : "0");
         for (ScreenPop.Field f : pop.fields()) {
             String name = "IVR_" + f.key().toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
-            vars.put(name, clean(f.code().isEmpty() ? f.value() : f.code()));
+            // Channel variables travel in AGI and AMI traffic and Asterisk's logs, and any AMI client
+            // may read them: personal numbers stay masked there; the screen pop carries them whole.
+            vars.put(name, clean(PersonalData.mask(f.code().isEmpty() ? f.value() : f.code())));
         }
         return vars;
     }

@@ -25,4 +25,16 @@ class CtiVariablesTest {
         assertEquals("a  b c d", CtiVariables.clean("a\r\nb\"c\\d"));
         assertEquals(CtiVariables.MAX_VALUE, CtiVariables.clean("x".repeat(500)).length());
     }
+
+    @Test
+    void personalNumbersInAFieldAreMaskedBeforeTheyReachAsterisk() {
+        ScreenPop pop = FakeDraftStore.waterOutage("1795449623.2");
+        List<ScreenPop.Field> fields = new java.util.ArrayList<>(pop.fields());
+        fields.add(new ScreenPop.Field("phone", "电话", "13812345678", "", 0.9, List.of()));
+        fields.add(new ScreenPop.Field("id-number", "身份证", "11010519491231002X", "", 0.9, List.of()));
+        Map<String, String> vars = CtiVariables.of(new ScreenPop(pop.callId(), pop.draftId(), pop.callerNumber(),
+                pop.receivedAt(), pop.transcript(), pop.transcriptConfidence(), pop.intake(), pop.emergency(), fields));
+        assertEquals("138****5678", vars.get("IVR_PHONE"));
+        assertEquals("**************002X", vars.get("IVR_ID_NUMBER"));
+    }
 }
