@@ -12,10 +12,15 @@ public final class TestServer {
     private TestServer() {
     }
 
+    /** Every listener on an ephemeral port, so tests never collide with a server already running here. */
     public static final String PORTS = """
             agi:
               bind: 127.0.0.1:0
             http:
+              bind: 127.0.0.1:0
+            audiosocket:
+              bind: 127.0.0.1:0
+            agent:
               bind: 127.0.0.1:0
             """;
 
