@@ -2,6 +2,7 @@ package cn.hotline.ivr.telephony;
 
 import cn.hotline.ivr.flow.CallEndedException;
 import cn.hotline.ivr.flow.CallSession;
+import cn.hotline.ivr.flow.CommandFailedException;
 import cn.hotline.ivr.ops.CallLog;
 import cn.hotline.ivr.understanding.PersonalData;
 import io.micrometer.core.instrument.Counter;
@@ -168,7 +169,7 @@ public final class FastAgiServer implements AutoCloseable {
         @Override
         public void run() {
             try {
-                AgiReader reader = createReader();
+                AgiReader reader = new AgiReplyReader(createReader(), socket);
                 AgiRequest request;
                 try {
                     request = reader.readRequest();
@@ -224,6 +225,10 @@ public final class FastAgiServer implements AutoCloseable {
             } catch (CallEndedException e) {
                 log.info("call ended after {} ms: {}", elapsedMs(startNanos), e.getMessage());
                 countCall("caller_hangup");
+            } catch (CommandFailedException e) {
+                // The flow has logged it and taken its fallback; a malformed reply also ends the connection here.
+                log.info("call ended after {} ms on a failed AGI command ({})", elapsedMs(startNanos), e.command());
+                countCall(e.channelUsable() ? "command_error" : "protocol_error");
             } catch (RuntimeException e) {
                 log.error("call failed after {} ms; the dialplan sees {}=ERROR", elapsedMs(startNanos),
                         STATUS_VARIABLE, e);
