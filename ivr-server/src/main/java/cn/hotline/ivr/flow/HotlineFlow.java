@@ -306,7 +306,8 @@ public final class HotlineFlow {
             throw e; // not a bug in the intake: the call's fallback handles it, with what was heard so far
         } catch (RuntimeException e) {
             // A bug in an intake must not cost the caller: queue them.
-            log.error("speech intake failed; the caller goes to the queue", e);
+            log.error("speech intake failed; the caller goes to the queue: {}", e.toString());
+            log.debug("speech intake failure", e);
             result = IntakeResult.skipped(Outcome.FAILED, e.toString());
         }
         log.info("intake {}: {} ms of speech{}", result.outcome().name().toLowerCase(), result.speech().toMillis(),

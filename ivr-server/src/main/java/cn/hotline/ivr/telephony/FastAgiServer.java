@@ -132,7 +132,8 @@ public final class FastAgiServer implements AutoCloseable {
         } catch (IOException e) {
             log.warn("FastAGI connection from {} failed: {}", peer.getHostAddress(), e.getMessage());
         } catch (RuntimeException | Error e) {
-            log.error("FastAGI connection from {} failed unexpectedly", peer.getHostAddress(), e);
+            log.error("FastAGI connection from {} failed unexpectedly: {}", peer.getHostAddress(), e.toString());
+            log.debug("FastAGI connection failure", e);
             countCall("error");
         } finally {
             open.remove(socket);
@@ -181,9 +182,10 @@ public final class FastAgiServer implements AutoCloseable {
                 }
                 AgiChannel agi = new DefaultAgiChannelFactory().createAgiChannel(request, createWriter(), reader);
                 String callId = request.getUniqueId();
-                if (callId == null || callId.isBlank()) {
-                    log.warn("dropped FastAGI connection from {}: environment has no agi_uniqueid",
-                            peer.getHostAddress());
+                String problem = UniqueId.problem(callId);
+                if (!problem.isEmpty()) {
+                    // Without a usable call id there is no log id and no draft id: like a truncated environment.
+                    log.warn("dropped FastAGI connection from {}: {}", peer.getHostAddress(), problem);
                     countCall("protocol_error");
                     return;
                 }
@@ -230,8 +232,10 @@ public final class FastAgiServer implements AutoCloseable {
                 log.info("call ended after {} ms on a failed AGI command ({})", elapsedMs(startNanos), e.command());
                 countCall(e.channelUsable() ? "command_error" : "protocol_error");
             } catch (RuntimeException e) {
-                log.error("call failed after {} ms; the dialplan sees {}=ERROR", elapsedMs(startNanos),
-                        STATUS_VARIABLE, e);
+                // One line for the operator; the trace is for whoever debugs the bug.
+                log.error("call failed after {} ms; the dialplan sees {}=ERROR: {}", elapsedMs(startNanos),
+                        STATUS_VARIABLE, e.toString());
+                log.debug("call failure", e);
                 countCall("error");
                 trySetError(agi);
             }
