@@ -76,7 +76,7 @@ class AgiUniqueIdTest {
     @Test
     void anUnexpectedFailureIsOneErrorLineWithTheTraceOnlyAtDebug() throws Exception {
         AgiSettings settings = new AgiSettings(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                List.of(InetAddress.getLoopbackAddress()), Duration.ofSeconds(1), Duration.ofSeconds(5), 8192, 10);
+                List.of(InetAddress.getLoopbackAddress()), Duration.ofSeconds(1), Duration.ofSeconds(5), 8192, 10, 10);
         try (FastAgiServer agi = new FastAgiServer(settings,
                 Map.of("hotline", (call, channel) -> {
                     throw new IllegalStateException("a bug in the script");
