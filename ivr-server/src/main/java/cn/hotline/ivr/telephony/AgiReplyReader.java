@@ -1,6 +1,5 @@
 package cn.hotline.ivr.telephony;
 
-import cn.hotline.ivr.understanding.PersonalData;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -133,8 +132,6 @@ final class AgiReplyReader implements AgiReader {
 
     /** Enough of the line to recognise it, with numbers masked (a reply may echo caller data). */
     private static String quote(String line) {
-        String masked = PersonalData.mask(line);
-        return "'" + (masked.length() > 60 ? masked.substring(0, 60) + "...'" : masked + "'")
-                + " (" + line.length() + " characters)";
+        return PeerText.quote(line, 60);
     }
 }

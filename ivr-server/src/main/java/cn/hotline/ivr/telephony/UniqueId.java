@@ -1,6 +1,5 @@
 package cn.hotline.ivr.telephony;
 
-import cn.hotline.ivr.understanding.PersonalData;
 import java.util.regex.Pattern;
 
 /**
@@ -27,9 +26,7 @@ final class UniqueId {
             return "";
         }
         // Quoted masked and cut short: the value came from the peer and may carry a caller number.
-        String masked = PersonalData.mask(value);
-        String shown = masked.length() > 40 ? masked.substring(0, 40) + "..." : masked;
-        return "agi_uniqueid '" + shown + "' (" + value.length() + " characters) is not an Asterisk unique id"
+        return "agi_uniqueid " + PeerText.quote(value, 40) + " is not an Asterisk unique id"
                 + " ([systemname-]<epoch>.<sequence>, e.g. 1795448040.1)";
     }
 }
