@@ -76,20 +76,78 @@ public final class HotlineFlow {
         this(settings, clock, Services.none());
     }
 
-    /** Runs one call to its end on the caller's own thread. */
+    /**
+     * Runs one call to its end on the caller's own thread. A step Asterisk refuses (or answers with
+     * garbage) ends in the fallback: a draft, then the queue with {@code IVR_STATUS=ERROR} when the
+     * channel can still take commands; the {@link CommandFailedException} is rethrown afterwards so
+     * the server counts the call and closes the connection.
+     */
     public FlowDecision handle(CallSession call, CallChannel channel) throws CallEndedException {
         FlowSettings s = settings.get();
+        Progress progress = new Progress(s.lineFor(call));
         try {
-            return handle(call, channel, s);
+            return handle(call, channel, s, progress);
         } catch (CallEndedException e) {
             // Hung up, perhaps on the way from intake to a free agent held for them: let it go at once.
             services.agents().callerGone(s.queue(), call.callId());
             throw e;
+        } catch (CommandFailedException e) {
+            fallBack(call, channel, s, progress, e);
+            throw e;
         }
     }
 
-    private FlowDecision handle(CallSession call, CallChannel channel, FlowSettings s) throws CallEndedException {
-        FlowSettings.Line line = s.lineFor(call);
+    /** How far a call got: what the fallback needs after a failed command. */
+    private static final class Progress {
+        final FlowSettings.Line line;
+        final AtomicReference<String> heardSoFar = new AtomicReference<>("");
+        List<String> keys = List.of();
+        boolean draftRecorded;
+
+        Progress(FlowSettings.Line line) {
+            this.line = line;
+        }
+    }
+
+    /**
+     * A command failed on a live channel: the caller still goes to an agent, with a draft of whatever
+     * was heard, and the dialplan learns it from {@code IVR_STATUS=ERROR}. After a malformed reply
+     * nothing more is sent (the stream is not trustworthy); the dialplan's fail-open (no
+     * {@code IVR_ROUTE}) queues the caller instead.
+     */
+    private void fallBack(CallSession call, CallChannel channel, FlowSettings s, Progress p, CommandFailedException e)
+            throws CallEndedException {
+        log.warn("{}; {}", e.getMessage(), e.channelUsable()
+                ? "the caller goes to the queue with " + VAR_STATUS + "=ERROR"
+                : "connection closed, the dialplan's fail-open queues the caller");
+        FlowDecision decision = new FlowDecision(FlowSettings.ROUTE_QUEUE, "error", p.keys);
+        String draftId = "";
+        if (!p.draftRecorded) {
+            p.draftRecorded = true;
+            draftId = services.drafts().record(call, decision, new IntakeResult(Outcome.FAILED, p.heardSoFar.get(), 0,
+                    Duration.ZERO, "AGI " + e.command() + " failed")).draftId();
+        }
+        if (!e.channelUsable()) {
+            return;
+        }
+        try {
+            if (!draftId.isEmpty()) {
+                channel.setVariable(VAR_DRAFT_ID, draftId);
+            }
+            channel.setVariable(VAR_ROUTE, decision.route());
+            channel.setVariable(VAR_REASON, decision.reason());
+            channel.setVariable(VAR_QUEUE, s.queue());
+            channel.setVariable(VAR_LINE, p.line.name());
+            channel.setVariable(VAR_STATUS, "ERROR");
+        } catch (CommandFailedException again) {
+            // The dialplan still queues a caller without IVR_ROUTE (fail-open).
+            log.warn("fallback route not set: {}", again.getMessage());
+        }
+    }
+
+    private FlowDecision handle(CallSession call, CallChannel channel, FlowSettings s, Progress progress)
+            throws CallEndedException {
+        FlowSettings.Line line = progress.line;
         channel.answer();
         if (s.announcementEnabled()) {
             channel.play(s.prompt(s.announcementPrompt()), "");
@@ -106,16 +164,19 @@ public final class HotlineFlow {
             char pressed = channel.play(s.prompt(line.greeting()), escapeDigits(s, menu));
             decision = new MenuWalk(s, channel).walk(menu, pressed);
         }
+        progress.keys = decision.keys();
         if (FlowSettings.ROUTE_CLOSED.equals(decision.route()) || FlowSettings.ROUTE_HANGUP.equals(decision.route())) {
             finish(channel, s, line, decision);
             return decision;
         }
         AtomicReference<String> emergencyHeard = new AtomicReference<>("");
+        AtomicReference<String> lastPartial = progress.heardSoFar;
         String notOffered = intakeNotOffered(s, decision);
         try (IntakeLine.Place place = notOffered.isEmpty() ? services.line().enter(call.callId(), call.started()) : null) {
             IntakeResult heard = place == null
                     ? IntakeResult.skipped(Outcome.SKIPPED, notOffered)
-                    : capture(call, channel, s, decision, emergencyHeard);
+                    : capture(call, channel, s, decision, emergencyHeard, lastPartial);
+            progress.draftRecorded = true;
             DraftRecorder.Recorded draft = services.drafts().record(call, decision, heard);
             String emergency = !emergencyHeard.get().isEmpty() ? emergencyHeard.get() : draft.emergencyTarget();
             boolean waitForTurn = false;
@@ -221,9 +282,8 @@ public final class HotlineFlow {
 
     /** The caller describes the problem; partial words are watched for emergencies as they come. */
     private IntakeResult capture(CallSession call, CallChannel channel, FlowSettings s, FlowDecision decision,
-            AtomicReference<String> emergencyHeard) throws CallEndedException {
+            AtomicReference<String> emergencyHeard, AtomicReference<String> lastPartial) throws CallEndedException {
         IntakeLine line = services.line();
-        AtomicReference<String> lastPartial = new AtomicReference<>("");
         CaptureRequest request = new CaptureRequest(s.prompt(s.intake().invitePrompt()), null, null, null, List.of(),
                 partial -> {
                     lastPartial.set(partial);
@@ -242,9 +302,12 @@ public final class HotlineFlow {
             services.drafts().record(call, decision, new IntakeResult(Outcome.FAILED, lastPartial.get(), 0,
                     Duration.ZERO, "caller hung up during intake"));
             throw e;
+        } catch (CommandFailedException e) {
+            throw e; // not a bug in the intake: the call's fallback handles it, with what was heard so far
         } catch (RuntimeException e) {
             // A bug in an intake must not cost the caller: queue them.
-            log.error("speech intake failed; the caller goes to the queue", e);
+            log.error("speech intake failed; the caller goes to the queue: {}", e.toString());
+            log.debug("speech intake failure", e);
             result = IntakeResult.skipped(Outcome.FAILED, e.toString());
         }
         log.info("intake {}: {} ms of speech{}", result.outcome().name().toLowerCase(), result.speech().toMillis(),

@@ -2,6 +2,7 @@ package cn.hotline.ivr.speech;
 
 import cn.hotline.ivr.flow.CallChannel;
 import cn.hotline.ivr.flow.CallEndedException;
+import cn.hotline.ivr.flow.CommandFailedException;
 import cn.hotline.ivr.flow.CaptureRequest;
 import cn.hotline.ivr.flow.IntakeResult;
 import cn.hotline.ivr.flow.IntakeResult.Outcome;
@@ -79,7 +80,7 @@ public final class AudioSocketIntake implements SpeechIntake {
                 char key;
                 try {
                     key = channel.play(request.prompt(), ANY_KEY);
-                } catch (CallEndedException e) {
+                } catch (CallEndedException | CommandFailedException e) {
                     admission.slot().close();
                     throw e;
                 }
@@ -103,6 +104,10 @@ public final class AudioSocketIntake implements SpeechIntake {
             } catch (CallEndedException e) {
                 server.cancel(started.session());
                 started.capture().abandon("caller hung up");
+                throw e;
+            } catch (CommandFailedException e) {
+                server.cancel(started.session());
+                started.capture().abandon("AudioSocket command failed");
                 throw e;
             } finally {
                 active.remove(callId, started.capture());

@@ -2,6 +2,7 @@ package cn.hotline.ivr.telephony;
 
 import cn.hotline.ivr.flow.CallChannel;
 import cn.hotline.ivr.flow.CallEndedException;
+import cn.hotline.ivr.flow.CommandFailedException;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.function.Function;
@@ -23,9 +24,10 @@ import org.asteriskjava.fastagi.command.AnswerCommand;
 import org.asteriskjava.fastagi.reply.AgiReply;
 
 /**
- * {@link CallChannel} over one FastAGI connection (Asterisk-Java's {@link AgiChannel}). Translates the
- * library's hangup signals (the bare {@code HANGUP} line, {@code 511}, a closed socket) into
- * {@link CallEndedException}, and times every command.
+ * {@link CallChannel} over one FastAGI connection (Asterisk-Java's {@link AgiChannel}, reading replies
+ * with {@link AgiReplyReader}). Translates hang-ups (the bare {@code HANGUP} line, {@code 511}, a
+ * closed socket) into {@link CallEndedException}, and a refused command or a malformed reply into
+ * {@link CommandFailedException} (the caller is not gone: the flow falls back); times every command.
  */
 final class AgiCallChannel implements CallChannel {
     private final String callId;
@@ -50,10 +52,15 @@ final class AgiCallChannel implements CallChannel {
             return agi.sendCommand(command);
         } catch (AgiHangupException e) {
             throw new CallEndedException("caller hung up");
+        } catch (AgiReplyReader.Rejected e) {
+            throw CommandFailedException.rejected(name, e.getMessage());
+        } catch (AgiReplyReader.Malformed e) {
+            throw CommandFailedException.malformedReply(name, e.getMessage());
         } catch (AgiNetworkException e) {
             throw new CallEndedException("connection to Asterisk lost during " + name, e);
         } catch (AgiException e) {
-            throw new CallEndedException("Asterisk rejected " + name + ": " + e.getMessage(), e);
+            // Only the library's own checks are left (our reader raises the cases above): not a hang-up either.
+            throw CommandFailedException.rejected(name, e.getMessage());
         } finally {
             timers.apply(name).record(Duration.ofNanos(System.nanoTime() - start));
         }

@@ -11,6 +11,9 @@ import java.util.List;
 /**
  * The FastAGI listener: where it binds, who may connect, and how long a silent peer is tolerated.
  * FastAGI has no authentication, so the allowlist of Asterisk addresses is the only gate.
+ * {@code maxCalls} counts calls (environment read); {@code maxPending} bounds the connections still
+ * sending their environment, which Asterisk does in one burst: many at once means something else is
+ * connecting, and those must not take call slots or memory.
  */
 public record AgiSettings(
         InetSocketAddress bind,
@@ -18,7 +21,8 @@ public record AgiSettings(
         Duration environmentTimeout,
         Duration replyTimeout,
         int maxLineBytes,
-        int maxCalls) {
+        int maxCalls,
+        int maxPending) {
 
     public static AgiSettings read(ConfigFile cfg) {
         InetSocketAddress bind = cfg.socketAddress("agi.bind", new InetSocketAddress("127.0.0.1", 4573));
@@ -36,6 +40,7 @@ public record AgiSettings(
                 cfg.duration("agi.environment-timeout", Duration.ofSeconds(5)),
                 cfg.duration("agi.reply-timeout", Duration.ofHours(3)),
                 cfg.integer("agi.max-line-bytes", 8192, 512, 1 << 20),
-                cfg.integer("agi.max-calls", 20_000, 1, 1_000_000));
+                cfg.integer("agi.max-calls", 20_000, 1, 1_000_000),
+                cfg.integer("agi.max-pending", 200, 1, 100_000));
     }
 }

@@ -15,8 +15,9 @@ import org.asteriskjava.util.SocketConnectionFacade;
 
 /**
  * The FastAGI socket as Asterisk-Java reads it, with the limits the library does not have: a line
- * longer than {@code maxLineBytes} is an error (not an unbounded buffer); every read has a timeout,
- * so a peer that connects and sends nothing cannot hold a call slot forever; and the AGI environment
+ * longer than {@code maxLineBytes} is an error (not an unbounded buffer); the whole environment must
+ * arrive within the environment timeout (a deadline, not a per-read timeout: a peer trickling a byte
+ * now and then cannot stay connected forever), every reply within the reply timeout; and the AGI environment
  * is checked as it is read: every line {@code agi_name: value}, at most {@value #MAX_ENVIRONMENT_LINES}
  * of them, ended by an empty line (a peer that closes half-way sent a truncated environment, not a call).
  */
@@ -30,13 +31,18 @@ final class AgiSocket implements SocketConnectionFacade {
     private final int maxLineBytes;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
     private final Duration replyTimeout;
+    private final Duration environmentTimeout;
+    private final long environmentDeadline;
     private boolean readingEnvironment = true;
     private int environmentLines;
+    private long environmentBytes;
 
     AgiSocket(Socket socket, int maxLineBytes, Duration environmentTimeout, Duration replyTimeout)
             throws IOException {
         this.socket = socket;
         this.replyTimeout = replyTimeout;
+        this.environmentTimeout = environmentTimeout;
+        this.environmentDeadline = System.nanoTime() + environmentTimeout.toNanos();
         readTimeout(environmentTimeout);
         this.in = new BufferedInputStream(socket.getInputStream(), 8192);
         this.out = socket.getOutputStream();
@@ -44,7 +50,39 @@ final class AgiSocket implements SocketConnectionFacade {
     }
 
     private void readTimeout(Duration timeout) throws IOException {
-        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+        // At least 1 ms: 0 would mean no timeout at all.
+        socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
+    }
+
+    /** One byte; while the environment is read, only until its deadline. */
+    private int read() throws IOException {
+        if (readingEnvironment) {
+            long remaining = environmentDeadline - System.nanoTime();
+            if (remaining <= 0) {
+                throw environmentTooSlow();
+            }
+            if (in.available() == 0) {
+                readTimeout(Duration.ofNanos(remaining));
+            }
+        }
+        try {
+            int b = in.read();
+            if (b >= 0 && readingEnvironment) {
+                environmentBytes++;
+            }
+            return b;
+        } catch (SocketTimeoutException e) {
+            throw readingEnvironment ? environmentTooSlow()
+                    : new AgiProtocolException("peer sent nothing for " + replyTimeout.toMillis() + " ms");
+        }
+    }
+
+    private AgiProtocolException environmentTooSlow() {
+        if (environmentBytes == 0) {
+            return new AgiProtocolException("peer sent nothing for " + environmentTimeout.toMillis() + " ms");
+        }
+        return new AgiProtocolException("AGI environment not complete after " + environmentTimeout.toMillis()
+                + " ms (" + environmentLines + " lines, " + environmentBytes + " bytes received)");
     }
 
     /** Returns the next line without its CR/LF, or null at end of stream. */
@@ -80,12 +118,7 @@ final class AgiSocket implements SocketConnectionFacade {
     private String readRawLine() throws IOException {
         line.reset();
         while (true) {
-            int b;
-            try {
-                b = in.read();
-            } catch (SocketTimeoutException e) {
-                throw new AgiProtocolException("peer sent nothing for " + socket.getSoTimeout() + " ms");
-            }
+            int b = read();
             if (b < 0) {
                 if (line.size() == 0) {
                     return null;

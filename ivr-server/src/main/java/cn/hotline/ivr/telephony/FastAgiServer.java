@@ -2,6 +2,7 @@ package cn.hotline.ivr.telephony;
 
 import cn.hotline.ivr.flow.CallEndedException;
 import cn.hotline.ivr.flow.CallSession;
+import cn.hotline.ivr.flow.CommandFailedException;
 import cn.hotline.ivr.ops.CallLog;
 import cn.hotline.ivr.understanding.PersonalData;
 import io.micrometer.core.instrument.Counter;
@@ -56,6 +57,7 @@ public final class FastAgiServer implements AutoCloseable {
     private final Set<InetAddress> allowed;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong active = new AtomicLong();
+    private final AtomicLong pending = new AtomicLong();
     private final AtomicLong sequence = new AtomicLong();
     private final Map<String, Timer> commandTimers = new ConcurrentHashMap<>();
     private volatile ServerSocket listener;
@@ -68,6 +70,9 @@ public final class FastAgiServer implements AutoCloseable {
         this.allowed = Set.copyOf(settings.allowedPeers());
         Gauge.builder("ivr_calls_active", active, AtomicLong::get)
                 .description("FastAGI calls in progress")
+                .register(registry);
+        Gauge.builder("ivr_agi_connections_pending", pending, AtomicLong::get)
+                .description("FastAGI connections still sending their AGI environment")
                 .register(registry);
     }
 
@@ -89,8 +94,14 @@ public final class FastAgiServer implements AutoCloseable {
         return (InetSocketAddress) listener.getLocalSocketAddress();
     }
 
+    /** Calls in progress: connections whose environment has been read, until they close. */
     public long activeCalls() {
         return active.get();
+    }
+
+    /** Connections accepted whose AGI environment is not complete yet. */
+    public long pendingConnections() {
+        return pending.get();
     }
 
     private void acceptLoop() {
@@ -119,19 +130,27 @@ public final class FastAgiServer implements AutoCloseable {
                 countCall("refused");
                 return;
             }
-            socket.setTcpNoDelay(true);
-            AgiSocket agiSocket = new AgiSocket(socket, settings.maxLineBytes(),
-                    settings.environmentTimeout(), settings.replyTimeout());
-            active.incrementAndGet();
-            try {
-                new Connection(agiSocket, peer).run();
-            } finally {
-                active.decrementAndGet();
+            if (pending.incrementAndGet() > settings.maxPending()) {
+                pending.decrementAndGet();
+                // Closed without a word: nothing can be said before the environment is read. A real
+                // call refused here sees AGISTATUS=SUCCESS and no IVR_ROUTE, and the dialplan queues it.
+                log.warn("refused FastAGI connection from {}: {} connections are still sending their AGI "
+                        + "environment (agi.max-pending={})", peer.getHostAddress(), settings.maxPending(),
+                        settings.maxPending());
+                countCall("refused_pending");
+                return;
+            }
+            try (PendingPlace place = new PendingPlace()) {
+                socket.setTcpNoDelay(true);
+                AgiSocket agiSocket = new AgiSocket(socket, settings.maxLineBytes(),
+                        settings.environmentTimeout(), settings.replyTimeout());
+                new Connection(agiSocket, peer, place).run();
             }
         } catch (IOException e) {
             log.warn("FastAGI connection from {} failed: {}", peer.getHostAddress(), e.getMessage());
         } catch (RuntimeException | Error e) {
-            log.error("FastAGI connection from {} failed unexpectedly", peer.getHostAddress(), e);
+            log.error("FastAGI connection from {} failed unexpectedly: {}", peer.getHostAddress(), e.toString());
+            log.debug("FastAGI connection failure", e);
             countCall("error");
         } finally {
             open.remove(socket);
@@ -154,21 +173,39 @@ public final class FastAgiServer implements AutoCloseable {
                 .increment();
     }
 
+    /**
+     * A connection counted against agi.max-pending until its environment is read (or it fails);
+     * released once, whichever comes first.
+     */
+    private final class PendingPlace implements AutoCloseable {
+        private boolean released;
+
+        @Override
+        public void close() {
+            if (!released) {
+                released = true;
+                pending.decrementAndGet();
+            }
+        }
+    }
+
     /** One FastAGI connection: environment, script, cleanup. */
     private final class Connection extends FastAgiConnectionHandler {
         private final AgiSocket socket;
         private final InetAddress peer;
+        private final PendingPlace place;
 
-        Connection(AgiSocket socket, InetAddress peer) {
+        Connection(AgiSocket socket, InetAddress peer, PendingPlace place) {
             super(NO_LIBRARY_MAPPING, socket, new DefaultAgiChannelFactory());
             this.socket = socket;
             this.peer = peer;
+            this.place = place;
         }
 
         @Override
         public void run() {
             try {
-                AgiReader reader = createReader();
+                AgiReader reader = new AgiReplyReader(createReader(), socket);
                 AgiRequest request;
                 try {
                     request = reader.readRequest();
@@ -177,17 +214,24 @@ public final class FastAgiServer implements AutoCloseable {
                     log.warn("dropped FastAGI connection from {}: {}", peer.getHostAddress(), cause.getMessage());
                     countCall("protocol_error");
                     return;
+                } finally {
+                    place.close();
                 }
                 AgiChannel agi = new DefaultAgiChannelFactory().createAgiChannel(request, createWriter(), reader);
                 String callId = request.getUniqueId();
-                if (callId == null || callId.isBlank()) {
-                    log.warn("dropped FastAGI connection from {}: environment has no agi_uniqueid",
-                            peer.getHostAddress());
+                String problem = UniqueId.problem(callId);
+                if (!problem.isEmpty()) {
+                    // Without a usable call id there is no log id and no draft id: like a truncated environment.
+                    log.warn("dropped FastAGI connection from {}: {}", peer.getHostAddress(), problem);
                     countCall("protocol_error");
                     return;
                 }
+                // Only now a call: a connection still sending its environment takes no call slot.
+                active.incrementAndGet();
                 try (var ignored = CallLog.callId(callId)) {
                     runCall(request, agi, callId);
+                } finally {
+                    active.decrementAndGet();
                 }
             } finally {
                 release();
@@ -224,9 +268,15 @@ public final class FastAgiServer implements AutoCloseable {
             } catch (CallEndedException e) {
                 log.info("call ended after {} ms: {}", elapsedMs(startNanos), e.getMessage());
                 countCall("caller_hangup");
+            } catch (CommandFailedException e) {
+                // The flow has logged it and taken its fallback; a malformed reply also ends the connection here.
+                log.info("call ended after {} ms on a failed AGI command ({})", elapsedMs(startNanos), e.command());
+                countCall(e.channelUsable() ? "command_error" : "protocol_error");
             } catch (RuntimeException e) {
-                log.error("call failed after {} ms; the dialplan sees {}=ERROR", elapsedMs(startNanos),
-                        STATUS_VARIABLE, e);
+                // One line for the operator; the trace is for whoever debugs the bug.
+                log.error("call failed after {} ms; the dialplan sees {}=ERROR: {}", elapsedMs(startNanos),
+                        STATUS_VARIABLE, e.toString());
+                log.debug("call failure", e);
                 countCall("error");
                 trySetError(agi);
             }

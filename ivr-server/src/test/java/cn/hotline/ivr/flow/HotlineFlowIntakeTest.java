@@ -203,6 +203,46 @@ class HotlineFlowIntakeTest {
         assertEquals(0, line.size());
     }
 
+    /** Test double: the caller speaks, then Asterisk refuses the AudioSocket EXEC (or garbles its reply). */
+    private record FailingIntake(List<String> partials, CommandFailedException failure) implements SpeechIntake {
+        @Override
+        public IntakeResult capture(CallChannel channel, CaptureRequest request) {
+            partials.forEach(request.partials());
+            throw failure;
+        }
+    }
+
+    @Test
+    void aCommandAsteriskRefusesDuringIntakeQueuesTheCallerWithErrorAndADraftOfWhatWasHeard() throws Exception {
+        FlowSettings s = HotlineFlowTest.settings("{}");
+        ScriptedChannel ch = new ScriptedChannel("");
+        CommandFailedException refused = CommandFailedException.rejected("EXEC",
+                "520 Invalid command syntax.  Proper usage not available.");
+        HotlineFlow flow = new HotlineFlow(() -> s, NOW, new HotlineFlow.Services(new OrderingAgents(),
+                new FailingIntake(List.of("路灯坏了"), refused), line, EmergencyWatch.NONE, drafts));
+        assertThrows(CommandFailedException.class, () -> flow.handle(HotlineFlowTest.call("12345"), ch));
+        assertEquals(1, drafts.recorded.size(), "one draft, not one per failure path");
+        assertEquals("路灯坏了", drafts.recorded.get(0).transcript());
+        assertEquals(Outcome.FAILED, drafts.recorded.get(0).outcome());
+        assertEquals("queue", ch.variables.get("IVR_ROUTE"));
+        assertEquals("error", ch.variables.get("IVR_REASON"));
+        assertEquals("ERROR", ch.variables.get("IVR_STATUS"));
+        assertEquals("1795448040.1", ch.variables.get("IVR_DRAFT_ID"));
+    }
+
+    @Test
+    void afterAMalformedReplyTheDraftIsWrittenButNothingMoreIsSent() throws Exception {
+        FlowSettings s = HotlineFlowTest.settings("{}");
+        ScriptedChannel ch = new ScriptedChannel("");
+        CommandFailedException garbled = CommandFailedException.malformedReply("EXEC", "line longer than 8192 bytes");
+        HotlineFlow flow = new HotlineFlow(() -> s, NOW, new HotlineFlow.Services(new OrderingAgents(),
+                new FailingIntake(List.of("路灯坏了"), garbled), line, EmergencyWatch.NONE, drafts));
+        assertThrows(CommandFailedException.class, () -> flow.handle(HotlineFlowTest.call("12345"), ch));
+        assertEquals(1, drafts.recorded.size());
+        assertEquals("路灯坏了", drafts.recorded.get(0).transcript());
+        assertTrue(ch.variables.isEmpty(), "nothing may be sent on an untrustworthy stream: " + ch.variables);
+    }
+
     @Test
     void onlyCallersLeavingIntakeOnTheirOwnLetEarlierCallersGoFirst() throws Exception {
         String callId = HotlineFlowTest.call("12345").callId();

@@ -47,6 +47,12 @@ class ConfigFileTest {
     }
 
     @Test
+    void agiMaxPendingIsCheckedLikeEveryLimit() throws Exception {
+        ConfigException e = problemsOf("agi:\n  max-pending: 0\n");
+        assertTrue(has(e, "agi.max-pending", "must be between 1 and 100000, got 0"), e.getMessage());
+    }
+
+    @Test
     void brokenYamlNamesTheFile() throws Exception {
         ConfigException e = problemsOf("agi:\n  bind: [unclosed\n");
         assertTrue(e.getMessage().contains("hotline.yaml: -: not valid YAML"), e.getMessage());
