@@ -289,7 +289,8 @@ public final class AgentDeskServer implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            LOG.warn("desk of agent {} failed: {}", agent, cause.toString());
+            // The cause's message (a too long frame says so), not its class name: operators read this line.
+            LOG.warn("desk of agent {} failed: {}", agent, cause.getMessage() == null ? cause.toString() : cause.getMessage());
             ctx.close();
         }
     }

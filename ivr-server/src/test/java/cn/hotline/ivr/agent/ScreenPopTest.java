@@ -198,6 +198,27 @@ class ScreenPopTest {
     }
 
     @Test
+    void aTooLongMessageClosesTheDeskWithAPlainLogLine() throws Exception {
+        // A raw socket: java.net.http splits a long message into frames, a browser sends one.
+        try (Socket raw = new Socket("127.0.0.1", server.address().getPort());
+             LogCapture log = new LogCapture(AgentDeskServer.class)) {
+            raw.getOutputStream().write(("GET /desk?agent=agent1&token=" + TOKEN1 + " HTTP/1.1\r\nHost: x\r\n"
+                    + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            Await.until("desk connected", Duration.ofSeconds(5), () -> pops.connectedDesks() == 1);
+            // One masked text frame of 70,000 bytes (over the 64 KiB limit): FIN+text, mask bit + 64-bit length, zero mask.
+            java.nio.ByteBuffer frame = java.nio.ByteBuffer.allocate(14 + 70_000);
+            frame.put((byte) 0x81).put((byte) (0x80 | 127)).putLong(70_000).putInt(0);
+            frame.put("x".repeat(70_000).getBytes(StandardCharsets.US_ASCII));
+            raw.getOutputStream().write(frame.array());
+            Await.until("logged", Duration.ofSeconds(5), () -> log.any("WARN", "desk of agent agent1 failed"));
+            assertTrue(log.any("WARN", "desk of agent agent1 failed: Max frame length of 65536 has been exceeded"),
+                    log.lines().toString());
+            assertTrue(log.lines().stream().noneMatch(l -> l.contains("Exception")), log.lines().toString());
+        }
+    }
+
+    @Test
     void aPlainRequestOnTheDeskPathGetsAnAnswerNotSilence() throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         String base = "http://127.0.0.1:" + server.address().getPort();
