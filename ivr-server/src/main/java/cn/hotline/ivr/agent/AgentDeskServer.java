@@ -134,6 +134,16 @@ public final class AgentDeskServer implements AutoCloseable {
                 return;
             }
             if (uri.path().equals("/desk")) {
+                if (!isWebSocketUpgrade(req)) {
+                    // Without this, Netty's handshaker throws on a plain GET and the client waits forever.
+                    FullHttpResponse res = response(HttpResponseStatus.UPGRADE_REQUIRED, "text/plain; charset=utf-8",
+                            "/desk is the desk's WebSocket; open the agent page at / instead\n"
+                                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    res.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET)
+                            .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+                    ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+                    return;
+                }
                 upgrade(ctx, req, uri);
                 return;
             }
@@ -189,6 +199,22 @@ public final class AgentDeskServer implements AutoCloseable {
             });
         }
 
+        private static boolean isWebSocketUpgrade(FullHttpRequest req) {
+            return req.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)
+                    && req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // E.g. a handshake Netty refuses (bad Sec-WebSocket-Key): answer instead of leaving the client hanging.
+            LOG.warn("desk page request from {} failed: {}", ctx.channel().remoteAddress(), cause.getMessage());
+            if (ctx.channel().isActive()) {
+                ctx.writeAndFlush(response(HttpResponseStatus.BAD_REQUEST, "text/plain; charset=utf-8",
+                        "bad request (the agent page is at /)\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                        .addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
         private static String first(QueryStringDecoder uri, String name) {
             List<String> values = uri.parameters().get(name);
             return values == null || values.isEmpty() ? null : values.get(0);
@@ -196,19 +222,24 @@ public final class AgentDeskServer implements AutoCloseable {
 
         private void respond(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String type,
                              byte[] body) {
-            ByteBuf content = Unpooled.wrappedBuffer(body);
-            FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
-            res.headers().set(HttpHeaderNames.CONTENT_TYPE, type)
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
-                    .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
-                    .set("X-Content-Type-Options", "nosniff")
-                    .set("Content-Security-Policy", "default-src 'self'; connect-src 'self'; frame-ancestors 'none'");
+            FullHttpResponse res = response(status, type, body);
             boolean keepAlive = HttpUtil.isKeepAlive(req);
             if (keepAlive) {
                 res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             }
             ctx.writeAndFlush(res).addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
         }
+    }
+
+    private static FullHttpResponse response(HttpResponseStatus status, String type, byte[] body) {
+        ByteBuf content = Unpooled.wrappedBuffer(body);
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, type)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                .set("X-Content-Type-Options", "nosniff")
+                .set("Content-Security-Policy", "default-src 'self'; connect-src 'self'; frame-ancestors 'none'");
+        return res;
     }
 
     /** One desk's WebSocket: corrections in, pings both ways, close. */
@@ -226,16 +257,18 @@ public final class AgentDeskServer implements AutoCloseable {
             switch (frame) {
                 case CloseWebSocketFrame close -> handshaker.close(ctx.channel(), close.retain());
                 case PingWebSocketFrame ping -> ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
-                case TextWebSocketFrame text -> message(text.text());
+                case TextWebSocketFrame text -> message(ctx, text.text());
                 default -> { }
             }
         }
 
-        private void message(String text) {
+        private void message(ChannelHandlerContext ctx, String text) {
             try {
                 JsonNode m = Json.MAPPER.readTree(text);
                 if ("correction".equals(m.path("type").asText())) {
-                    pops.corrected(agent, m.path("callId").asText(null), m.path("field").asText(null));
+                    pops.corrected(agent, m.path("callId").asText(null), m.path("field").asText(null))
+                            .ifPresent(error -> ctx.writeAndFlush(new TextWebSocketFrame(
+                                    Json.write(Map.of("type", "error", "message", error)))));
                 }
             } catch (IOException e) {
                 LOG.warn("desk of agent {} sent a message that is not JSON; ignored", agent);
@@ -256,7 +289,8 @@ public final class AgentDeskServer implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            LOG.warn("desk of agent {} failed: {}", agent, cause.toString());
+            // The cause's message (a too long frame says so), not its class name: operators read this line.
+            LOG.warn("desk of agent {} failed: {}", agent, cause.getMessage() == null ? cause.toString() : cause.getMessage());
             ctx.close();
         }
     }

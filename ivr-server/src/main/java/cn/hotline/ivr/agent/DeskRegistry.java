@@ -2,6 +2,8 @@ package cn.hotline.ivr.agent;
 
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,6 +18,10 @@ final class DeskRegistry {
     private final Map<String, Set<Channel>> desks = new ConcurrentHashMap<>();
     /** agent → the pop of the call the agent is on (JSON as sent), until AgentComplete. */
     private final Map<String, Current> current = new ConcurrentHashMap<>();
+    /** agent → the calls last popped to the agent, newest first: an agent corrects fields after hang-up too. */
+    private final Map<String, Deque<String>> popped = new ConcurrentHashMap<>();
+    /** Calls remembered per agent for corrections: a shift's wrap-up never spans more. */
+    static final int REMEMBERED_CALLS = 32;
 
     private record Current(String callId, String json) {
     }
@@ -47,6 +53,25 @@ final class DeskRegistry {
     /** Marks {@code callId} as the agent's current call (before its pop is ready). */
     void begin(String agent, String callId) {
         current.put(agent, new Current(callId, null));
+        popped.compute(agent, (a, calls) -> {
+            Deque<String> d = calls == null ? new ArrayDeque<>() : calls;
+            d.remove(callId);
+            d.addFirst(callId);
+            while (d.size() > REMEMBERED_CALLS) {
+                d.removeLast();
+            }
+            return d;
+        });
+    }
+
+    /** True when {@code callId} is one of the last calls that went to the agent (current or ended). */
+    boolean wasPoppedTo(String agent, String callId) {
+        boolean[] found = new boolean[1];
+        popped.computeIfPresent(agent, (a, calls) -> {
+            found[0] = calls.contains(callId);
+            return calls;
+        });
+        return found[0];
     }
 
     boolean isCurrent(String agent, String callId) {

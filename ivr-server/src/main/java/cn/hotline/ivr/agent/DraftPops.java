@@ -10,14 +10,25 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Screen pops from the outbox's local store, never from the ticket backend, so an agent sees the
  * draft even while the backend is down; and the same fields as channel variables for CTI systems.
  */
 public final class DraftPops implements DraftLookup {
-    private static final Map<String, String> SLOT_LABELS = Map.of("address", "地址", "landmark", "地标", "time", "时间",
-            "amount", "金额", "plate", "车牌", "id_number", "身份证号", "phone", "电话", "bank_card", "银行卡号", "number", "号码");
+    private static final Map<String, String> SLOT_LABELS = Map.ofEntries(Map.entry("address", "地址"),
+            Map.entry("landmark", "地标"), Map.entry("time", "时间"), Map.entry("amount", "金额"), Map.entry("plate", "车牌"),
+            Map.entry("id_number", "身份证号"), Map.entry("phone", "电话"), Map.entry("bank_card", "银行卡号"),
+            Map.entry("number", "号码"),
+            // the understanding room's slot kinds as they reach a draft
+            Map.entry("id-number", "身份证号"), Map.entry("bank-card", "银行卡号"));
+    /** Every field key a pop can carry: what a desk may send a correction for. */
+    static final Set<String> FIELD_KEYS = Stream.concat(
+            Stream.of("requestType", "topic", "department", "region", "urgency", "summary"),
+            SLOT_LABELS.keySet().stream()).collect(Collectors.toUnmodifiableSet());
     private final Outbox outbox;
 
     public DraftPops(Outbox outbox) {

@@ -2,6 +2,7 @@ package cn.hotline.ivr.agent;
 
 import cn.hotline.ivr.ops.CallLog;
 import cn.hotline.ivr.ops.Json;
+import cn.hotline.ivr.understanding.PersonalData;
 import cn.hotline.ivr.telephony.ami.AgentComplete;
 import cn.hotline.ivr.telephony.ami.AgentConnect;
 import cn.hotline.ivr.telephony.ami.AgentEvents;
@@ -178,14 +179,38 @@ public final class ScreenPops implements AutoCloseable {
                 Json.write(new EndedMessage("ended", c.callId(), c.reason(), c.talkTime().toSeconds()))));
     }
 
-    /** A desk corrected a field: counted per field (how often understanding gets it wrong); value not logged. */
-    void corrected(String agent, String callId, String field) {
-        String key = field == null ? "unknown" : field.replaceAll("[^A-Za-z0-9_]", "").toLowerCase();
-        Counter.builder("ivr.screen.pop.corrections").tag("field", key.isEmpty() ? "unknown" : key)
-                .description("fields agents corrected on the desk").register(registry).increment();
-        try (var ignored = CallLog.callId(callId == null ? "-" : callId)) {
-            LOG.info("agent {} corrected field {}", agent, key);
+    /**
+     * A desk corrected a field: counted per field (how often understanding gets it wrong); value not logged.
+     * Accepted only for a call that was popped to this agent and a field a pop carries; otherwise the
+     * answer is the error to send back to the desk. Nothing the desk sent reaches the log or a metric
+     * tag unchecked: a desk is authenticated but its messages are still input.
+     */
+    Optional<String> corrected(String agent, String callId, String field) {
+        if (callId == null || callId.isBlank() || !desks.wasPoppedTo(agent, callId)) {
+            LOG.warn("desk of agent {} sent a correction for call {}, which was not popped to it; ignored",
+                    agent, maskedCallId(callId));
+            return Optional.of("correction ignored: that call was not popped to agent " + agent);
         }
+        try (var ignored = CallLog.callId(callId)) {
+            if (field == null || !DraftPops.FIELD_KEYS.contains(field)) {
+                LOG.warn("desk of agent {} sent a correction for an unknown field; ignored", agent);
+                return Optional.of("correction ignored: unknown field (known: "
+                        + DraftPops.FIELD_KEYS.stream().sorted().collect(java.util.stream.Collectors.joining(", ")) + ")");
+            }
+            Counter.builder("ivr.screen.pop.corrections").tag("field", field)
+                    .description("fields agents corrected on the desk").register(registry).increment();
+            LOG.info("agent {} corrected field {}", agent, field);
+            return Optional.empty();
+        }
+    }
+
+    /** A call id the desk made up, fit for a log line: printable, short, and masked like a number. */
+    private static String maskedCallId(String callId) {
+        if (callId == null || callId.isEmpty()) {
+            return "(none)";
+        }
+        String printable = callId.length() > 40 ? callId.substring(0, 40) : callId;
+        return "'" + PersonalData.maskNumber(printable.replaceAll("[^A-Za-z0-9._-]", "?")) + "'";
     }
 
     private void count(String result) {

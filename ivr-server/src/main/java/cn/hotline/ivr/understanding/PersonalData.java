@@ -1,6 +1,7 @@
 package cn.hotline.ivr.understanding;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -69,6 +70,35 @@ public final class PersonalData {
         }
         return out.append(text, at, text.length()).toString();
     }
+
+    /**
+     * The text with every personal number, and the words announcing it right before it (电话, 手机号是,
+     * 身份证号码), replaced by {@code fill}: same length, so offsets still point into the caller's words.
+     * A phone or card number says nothing about what the call is about, yet its digits contain catalogue
+     * terms (138<b>12345</b>678), its cue words are catalogue terms too (身份证 of 户籍), and its n-grams
+     * are noise to a classifier: topic, request type and summary are read from this text.
+     */
+    public static String blank(String text, char fill) {
+        if (text == null || text.isEmpty()) {
+            return "";
+        }
+        List<Found> found = find(text);
+        if (found.isEmpty()) {
+            return text;
+        }
+        char[] c = text.toCharArray();
+        for (Found f : found) {
+            int from = Math.max(0, f.start() - 12);
+            Matcher cue = NUMBER_CUE.matcher(text.substring(from, f.start()));
+            Arrays.fill(c, cue.find() ? from + cue.start() : f.start(), f.end(), fill);
+        }
+        return new String(c);
+    }
+
+    /** Words that announce a personal number, ending right before it. */
+    private static final Pattern NUMBER_CUE = Pattern.compile(
+            "(?:我的|本人的?|我)?(?:联系)?(?:电话号码|电话号|电话|手机号码|手机号|手机|号码|身份证号码|身份证号|身份证"
+                    + "|银行卡号|银行卡|卡号|座机号码?|座机|固话)(?:是|为)?[:：]?\\s*$");
 
     private static String masked(Found f) {
         String d = f.digits();

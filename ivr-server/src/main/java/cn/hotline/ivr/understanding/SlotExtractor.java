@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 final class SlotExtractor {
     private static final String NUM = "[0-9零〇一二两三四五六七八九十百千万几半]";
     private static final Pattern ADDRESS = Pattern.compile(
-            "(?:[\\p{IsHan}0-9]{0,12}?(?:路|街|大道|巷|弄)" + "(?:" + NUM + "+号)?(?:[\\p{IsHan}0-9]{0,10}?(?:小区|公寓|花园|大厦|广场|家园|苑|府|城|村|社区|园区|地铁站|公交站|医院|学校|商场|市场))?"
+            "(?:[\\p{IsHan}0-9]{0,12}?(?:路(?!灯)|街|大道|巷|弄)" + "(?:" + NUM + "+号)?(?:[\\p{IsHan}0-9]{0,10}?(?:小区|公寓|花园|大厦|广场|家园|苑|府|城|村|社区|园区|地铁站|公交站|医院|学校|商场|市场))?"
             + "|[\\p{IsHan}]{2,10}?(?:小区|公寓|花园|大厦|广场|家园|社区|地铁站|公交站|火车站|医院|学校|小学|中学|幼儿园|商场|市场|菜市场|公园|工地|村)"
             + ")(?:" + NUM + "+(?:幢|栋|号楼|单元|室|号))*");
     private static final Pattern TIME = Pattern.compile(
@@ -36,10 +36,16 @@ final class SlotExtractor {
 
     static List<Understanding.Slot> extract(String capped) {
         List<Understanding.Slot> slots = new ArrayList<>();
+        List<PersonalData.Found> numbers = PersonalData.find(capped);
         Matcher a = ADDRESS.matcher(capped);
         while (a.find()) {
             // The pattern starts at the earliest Han character; the address starts after "住在/位于/在".
             int start = a.start();
+            for (PersonalData.Found f : numbers) {
+                if (f.start() < a.end() && f.end() > start) {
+                    start = Math.max(start, f.end());   // a phone number is no part of an address
+                }
+            }
             String found = a.group();
             for (String cue : ADDRESS_CUES) {
                 int at = found.lastIndexOf(cue);
@@ -55,7 +61,7 @@ final class SlotExtractor {
         addAll(slots, capped, TIME, "time", 0.7);
         addAll(slots, capped, AMOUNT, "amount", 0.8);
         addAll(slots, capped, PLATE, "plate", 0.8);
-        for (PersonalData.Found f : PersonalData.find(capped)) {
+        for (PersonalData.Found f : numbers) {
             String kind = switch (f.kind()) {
                 case ID_NUMBER -> "id-number";
                 case MOBILE, LANDLINE -> "phone";

@@ -52,7 +52,7 @@ final class TermMatcher<T> {
                 if (longestOnly && matchedLength > 0 && len < matchedLength) {
                     break;
                 }
-                if (folded.startsWith(t.text(), i)) {
+                if (folded.startsWith(t.text(), i) && atDigitBoundary(folded, t.text(), i)) {
                     if (longestOnly && i + len <= coveredTo) {
                         break;
                     }
@@ -65,5 +65,21 @@ final class TermMatcher<T> {
             }
         }
         return hits;
+    }
+
+    /**
+     * A term that starts (ends) with a digit matches only where the text's digit run starts (ends):
+     * {@code 12345} is the hotline's number, not the middle of 13812345678.
+     */
+    private static boolean atDigitBoundary(String folded, String term, int at) {
+        int end = at + term.length();
+        if (isDigit(term.charAt(0)) && at > 0 && isDigit(folded.charAt(at - 1))) {
+            return false;
+        }
+        return !(isDigit(term.charAt(term.length() - 1)) && end < folded.length() && isDigit(folded.charAt(end)));
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';   // full-width digits are folded to these
     }
 }

@@ -123,7 +123,8 @@ public final class TextClassifier {
      * segmenter, the words of two or more characters ({@code s:<word>}).
      */
     static Map<String, Integer> counts(String text, TermMatcher<String> keywords, WordSegmenter segmenter) {
-        String folded = Text.fold(Text.cap(text));
+        // Personal numbers blanked: their digits are no evidence of a topic (and their n-grams are noise).
+        String folded = Text.fold(PersonalData.blank(Text.cap(text), ' '));
         Map<String, Integer> counts = new HashMap<>();
         char[] seg = new char[folded.length()];
         int n = 0;

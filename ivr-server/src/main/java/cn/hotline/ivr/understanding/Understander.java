@@ -93,8 +93,10 @@ public final class Understander {
                     Understanding.Emergency.none(), "", List.of(), text.length(), truncated, note);
         }
         String folded = Text.fold(text);
-        Understanding.Topic topic = topic(text, folded);
-        Understanding.Choice type = requestType(text, folded);
+        // Topic and type are read with personal numbers blanked: 13812345678 holds the catalogue term 12345.
+        String withoutNumbers = Text.fold(PersonalData.blank(text, ' '));
+        Understanding.Topic topic = topic(text, withoutNumbers);
+        Understanding.Choice type = requestType(text, withoutNumbers);
         Understanding.Region region = regions.resolve(text, context);
         Understanding.Emergency emergency = emergencies.detect(text);
         List<Understanding.Slot> slots = SlotExtractor.extract(text);
@@ -232,10 +234,16 @@ public final class Understander {
                 break;
             }
         }
-        String what = PersonalData.mask(stripFillers(keyClause(text, topic.evidence())));
+        // Personal numbers are left out (they are slots pointing at the caller's words; in the summary they
+        // would crowd out the problem, and a masked fragment helps nobody); they become clause breaks.
+        // Masking stays as a safety net for digit runs that are not recognised as personal numbers.
+        String what = PersonalData.mask(stripFillers(keyClause(PersonalData.blank(text, '，'), topic.evidence())));
         String where = slots.stream().filter(s -> s.kind().equals("address")).map(Understanding.Slot::value).findFirst()
                 .orElse(!region.district().isEmpty() ? region.district() + region.street()
                         : region.source().equals("words") ? region.city() : "");
+        if (what.isEmpty() && where.isEmpty()) {
+            return "";   // nothing but a number was said: no summary rather than an empty sentence
+        }
         StringBuilder b = new StringBuilder(who).append("反映：").append(what);
         if (!where.isEmpty() && !what.contains(where)) {
             b.append("（").append(where).append("）");
@@ -243,12 +251,18 @@ public final class Understander {
         return b.toString();
     }
 
-    /** The caller's clause around the topic's first keyword (or the opening words), at most 40 characters. */
+    /**
+     * The caller's clause around the topic's first keyword (or, without one, the first clause with
+     * words in it), at most 40 characters, never starting or ending inside a number.
+     */
     private static String keyClause(String text, List<Evidence> evidence) {
-        int anchor = evidence.isEmpty() ? 0 : evidence.get(0).start();
+        int anchor = nextWordChar(text, evidence.isEmpty() ? 0 : evidence.get(0).start());
         int start = anchor;
         while (start > 0 && anchor - start < 15 && !isBreak(text.charAt(start - 1))) {
             start--;
+        }
+        while (start < anchor && start > 0 && isDigit(text.charAt(start - 1)) && isDigit(text.charAt(start))) {
+            start++;
         }
         int end = anchor;
         while (end < text.length() && end - start < 40 && !isBreak(text.charAt(end))) {
@@ -257,7 +271,24 @@ public final class Understander {
         if (end == start) {
             end = Math.min(text.length(), start + 40);
         }
-        return text.substring(start, end).strip();
+        while (end > anchor + 1 && end < text.length() && isDigit(text.charAt(end - 1)) && isDigit(text.charAt(end))) {
+            end--;
+        }
+        return text.substring(start, end).replaceAll("^[，\\s]+|[，\\s]+$", "").strip();
+    }
+
+    /** The first letter or digit at or after {@code from} (or {@code from} when there is none). */
+    private static int nextWordChar(String text, int from) {
+        for (int i = from; i < text.length(); i++) {
+            if (!isBreak(text.charAt(i)) && Text.isWordChar(text.charAt(i))) {
+                return i;
+            }
+        }
+        return from;
+    }
+
+    private static boolean isDigit(char c) {
+        return (c >= '0' && c <= '9') || (c >= '０' && c <= '９');
     }
 
     /** Drops greetings and fillers (喂, 你好, 嗯...) at the start of a clause. */

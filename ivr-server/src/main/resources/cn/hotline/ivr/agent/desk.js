@@ -50,6 +50,8 @@
       show(m);
     } else if (m.type === 'ended' && current && current.callId === m.callId) {
       $('#ended').hidden = false;
+    } else if (m.type === 'error') {    // the server refused something this page sent (a correction)
+      console.warn('desk server: ' + m.message);
     }
   }
 

@@ -9,13 +9,16 @@ import cn.hotline.ivr.sim.ami.AmiSimulatorConfig;
 import cn.hotline.ivr.telephony.ami.AmiClient;
 import cn.hotline.ivr.telephony.ami.AmiSettings;
 import cn.hotline.ivr.testing.Await;
+import cn.hotline.ivr.testing.LogCapture;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -159,13 +162,78 @@ class ScreenPopTest {
     }
 
     @Test
-    void correctionsAreCountedPerField() throws Exception {
-        try (DeskClient alice = new DeskClient(server, "agent1", TOKEN1)) {
+    void correctionsAreCountedPerFieldForCallsPoppedToTheAgentOnly() throws Exception {
+        try (DeskClient alice = new DeskClient(server, "agent1", TOKEN1);
+             LogCapture log = new LogCapture(ScreenPops.class)) {
             alice.next("hello");
-            alice.send("{\"type\":\"correction\",\"callId\":\"1.2\",\"field\":\"region\"}");
+            String id = callerAnsweredBy("Local/agent1@agents");
+            alice.next("pop");
+            alice.send("{\"type\":\"correction\",\"callId\":\"" + id + "\",\"field\":\"region\"}");
             alice.send("not json");
             Await.until("correction counted", Duration.ofSeconds(5),
                     () -> registry.find("ivr.screen.pop.corrections").tag("field", "region").counter() != null);
+            assertTrue(log.any("INFO [" + id + "]", "agent agent1 corrected field region"), log.lines().toString());
+
+            // A call that never went to this agent: refused, one WARN with the id masked, an error to the desk.
+            alice.send("{\"type\":\"correction\",\"callId\":\"13812345678\",\"field\":\"<b>\"}");
+            JsonNode error = alice.next("error");
+            assertTrue(error.path("message").asText().contains("not popped to agent agent1"), error.toString());
+            assertTrue(log.any("WARN [-]", "desk of agent agent1 sent a correction for call '138****5678', which was not popped to it"),
+                    log.lines().toString());
+            // Its own call, but a field no pop carries.
+            alice.send("{\"type\":\"correction\",\"callId\":\"" + id + "\",\"field\":\"<b>13812345678\"}");
+            assertTrue(alice.next("error").path("message").asText().startsWith("correction ignored: unknown field (known: "));
+            assertTrue(log.any("WARN [" + id + "]", "desk of agent agent1 sent a correction for an unknown field; ignored"));
+            // Agent 2 cannot correct agent 1's call.
+            try (DeskClient bob = new DeskClient(server, "agent2", TOKEN2)) {
+                bob.next("hello");
+                bob.send("{\"type\":\"correction\",\"callId\":\"" + id + "\",\"field\":\"topic\"}");
+                bob.next("error");
+            }
+            assertEquals(List.of("region"), registry.find("ivr.screen.pop.corrections").counters().stream()
+                    .map(c -> c.getId().getTag("field")).toList());
+            assertTrue(log.lines().stream().noneMatch(l -> l.contains("13812345678") || l.contains("<b>")), log.lines().toString());
+            assertEquals(3, log.lines().stream().filter(l -> l.startsWith("WARN")).count(), log.lines().toString());
+        }
+    }
+
+    @Test
+    void aTooLongMessageClosesTheDeskWithAPlainLogLine() throws Exception {
+        // A raw socket: java.net.http splits a long message into frames, a browser sends one.
+        try (Socket raw = new Socket("127.0.0.1", server.address().getPort());
+             LogCapture log = new LogCapture(AgentDeskServer.class)) {
+            raw.getOutputStream().write(("GET /desk?agent=agent1&token=" + TOKEN1 + " HTTP/1.1\r\nHost: x\r\n"
+                    + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            Await.until("desk connected", Duration.ofSeconds(5), () -> pops.connectedDesks() == 1);
+            // One masked text frame of 70,000 bytes (over the 64 KiB limit): FIN+text, mask bit + 64-bit length, zero mask.
+            java.nio.ByteBuffer frame = java.nio.ByteBuffer.allocate(14 + 70_000);
+            frame.put((byte) 0x81).put((byte) (0x80 | 127)).putLong(70_000).putInt(0);
+            frame.put("x".repeat(70_000).getBytes(StandardCharsets.US_ASCII));
+            raw.getOutputStream().write(frame.array());
+            Await.until("logged", Duration.ofSeconds(5), () -> log.any("WARN", "desk of agent agent1 failed"));
+            assertTrue(log.any("WARN", "desk of agent agent1 failed: Max frame length of 65536 has been exceeded"),
+                    log.lines().toString());
+            assertTrue(log.lines().stream().noneMatch(l -> l.contains("Exception")), log.lines().toString());
+        }
+    }
+
+    @Test
+    void aPlainRequestOnTheDeskPathGetsAnAnswerNotSilence() throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        String base = "http://127.0.0.1:" + server.address().getPort();
+        HttpResponse<String> plain = http.send(HttpRequest.newBuilder(URI.create(base + "/desk?agent=agent1"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(426, plain.statusCode());
+        assertEquals("/desk is the desk's WebSocket; open the agent page at / instead\n", plain.body());
+        assertEquals("websocket", plain.headers().firstValue("upgrade").orElse(""));
+        // An upgrade Netty cannot complete (no Sec-WebSocket-Key) is a 400, not a hang either.
+        try (Socket raw = new Socket("127.0.0.1", server.address().getPort())) {
+            raw.setSoTimeout(10_000);
+            raw.getOutputStream().write(("GET /desk HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(raw.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
         }
     }
 

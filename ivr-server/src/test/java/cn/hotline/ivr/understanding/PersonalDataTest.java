@@ -64,4 +64,14 @@ class PersonalDataTest {
         assertEquals("***", PersonalData.maskNumber("110"));
         assertEquals("", PersonalData.maskNumber(null));
     }
+
+    @Test
+    void blankingRemovesNumbersAndTheWordsAnnouncingThemKeepingOffsets() {
+        String text = "我的身份证号是110101199003074514 手机13812345678 我身份证丢了，打12345";
+        String blanked = PersonalData.blank(text, '_');
+        assertEquals(text.length(), blanked.length());
+        assertEquals("_".repeat(25) + " " + "_".repeat(13) + " 我身份证丢了，打12345", blanked);
+        assertEquals("没有号码", PersonalData.blank("没有号码", '_'));
+        assertEquals("", PersonalData.blank(null, '_'));
+    }
 }

@@ -112,4 +112,17 @@ class TextClassifierTest {
         assertEquals(0.75, r.accuracy(), 1e-9);
         assertEquals((2 * 1 * 0.5 / 1.5 + 2 * (2 / 3.0) / (1 + 2 / 3.0)) / 2, r.macroF1(), 1e-9);
     }
+
+    @Test
+    void personalNumbersGiveTheClassifierNoFeatures() {
+        TermMatcher<String> keywords = new TermMatcher<String>();
+        keywords.add("12345", "k:government.service");
+        keywords.add("路灯", "k:urban.management");
+        keywords.build();
+        java.util.Map<String, Integer> counts = TextClassifier.counts("电话13812345678，路灯坏了", keywords, null);
+        assertTrue(counts.containsKey("k:urban.management"), counts.toString());
+        assertTrue(counts.keySet().stream().noneMatch(f -> f.contains("0") || f.contains("电话") || f.startsWith("k:gov")),
+                counts.toString());
+        assertEquals(TextClassifier.counts("路灯坏了", keywords, null), counts);
+    }
 }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cn.hotline.ivr.ops.Json;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -105,5 +107,46 @@ class UnderstanderTest {
         Understanding back = Json.MAPPER.readValue(json, Understanding.class);
         assertEquals(u, back);
         assertTrue(json.contains("\"rule\":\"fire:着火\""), json);
+    }
+
+    @Test
+    void personalNumbersAreNoEvidenceOfATopic() {
+        // 138[12345]678 and 622202[12345]67890123 hold the catalogue term 12345 (政务服务); 身份证 before an ID
+        // number announces the number, it is not a 户籍 request.
+        for (String text : List.of("我叫张三，电话13812345678，小区路灯坏了", "我叫张三，卡号6222021234567890123，小区路灯坏了")) {
+            Understanding u = understander.understand(text, HANGZHOU);
+            assertEquals("urban.management", u.topic().code(), text);
+            assertEquals(List.of("路灯"), u.topic().evidence().stream().map(Evidence::text).toList(), text);
+            assertEquals("来电人反映：小区路灯坏了", u.summary());
+        }
+        Understanding fire = understander.understand("我的身份证号是110101199003074514 手机13812345678 在西湖区文三路着火了", HANGZHOU);
+        assertFalse(List.of("government.service", "public.household").contains(fire.topic().code()), fire.topic().toString());
+        assertTrue(fire.emergency().detected());
+        assertEquals("来电人反映：在西湖区文三路着火了", fire.summary());
+        // The hotline's number said as such still counts.
+        assertEquals("government.service", understander.understand("我打12345好几次了都没人管", HANGZHOU).topic().code());
+    }
+
+    @Test
+    void theSummaryLeavesPersonalNumbersOutAndNeverCutsOne() {
+        Map<String, String> cases = Map.of(
+                "我的身份证号是110101199003074514 手机13812345678 在西湖区文三路着火了", "在西湖区文三路着火了",
+                "手机号码是 138 1234 5678 小区门口垃圾没人清理", "小区门口垃圾没人清理",
+                "电话0571-87654321 楼下餐馆油烟太大", "楼下餐馆油烟太大",
+                "卡号6222020200112233446被盗刷了三千块", "被盗刷了三千块");
+        cases.forEach((text, problem) -> {
+            String summary = understander.understand(text, HANGZHOU).summary();
+            assertTrue(summary.contains(problem), text + " -> " + summary);
+            assertFalse(summary.matches(".*[0-9*].*"), "a number (or part of one) in " + summary);
+        });
+        // A clause that is only a number gives no summary rather than "来电人反映：".
+        assertEquals("", understander.understand("13812345678", HANGZHOU).summary());
+    }
+
+    @Test
+    void aPhoneNumberIsNoPartOfAnAddressAndAStreetLampIsNoRoad() {
+        Understanding u = understander.understand("喂你好，电话13812345678小区路灯坏了", HANGZHOU);
+        assertTrue(u.slots().stream().noneMatch(s -> s.kind().equals("address")), u.slots().toString());
+        assertEquals("来电人反映：小区路灯坏了", u.summary());
     }
 }
