@@ -83,6 +83,19 @@ class CheckConfigCommandTest {
     }
 
     @Test
+    void aPlainFileWhereAFolderOrAModelBelongsIsNamedWithoutAJavaExceptionName() throws Exception {
+        Path plain = Files.writeString(dir.resolve("notes.txt"), "x\n");
+        Path file = config("  divisions: notes.txt\n");
+        assertEquals(List.of(
+                file + ": understanding.divisions: " + plain + " is not a directory: expected the folder with the division CSVs (scripts/fetch-divisions)",
+                file + ": 1 problem(s)"), run("check-config", file.toString()).lines());
+        config("  type-model: notes.txt\n");
+        assertEquals(List.of(
+                file + ": understanding.type-model: " + plain + ": not a model written by 'ivr train-nlu', or cut short (the file ends early)",
+                file + ": 1 problem(s)"), run("check-config", file.toString()).lines());
+    }
+
+    @Test
     void anOutboxDirectoryThatCannotBeCreatedIsReportedWithoutCreatingIt() throws Exception {
         Path plainFile = Files.writeString(dir.resolve("not-a-dir"), "x");
         Path file = dir.resolve("hotline.yaml");
