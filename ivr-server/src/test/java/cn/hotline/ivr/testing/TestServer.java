@@ -12,10 +12,13 @@ public final class TestServer {
     private TestServer() {
     }
 
+    /** Every listener on a free port: a fixed one (AudioSocket's default 9092) collides with a parallel run or a demo. */
     public static final String PORTS = """
             agi:
               bind: 127.0.0.1:0
             http:
+              bind: 127.0.0.1:0
+            audiosocket:
               bind: 127.0.0.1:0
             """;
 
