@@ -3,6 +3,7 @@ package cn.hotline.ivr.agent;
 import cn.hotline.ivr.ops.ConfigFile;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,11 +38,22 @@ public record AgentSettings(boolean enabled, InetSocketAddress bind, Map<String,
     public static AgentSettings read(ConfigFile cfg) {
         boolean enabled = cfg.bool("agent.enabled", false);
         Map<String, String> tokens = new LinkedHashMap<>();
-        for (String agent : cfg.children("agent.tokens")) {
-            String token = cfg.string("agent.tokens." + agent, "");
-            if (token.length() < MIN_TOKEN_LENGTH) {
+        Map<String, String> agentByToken = new HashMap<>();
+        // Agents named in agent.tokens, also those rejected there: their problem is reported once, not again below.
+        java.util.Set<String> named = new java.util.HashSet<>();
+        for (String child : cfg.children("agent.tokens")) {
+            String agent = ConfigFile.unescape(child);
+            named.add(agent);
+            String token = cfg.string("agent.tokens." + child, "");
+            if (agent.contains(".")) {
+                // Ids become configuration paths (agent.members.<id>) where a dot splits the path.
+                cfg.problem("agent.tokens", "agent id '" + agent + "' must not contain '.' (use '-' or '_')");
+            } else if (token.length() < MIN_TOKEN_LENGTH) {
                 cfg.problem("agent.tokens." + agent, "token must be at least " + MIN_TOKEN_LENGTH
                         + " characters (use e.g. 'openssl rand -hex 16')");
+            } else if (agentByToken.putIfAbsent(token, agent) != null) {
+                cfg.problem("agent.tokens." + agent, "same token as agent '" + agentByToken.get(token)
+                        + "': each agent needs its own, or one desk could sign in as the other");
             } else {
                 tokens.put(agent, token);
             }
@@ -50,9 +62,23 @@ public record AgentSettings(boolean enabled, InetSocketAddress bind, Map<String,
             cfg.problem("agent.tokens", "no agent can connect: add agent.tokens.<agent id>: <token>");
         }
         Map<String, List<String>> members = new LinkedHashMap<>();
-        for (String agent : cfg.children("agent.members")) {
-            members.put(agent, cfg.strings("agent.members." + agent, List.of()));
-            if (!tokens.containsKey(agent)) {
+        Map<String, String> agentByMember = new HashMap<>();
+        for (String child : cfg.children("agent.members")) {
+            String agent = ConfigFile.unescape(child);
+            List<String> channels = cfg.strings("agent.members." + child, List.of());
+            if (agent.contains(".")) {
+                cfg.problem("agent.members", "agent id '" + agent + "' must not contain '.' (use '-' or '_')");
+                continue;
+            }
+            members.put(agent, channels);
+            for (String member : channels) {
+                String other = agentByMember.putIfAbsent(member, agent);
+                if (other != null && !other.equals(agent)) {
+                    cfg.problem("agent.members." + agent, "member '" + member + "' is already listed under agent '" + other
+                            + "': a screen pop goes to one desk only");
+                }
+            }
+            if (!named.contains(agent)) {
                 cfg.problem("agent.members." + agent, "agent '" + agent + "' has no token in agent.tokens");
             }
         }

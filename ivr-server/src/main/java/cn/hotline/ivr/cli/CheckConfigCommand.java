@@ -5,7 +5,10 @@ import cn.hotline.ivr.ops.Settings;
 import java.io.PrintStream;
 import java.nio.file.Path;
 
-/** {@code ivr check-config FILE}: validates a configuration and names file, key and reason of every problem. */
+/**
+ * {@code ivr check-config FILE}: validates a configuration and names file, key and reason of every problem,
+ * including the data files it points at and the outbox directory, loaded as {@code serve} loads them.
+ */
 final class CheckConfigCommand implements Command {
     @Override
     public String name() {
@@ -22,7 +25,7 @@ final class CheckConfigCommand implements Command {
         Path file = Path.of(args.positional(0, "configuration FILE"));
         args.done();
         try {
-            Settings.load(file, System.getenv());
+            HotlineServer.preflight(Settings.load(file, System.getenv()));
             out.println(file + ": OK");
             return 0;
         } catch (ConfigException e) {

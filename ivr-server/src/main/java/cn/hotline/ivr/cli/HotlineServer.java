@@ -10,6 +10,8 @@ import cn.hotline.ivr.flow.HotlineFlow;
 import cn.hotline.ivr.flow.IntakeLine;
 import cn.hotline.ivr.flow.SpeechIntake;
 import cn.hotline.ivr.media.AudioSocketServer;
+import cn.hotline.ivr.ops.ConfigException;
+import cn.hotline.ivr.ops.ConfigProblem;
 import cn.hotline.ivr.ops.ConfigReloader;
 import cn.hotline.ivr.ops.HealthCheck;
 import cn.hotline.ivr.ops.OpsHttpServer;
@@ -32,8 +34,10 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -79,29 +83,34 @@ public final class HotlineServer implements AutoCloseable {
         this.flow = new AtomicReference<>(settings.flow());
     }
 
-    /** Starts every room; on failure, what was started is closed again and the cause is thrown. */
-    public void start() throws IOException, InterruptedException, CatalogueException {
+    /**
+     * Starts every room; on failure, what was started is closed again and the cause is thrown. A failure
+     * an operator fixes in the configuration (a bad data file, a port in use, an unusable outbox
+     * directory) is a {@link ConfigException} naming the key.
+     */
+    public void start() throws IOException, InterruptedException, ConfigException {
         try {
             startRooms();
-        } catch (IOException | InterruptedException | CatalogueException | RuntimeException e) {
+        } catch (IOException | InterruptedException | ConfigException | RuntimeException e) {
             close();
             throw e;
         }
     }
 
-    private void startRooms() throws IOException, InterruptedException, CatalogueException {
+    private void startRooms() throws IOException, InterruptedException, ConfigException {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         List<HealthCheck> checks = new ArrayList<>();
         checks.add(check("agi", () -> draining ? "not accepting calls" : null));
 
-        Understander understander = Understander.create(settings.understanding());
+        Understander understander = understander(settings);
 
         DecoderPool pool = DecoderPool.start(settings.speech(), registry);
         closeables.add(pool);
         checks.add(check("speech", () -> pool.health().ok() ? null : pool.health().detail()));
         if (settings.speech().capture() == SpeechSettings.CaptureMode.AUDIOSOCKET) {
-            media = new AudioSocketServer(settings.audiosocket(), registry).start();
+            media = listen(settings, "audiosocket.bind", settings.audiosocket().bind(),
+                    () -> new AudioSocketServer(settings.audiosocket(), registry).start());
             closeables.add(media);
         }
         SpeechIntake intake = SpeechIntakes.create(settings.speech(), media, pool, registry);
@@ -126,7 +135,7 @@ public final class HotlineServer implements AutoCloseable {
             checks.add(check("ami", () -> ami.isConnected() ? null : "not logged in to Asterisk: " + ami.health().lastError()));
         }
 
-        Outbox outbox = Outbox.open(settings.outbox(), registry);
+        Outbox outbox = openOutbox(settings, registry);
         closeables.add(outbox);
         TicketClient tickets = new TicketClient(settings.ticket());
         closeables.add(tickets);
@@ -141,7 +150,7 @@ public final class HotlineServer implements AutoCloseable {
             if (ami != null) {
                 pops.bind(ami);
             }
-            desks = AgentDeskServer.start(settings.agent(), pops);
+            desks = listen(settings, "agent.bind", settings.agent().bind(), () -> AgentDeskServer.start(settings.agent(), pops));
             closeables.add(desks);
         }
 
@@ -153,16 +162,140 @@ public final class HotlineServer implements AutoCloseable {
                 new HotlineFlow.Services(agents, intake, intakeLine, emergencies, drafts));
         Map<String, CallScript> scripts = Map.of("hotline", hotline::handle);
         agi = new FastAgiServer(settings.agi(), scripts, registry);
-        agi.start();
         closeables.add(agi);
+        listen(settings, "agi.bind", settings.agi().bind(), () -> {
+            agi.start();
+            return agi;
+        });
 
         http = new OpsHttpServer(settings.http().bind(), registry, checks, () -> draining);
-        http.start();
         closeables.add(http);
+        listen(settings, "http.bind", settings.http().bind(), () -> {
+            http.start();
+            return http;
+        });
 
         if (configFile != null) {
             closeables.add(new ConfigReloader(configFile, env, settings.reloadInterval(), this::reload));
         }
+    }
+
+    /**
+     * What serve loads from the configuration before it opens anything: check-config runs this too, so
+     * a configuration it passes does not fail at start-up on a data file or the outbox directory.
+     */
+    public static void preflight(Settings settings) throws ConfigException {
+        List<ConfigProblem> problems = new ArrayList<>();
+        try {
+            understander(settings);
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+        }
+        outboxDirProblem(settings.outbox().dir()).ifPresent(reason -> problems.add(new ConfigProblem(settings.file(), "outbox.dir", reason)));
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+    }
+
+    /** The understanding room exactly as the server builds it; a bad data file is a problem of the key naming it. */
+    static Understander understander(Settings settings) throws ConfigException {
+        try {
+            return Understander.create(settings.understanding());
+        } catch (CatalogueException e) {
+            throw new ConfigException(e.keyedProblems().stream()
+                    .map(p -> new ConfigProblem(settings.file(), p.key().isEmpty() ? "understanding" : p.key(),
+                            p.source() + ": " + p.reason()))
+                    .toList());
+        }
+    }
+
+    /**
+     * Why the outbox could not be opened in {@code dir}, without creating anything: an existing
+     * directory must be writable, a missing one needs its nearest existing parent to be a writable directory.
+     */
+    static Optional<String> outboxDirProblem(Path dir) {
+        Path existing = dir.toAbsolutePath();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return Optional.of("cannot create " + dir + ": no part of the path exists");
+        }
+        if (!Files.isDirectory(existing)) {
+            return Optional.of(existing.equals(dir.toAbsolutePath()) ? dir + " is not a directory"
+                    : "cannot create " + dir + ": " + existing + " is not a directory");
+        }
+        if (!Files.isWritable(existing)) {
+            return Optional.of(existing.equals(dir.toAbsolutePath()) ? dir + " is not writable by this user"
+                    : "cannot create " + dir + ": " + existing + " is not writable by this user");
+        }
+        // Permission bits do not tell everything (root on /proc, a read-only mount): try a probe that is
+        // removed at once, so the outbox directory itself is still not created by a check.
+        try {
+            Files.delete(Files.createTempDirectory(existing, ".ivr-outbox-probe-"));
+        } catch (IOException e) {
+            return Optional.of("cannot create or write " + dir + " (" + existing + " refuses new entries: "
+                    + (e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                    : e.getClass().getSimpleName()) + ")");
+        }
+        return Optional.empty();
+    }
+
+    private static Outbox openOutbox(Settings settings, MeterRegistry registry) throws IOException, ConfigException {
+        Optional<String> problem = outboxDirProblem(settings.outbox().dir());
+        if (problem.isPresent()) {
+            throw new ConfigException(List.of(new ConfigProblem(settings.file(), "outbox.dir", problem.get())));
+        }
+        try {
+            return Outbox.open(settings.outbox(), registry);
+        } catch (Outbox.InUseException e) {
+            throw new ConfigException(List.of(new ConfigProblem(settings.file(), "outbox.dir", settings.outbox().dir()
+                    + " is in use by another running server (stop it, or give this one its own outbox.dir)")));
+        } catch (java.nio.file.FileSystemException e) {
+            throw new ConfigException(List.of(new ConfigProblem(settings.file(), "outbox.dir", "cannot open the outbox in "
+                    + settings.outbox().dir() + ": " + (e.getReason() == null ? e.getClass().getSimpleName() : e.getReason())
+                    + " at " + e.getFile())));
+        }
+    }
+
+    private interface Start<T> {
+        T start() throws IOException, InterruptedException;
+    }
+
+    /** Starts a listener; a bind failure becomes one line naming the key and what to do. */
+    private static <T> T listen(Settings settings, String key, InetSocketAddress address, Start<T> start)
+            throws IOException, InterruptedException, ConfigException {
+        try {
+            return start.start();
+        } catch (IOException | RuntimeException e) {
+            Optional<String> reason = bindProblem(e, key, address);
+            if (reason.isEmpty()) {
+                throw e;
+            }
+            throw new ConfigException(List.of(new ConfigProblem(settings.file(), key, reason.get())));
+        }
+    }
+
+    /** A readable reason when {@code failure} (or a cause) is the operating system refusing the address. */
+    static Optional<String> bindProblem(Throwable failure, String key, InetSocketAddress address) {
+        String where = address.getHostString() + ":" + address.getPort();
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String message = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
+            if (message.contains("address already in use")) {
+                return Optional.of(where + " is already in use by another process (change " + key + " or stop the other server)");
+            }
+            if (message.contains("cannot assign requested address")) {
+                return Optional.of(where + ": this machine has no such address (change " + key
+                        + " to one of its own addresses, or 0.0.0.0 for all)");
+            }
+            if (message.contains("permission denied") || message.contains("access denied")) {
+                return Optional.of(where + ": not allowed to listen there (ports below 1024 need privileges; change " + key + ")");
+            }
+            if (t instanceof java.net.SocketException) {
+                return Optional.of("cannot listen on " + where + ": " + t.getMessage() + " (change " + key + ")");
+            }
+        }
+        return Optional.empty();
     }
 
     /**
@@ -193,17 +326,9 @@ public final class HotlineServer implements AutoCloseable {
         };
     }
 
+    /** Only the flow reloads live; ConfigReloader says which other changed keys wait for a restart. */
     private void reload(Settings next) {
         flow.set(next.flow());
-        if (!restartOnly(next).equals(restartOnly(settings))) {
-            log.warn("only flow.* and prompts.* reload live; other changes in {} take effect after a restart", next.file());
-        }
-    }
-
-    /** The sections that are read once at start-up. */
-    private static List<Object> restartOnly(Settings s) {
-        return List.of(s.agi(), s.http(), s.audiosocket(), s.speech(), s.understanding(), s.ami(), s.agent(),
-                s.outbox(), s.ticket());
     }
 
     public InetSocketAddress agiAddress() {

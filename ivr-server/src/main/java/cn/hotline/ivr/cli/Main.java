@@ -72,8 +72,8 @@ public final class Main {
             err.println("usage: " + command.usage());
             return 2;
         } catch (ConfigException e) {
-            err.println("configuration error:");
-            e.problems().forEach(p -> err.println("  " + p));
+            // One line per problem, "where: key: reason", the same lines check-config prints.
+            e.problems().forEach(err::println);
             return 2;
         } catch (Exception e) {
             err.println("ivr " + command.name() + ": " + e);

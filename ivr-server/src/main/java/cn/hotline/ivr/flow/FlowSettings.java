@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -100,9 +101,18 @@ public record FlowSettings(
         }
         Map<String, Line> lines = new LinkedHashMap<>();
         String greeting = cfg.string("flow.greeting", "greeting");
+        Map<String, String> lineByDnid = new HashMap<>();
         for (String name : cfg.children("flow.lines")) {
             String p = "flow.lines." + name;
-            lines.put(name, new Line(name, Set.copyOf(cfg.strings(p + ".dnid", List.of())),
+            List<String> dnids = cfg.strings(p + ".dnid", List.of());
+            for (String dnid : dnids) {
+                String other = lineByDnid.putIfAbsent(dnid, name);
+                if (other != null && !other.equals(name)) {
+                    // A call matches the first line found, so the other line would never answer that number.
+                    cfg.problem(p + ".dnid", "dnid '" + dnid + "' is already on line '" + other + "': give each number to one line");
+                }
+            }
+            lines.put(name, new Line(name, Set.copyOf(dnids),
                     cfg.string(p + ".greeting", greeting), cfg.optionalString(p + ".menu").orElse(null)));
         }
         lines.putIfAbsent("default", new Line("default", Set.of(), greeting, null));

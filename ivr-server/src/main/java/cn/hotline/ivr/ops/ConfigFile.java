@@ -1,7 +1,6 @@
 package cn.hotline.ivr.ops;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.io.StringReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -37,6 +36,19 @@ import org.apache.commons.configuration2.ex.ConfigurationException;
  * key {@code agi.port} is overridden by {@code IVR_AGI_PORT}.
  */
 public final class ConfigFile {
+    /**
+     * IVR_* environment variables the product reads for purposes other than overriding a key, so
+     * {@link #finish()} does not report them as misspelt overrides. Keep in step with their readers:
+     * scripts/ivr (IVR_HOME, IVR_JAVA_OPTS), logback.xml (IVR_LOG_LEVEL, IVR_ASTERISK_JAVA_LOG_LEVEL),
+     * SpeechSettings and the speech commands (IVR_VOSK_MODEL), scripts/fetch-model (IVR_VOSK_MODEL_URL,
+     * IVR_VOSK_MODEL_SHA256), scripts/fetch-divisions (IVR_DIVISIONS_URL, IVR_DIVISIONS_SHA256), the
+     * benchmarks and tests (IVR_SHARED_DIR, IVR_CHROMIUM). Channel variables the flow sets on Asterisk
+     * (IVR_STATUS, IVR_DRAFT_ID, IVR_EMERGENCY_TARGET, ...) are not environment variables.
+     */
+    static final Set<String> OTHER_ENVIRONMENT = Set.of(
+            "IVR_HOME", "IVR_JAVA_OPTS", "IVR_LOG_LEVEL", "IVR_ASTERISK_JAVA_LOG_LEVEL", "IVR_VOSK_MODEL",
+            "IVR_VOSK_MODEL_URL", "IVR_VOSK_MODEL_SHA256", "IVR_DIVISIONS_URL", "IVR_DIVISIONS_SHA256",
+            "IVR_SHARED_DIR", "IVR_CHROMIUM");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)");
 
     private final String fileName;
@@ -57,20 +69,21 @@ public final class ConfigFile {
     public static ConfigFile load(Path path, Map<String, String> env) throws ConfigException {
         String name = path.toString();
         if (!Files.isRegularFile(path)) {
-            throw new ConfigException(List.of(new ConfigProblem(name, "-", "file not found or not a regular file")));
+            throw new ConfigException(List.of(new ConfigProblem(name, "", "file not found or not a regular file")));
         }
-        try (Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
-            Path dir = path.toAbsolutePath().getParent();
-            return new ConfigFile(name, dir, parse(name, reader), env);
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new ConfigException(List.of(new ConfigProblem(name, "-", "cannot read: " + e.getMessage())));
+            throw new ConfigException(List.of(new ConfigProblem(name, "", "cannot read: " + e.getMessage())));
         }
+        return new ConfigFile(name, path.toAbsolutePath().getParent(), parse(name, text), env);
     }
 
     /** Parses YAML text; used by tests and by the built-in defaults. */
     public static ConfigFile fromYaml(String name, String yamlText, Path baseDir, Map<String, String> env)
             throws ConfigException {
-        return new ConfigFile(name, baseDir, parse(name, new StringReader(yamlText)), env);
+        return new ConfigFile(name, baseDir, parse(name, yamlText), env);
     }
 
     /** No file at all: every accessor returns its default. */
@@ -82,15 +95,28 @@ public final class ConfigFile {
         }
     }
 
-    private static YAMLConfiguration parse(String name, Reader reader) throws ConfigException {
+    private static YAMLConfiguration parse(String name, String text) throws ConfigException {
+        List<ConfigProblem> problems = new ArrayList<>();
+        for (StrictYaml.Problem p : StrictYaml.check(text)) {
+            problems.add(new ConfigProblem(name, p.key(), p.reason()));
+        }
+        if (problems.isEmpty()) {
+            Object root = StrictYaml.load(text);
+            if (root != null && !(root instanceof Map<?, ?>)) {
+                problems.add(new ConfigProblem(name, "", "the top level must be a mapping of sections (agi:, flow:, ...)"));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
         YAMLConfiguration yaml = new YAMLConfiguration();
         yaml.setListDelimiterHandler(DisabledListDelimiterHandler.INSTANCE);
         try {
-            yaml.read(reader);
+            yaml.read(new StringReader(text));
         } catch (ConfigurationException | RuntimeException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             String reason = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-            throw new ConfigException(List.of(new ConfigProblem(name, "-", "not valid YAML: " + reason.strip())));
+            throw new ConfigException(List.of(new ConfigProblem(name, "", "not valid YAML: " + reason.strip().replace('\n', ' '))));
         }
         return yaml;
     }
@@ -106,7 +132,13 @@ public final class ConfigFile {
 
     /** Records a problem found by a section reader (for cross-key checks). */
     public void problem(String key, String reason) {
-        problems.add(new ConfigProblem(fileName, key, reason));
+        String variable = envName(key);
+        if (env.containsKey(variable)) {
+            // The value came from the environment: blaming the file would send the operator to the wrong place.
+            problems.add(new ConfigProblem(variable + " (environment, overrides " + key + ")", "", reason));
+        } else {
+            problems.add(new ConfigProblem(fileName, key, reason));
+        }
     }
 
     public List<ConfigProblem> problems() {
@@ -371,7 +403,10 @@ public final class ConfigFile {
         }
     }
 
-    /** The names directly below {@code prefix}: for {@code flow.menus} the menu names. */
+    /**
+     * The names directly below {@code prefix}: for {@code flow.menus} the menu names. A '.' inside a
+     * name comes back doubled, so {@code prefix + "." + name} reads it; {@link #unescape} gives it as written.
+     */
     public Set<String> children(String prefix) {
         Set<String> names = new TreeSet<>();
         Iterator<String> keys = yaml.getKeys(prefix);
@@ -380,11 +415,40 @@ public final class ConfigFile {
             String key = keys.next();
             if (key.startsWith(start)) {
                 String rest = key.substring(start.length());
-                int dot = rest.indexOf('.');
+                int dot = firstDelimiter(rest);
                 names.add(dot < 0 ? rest : rest.substring(0, dot));
             }
         }
         return names;
+    }
+
+    /** Every key written in the file with its value as text: what the reloader compares between versions. */
+    public Map<String, String> values() {
+        Map<String, String> values = new java.util.TreeMap<>();
+        yaml.getKeys().forEachRemaining(k -> values.put(k, String.valueOf(yaml.getProperty(k))));
+        return values;
+    }
+
+    /**
+     * The first '.' that separates path parts: Commons Configuration writes a dot inside a YAML key
+     * as "..", so {@code agent.one: x} under {@code agent.tokens} is {@code agent.tokens.agent..one}.
+     */
+    private static int firstDelimiter(String key) {
+        for (int i = 0; i < key.length(); i++) {
+            if (key.charAt(i) == '.') {
+                if (i + 1 < key.length() && key.charAt(i + 1) == '.') {
+                    i++;
+                    continue;
+                }
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** A child name as written in the file: {@link #children} returns it with each '.' doubled. */
+    public static String unescape(String child) {
+        return child.replace("..", ".");
     }
 
     /** Reports every problem found so far plus every key no section read; throws if there are any. */
@@ -395,6 +459,14 @@ public final class ConfigFile {
             String key = keys.next();
             if (!readKeys.contains(key)) {
                 all.add(new ConfigProblem(fileName, key, "unknown key (misspelt, or not used by this version)"));
+            }
+        }
+        Set<String> overridable = new TreeSet<>();
+        readKeys.forEach(k -> overridable.add(envName(k)));
+        for (String variable : new TreeSet<>(env.keySet())) {
+            if (variable.startsWith("IVR_") && !overridable.contains(variable) && !OTHER_ENVIRONMENT.contains(variable)) {
+                all.add(new ConfigProblem(variable + " (environment)", "",
+                        "overrides no configuration key (misspelt? agi.bind is IVR_AGI_BIND); unset it or fix the name"));
             }
         }
         if (!all.isEmpty()) {

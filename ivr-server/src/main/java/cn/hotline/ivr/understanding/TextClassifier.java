@@ -475,8 +475,11 @@ public final class TextClassifier {
                 bias[c] = in.readFloat();
             }
             return new TextClassifier(field, version, labels, vocab, idf, weights, bias, terms, words);
+        } catch (java.io.EOFException e) {
+            throw new CatalogueException(file.toString(), List.of("not a model written by 'ivr train-nlu', or cut short (the file ends early)"));
         } catch (IOException | RuntimeException e) {
-            throw new CatalogueException(file.toString(), List.of("damaged model file: " + e));
+            throw new CatalogueException(file.toString(), List.of("damaged model file: "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())));
         }
     }
 }

@@ -54,20 +54,49 @@ public final class Understander {
         typeTerms.build();
     }
 
-    /** Builds everything from settings: bundled data unless paths are configured. */
+    /**
+     * Builds everything from settings: bundled data unless paths are configured. Every file is tried,
+     * so one start-up (or check-config) reports all bad files, each problem tagged with its key.
+     */
     public static Understander create(UnderstandingSettings s) throws CatalogueException {
-        Catalogue catalogue = Catalogue.load(s.catalogue().orElse(null));
-        TextClassifier topic = s.topicModel().isPresent() ? TextClassifier.load(s.topicModel().get()) : null;
-        TextClassifier type = s.typeModel().isPresent() ? TextClassifier.load(s.typeModel().get()) : null;
-        RegionResolver regions = new RegionResolver(Divisions.load(s.divisions().orElse(null), s.homeCity()),
-                RegionResolver.loadGazetteer(s.regionAliases().orElse(null)));
-        EmergencyDetector emergencies = EmergencyDetector.load(s.emergencyRules().orElse(null));
-        if (!s.homeCity().isEmpty() && regions.divisions().city(s.homeCity()).isEmpty()) {
-            throw new CatalogueException("understanding.home-city",
-                    List.of("no city called '" + s.homeCity() + "' in " + regions.divisions().source()));
+        List<CatalogueException> failures = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        Catalogue catalogue = loadFor("understanding.catalogue", failures, keys, () -> Catalogue.load(s.catalogue().orElse(null)));
+        TextClassifier topic = s.topicModel().isEmpty() ? null
+                : loadFor("understanding.topic-model", failures, keys, () -> TextClassifier.load(s.topicModel().get()));
+        TextClassifier type = s.typeModel().isEmpty() ? null
+                : loadFor("understanding.type-model", failures, keys, () -> TextClassifier.load(s.typeModel().get()));
+        Divisions divisions = loadFor("understanding.divisions", failures, keys,
+                () -> Divisions.load(s.divisions().orElse(null), s.homeCity()));
+        RegionResolver.Gazetteer aliases = loadFor("understanding.region-aliases", failures, keys,
+                () -> RegionResolver.loadGazetteer(s.regionAliases().orElse(null)));
+        EmergencyDetector emergencies = loadFor("understanding.emergency-rules", failures, keys,
+                () -> EmergencyDetector.load(s.emergencyRules().orElse(null)));
+        if (divisions != null && !s.homeCity().isEmpty() && divisions.city(s.homeCity()).isEmpty()) {
+            failures.add(new CatalogueException(divisions.source(), List.of("no city called '" + s.homeCity()
+                    + "' here (write the full name, e.g. 杭州市, or leave home-city empty for national)")));
+            keys.add("understanding.home-city");
         }
+        if (!failures.isEmpty()) {
+            throw CatalogueException.keyed(failures, keys);
+        }
+        RegionResolver regions = new RegionResolver(divisions, aliases);
         regions.prepare(s.homeCity());
         return new Understander(catalogue, topic, type, regions, emergencies, s.unknownBelow(), s.homeCity());
+    }
+
+    private interface Loader<T> {
+        T load() throws CatalogueException;
+    }
+
+    private static <T> T loadFor(String key, List<CatalogueException> failures, List<String> keys, Loader<T> loader) {
+        try {
+            return loader.load();
+        } catch (CatalogueException e) {
+            failures.add(e);
+            keys.add(key);
+            return null;
+        }
     }
 
     public Catalogue catalogue() {

@@ -25,13 +25,22 @@ public record UnderstandingSettings(Optional<Path> catalogue, Optional<Path> div
     public static UnderstandingSettings read(ConfigFile cfg) {
         return new UnderstandingSettings(
                 cfg.existingPath("understanding.catalogue"),
-                cfg.existingPath("understanding.divisions"),
+                directory(cfg, "understanding.divisions", "the folder with the division CSVs (scripts/fetch-divisions)"),
                 cfg.existingPath("understanding.region-aliases"),
                 cfg.existingPath("understanding.emergency-rules"),
                 cfg.string("understanding.home-city", ""),
                 cfg.decimal("understanding.unknown-below", 0.35, 0, 1),
                 cfg.existingPath("understanding.topic-model"),
                 cfg.existingPath("understanding.type-model"));
+    }
+
+    private static Optional<Path> directory(ConfigFile cfg, String key, String what) {
+        Optional<Path> path = cfg.existingPath(key);
+        if (path.isPresent() && !java.nio.file.Files.isDirectory(path.get())) {
+            cfg.problem(key, path.get() + " is not a directory: expected " + what);
+            return Optional.empty();
+        }
+        return path;
     }
 
     public static UnderstandingSettings defaults() {

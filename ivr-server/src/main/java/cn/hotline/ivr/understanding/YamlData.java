@@ -1,19 +1,14 @@
 package cn.hotline.ivr.understanding;
 
+import cn.hotline.ivr.ops.StrictYaml;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.Reader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * Reads the small YAML data files of this room (catalogue, emergency rules) from a path or from a
@@ -23,24 +18,29 @@ final class YamlData {
     private YamlData() {
     }
 
-    /** The top-level map of a file, or of a resource when {@code path} is null. */
+    /**
+     * The top-level map of a file, or of a resource when {@code path} is null. Syntax errors come back
+     * on one line with line and column, and a key written twice is an error (not silently the last one).
+     */
     static Map<?, ?> load(Path path, String resource) throws CatalogueException {
-        String source = path == null ? "resource " + resource : path.toString();
+        String source = source(path, resource);
+        String text;
         try (InputStream in = path == null ? YamlData.class.getResourceAsStream(resource) : Files.newInputStream(path)) {
             if (in == null) {
                 throw new CatalogueException(source, List.of("not found"));
             }
-            Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8);
-            Object root = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
-            if (!(root instanceof Map<?, ?> map)) {
-                throw new CatalogueException(source, List.of("expected a YAML mapping at the top level"));
-            }
-            return map;
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new CatalogueException(source, List.of("cannot read: " + e.getMessage()));
-        } catch (YAMLException e) {
-            throw new CatalogueException(source, List.of("not valid YAML: " + e.getMessage().strip()));
         }
+        List<StrictYaml.Problem> problems = StrictYaml.check(text);
+        if (!problems.isEmpty()) {
+            throw new CatalogueException(source, problems.stream().map(StrictYaml.Problem::toString).toList());
+        }
+        if (!(StrictYaml.load(text) instanceof Map<?, ?> map)) {
+            throw new CatalogueException(source, List.of("expected a YAML mapping at the top level"));
+        }
+        return map;
     }
 
     static String source(Path path, String resource) {

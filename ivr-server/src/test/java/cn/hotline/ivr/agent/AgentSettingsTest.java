@@ -76,4 +76,26 @@ class AgentSettingsTest {
         assertTrue(all.contains("agent.tokens: no agent can connect"), all);
         assertTrue(all.contains("agent.members.agent3: agent 'agent3' has no token"), all);
     }
+
+    @Test
+    void anAgentIdWithADotIsRejectedInOneClearLine() {
+        ConfigException e = assertThrows(ConfigException.class, () -> read("""
+                agent:
+                  tokens: { agent.one: token-1234567890, agent2: token-abcdefghijk }
+                """, Map.of()));
+        assertEquals("ivr.yaml: agent.tokens: agent id 'agent.one' must not contain '.' (use '-' or '_')", e.getMessage());
+    }
+
+    @Test
+    void aTokenOrAMemberSharedByTwoAgentsIsRejected() {
+        ConfigException e = assertThrows(ConfigException.class, () -> read("""
+                agent:
+                  tokens: { agent1: token-1234567890, agent2: token-1234567890 }
+                  members: { agent1: Local/agent1@agents, agent2: [PJSIP/6002, Local/agent1@agents] }
+                """, Map.of()));
+        String all = e.getMessage();
+        assertTrue(all.contains("ivr.yaml: agent.tokens.agent2: same token as agent 'agent1'"), all);
+        assertTrue(all.contains("ivr.yaml: agent.members.agent2: member 'Local/agent1@agents' is already listed under agent 'agent1'"), all);
+        assertEquals(2, e.problems().size(), all);
+    }
 }

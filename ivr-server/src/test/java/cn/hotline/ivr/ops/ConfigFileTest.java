@@ -55,13 +55,15 @@ class ConfigFileTest {
     @Test
     void brokenYamlNamesTheFile() throws Exception {
         ConfigException e = problemsOf("agi:\n  bind: [unclosed\n");
-        assertTrue(e.getMessage().contains("hotline.yaml: -: not valid YAML"), e.getMessage());
+        assertEquals(1, e.problems().size(), e.getMessage());
+        assertTrue(e.getMessage().endsWith("hotline.yaml: not valid YAML at line 3, column 1: expected ',' or ']', but got <stream end>"),
+                e.getMessage());
     }
 
     @Test
     void missingFile() {
         ConfigException e = assertThrows(ConfigException.class, () -> Settings.load(dir.resolve("nope.yaml"), Map.of()));
-        assertTrue(e.getMessage().contains("nope.yaml: -: file not found"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("nope.yaml: file not found or not a regular file"), e.getMessage());
     }
 
     @Test
@@ -128,6 +130,63 @@ class ConfigFileTest {
         Path file = dir.resolve("hotline.yaml");
         Files.writeString(file, "ticket:\n  base-url: http://127.0.0.1:8090/\n");
         ConfigException e = assertThrows(ConfigException.class, () -> Settings.load(file, Map.of("IVR_TICKET_TIMEOUT", "0s")));
-        assertTrue(has(e, "ticket.timeout", "must be more than 0"), e.getMessage());
+        assertTrue(e.getMessage().contains("IVR_TICKET_TIMEOUT (environment, overrides ticket.timeout): must be more than 0"),
+                e.getMessage());
+    }
+
+    @Test
+    void aKeyOrSectionWrittenTwiceIsAnErrorNotSilentlyDropped() throws Exception {
+        ConfigException e = problemsOf("""
+                flow:
+                  zero-out: false
+                agi:
+                  max-calls: 10
+                  max-calls: 20
+                flow:
+                  queue: other
+                """);
+        assertTrue(e.getMessage().contains("hotline.yaml: flow: duplicate key (lines 1 and 6)"), e.getMessage());
+        assertTrue(e.getMessage().contains("hotline.yaml: agi.max-calls: duplicate key (lines 4 and 5)"), e.getMessage());
+        assertEquals(2, e.problems().size(), e.getMessage());
+    }
+
+    @Test
+    void aTopLevelThatIsNotAMappingIsOneClearLine() throws Exception {
+        for (String text : List.of("just some text\n", "- agi\n- flow\n")) {
+            ConfigException e = problemsOf(text);
+            assertEquals(1, e.problems().size(), e.getMessage());
+            assertTrue(e.getMessage().endsWith("hotline.yaml: the top level must be a mapping of sections (agi:, flow:, ...)"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void aBadValueFromTheEnvironmentNamesTheVariable() throws Exception {
+        Path file = dir.resolve("hotline.yaml");
+        Files.writeString(file, "agi:\n  bind: 127.0.0.1:4573\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> Settings.load(file, Map.of("IVR_AGI_BIND", "foo")));
+        assertEquals("IVR_AGI_BIND (environment, overrides agi.bind): expected host:port, got 'foo'", e.getMessage());
+    }
+
+    @Test
+    void anIvrVariableThatOverridesNoKeyIsReported() throws Exception {
+        Path file = dir.resolve("hotline.yaml");
+        Files.writeString(file, "agi:\n  bind: 127.0.0.1:4573\n");
+        Map<String, String> env = Map.of("IVR_AGI_BNID", "127.0.0.1:1", "IVR_HOME", "/opt/ivr", "IVR_LOG_LEVEL", "DEBUG",
+                "IVR_VOSK_MODEL", "/models/x", "IVR_FLOW_ZERO_OUT", "false", "PATH", "/bin");
+        ConfigException e = assertThrows(ConfigException.class, () -> Settings.load(file, env));
+        assertEquals(1, e.problems().size(), e.getMessage());
+        assertTrue(e.getMessage().startsWith("IVR_AGI_BNID (environment): overrides no configuration key"), e.getMessage());
+    }
+
+    @Test
+    void oneNumberOnTwoLinesIsAnError() throws Exception {
+        ConfigException e = problemsOf("""
+                flow:
+                  lines:
+                    enterprise: { dnid: ["123458"] }
+                    other: { dnid: ["123459", "123458"] }
+                """);
+        assertTrue(has(e, "flow.lines.other.dnid", "dnid '123458' is already on line 'enterprise'"), e.getMessage());
     }
 }

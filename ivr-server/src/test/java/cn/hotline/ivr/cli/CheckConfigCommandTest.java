@@ -1,0 +1,165 @@
+package cn.hotline.ivr.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import cn.hotline.ivr.ops.ConfigException;
+import cn.hotline.ivr.ops.ConfigFile;
+import cn.hotline.ivr.ops.Settings;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** check-config loads what serve loads, and serve fails on a configuration problem with the same one line. */
+class CheckConfigCommandTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int code, List<String> lines) {
+    }
+
+    private static Run run(String... argv) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(argv, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, err.toString(StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList());
+    }
+
+    private Path config(String understanding) throws Exception {
+        Path file = dir.resolve("hotline.yaml");
+        Files.writeString(file, "agi:\n  bind: 127.0.0.1:0\nhttp:\n  bind: 127.0.0.1:0\noutbox:\n  dir: " + dir.resolve("outbox")
+                + "\nunderstanding:\n" + understanding);
+        return file;
+    }
+
+    @Test
+    void everyBadDataFileIsNamedByItsKeyAndServeFailsTheSameWay() throws Exception {
+        Path catalogue = dir.resolve("cat.yaml");
+        Files.writeString(catalogue, """
+                version: "t1"
+                request-types:
+                  - {code: consult, label: 咨询, keywords: [请问]}
+                topics:
+                  - {code: water, label: 供水, department: 水务, keywords: [停水]}
+                  - {code: water, label: 供水2, department: 水务, keywords: [水压]}
+                """);
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, "rules:\n  - {code: fire, label: 火, route: \"119\", terms: []}\n");
+        Path emptyDivisions = Files.createDirectories(dir.resolve("divisions"));
+        Path emptyModel = Files.createDirectories(dir.resolve("model"));
+        Path file = config("  catalogue: cat.yaml\n  emergency-rules: rules.yaml\n  divisions: divisions\n  topic-model: model\n");
+
+        Run check = run("check-config", file.toString());
+        String all = String.join("\n", check.lines());
+        assertEquals(2, check.code(), all);
+        assertTrue(all.contains(file + ": understanding.catalogue: " + catalogue + ": topics #2 (water): duplicate code 'water'"), all);
+        assertTrue(all.contains(file + ": understanding.emergency-rules: " + rules + ": "), all);
+        assertTrue(all.contains(file + ": understanding.divisions: " + emptyDivisions), all);
+        assertTrue(all.contains(file + ": understanding.topic-model: " + emptyModel), all);
+        assertTrue(check.lines().stream().noneMatch(l -> l.contains("Exception")), all);
+
+        Run serve = run("serve", "--config", file.toString());
+        assertEquals(2, serve.code(), String.join("\n", serve.lines()));
+        assertEquals(check.lines().subList(0, check.lines().size() - 1), serve.lines(), "serve prints the lines check-config prints");
+    }
+
+    @Test
+    void anUnknownHomeCityAndADuplicateKeyInACatalogueAreReported() throws Exception {
+        Path catalogue = dir.resolve("cat.yaml");
+        Files.writeString(catalogue, "version: t1\nversion: t2\n");
+        Run check = run("check-config", config("  home-city: 火星市\n  catalogue: cat.yaml\n").toString());
+        String all = String.join("\n", check.lines());
+        assertEquals(2, check.code(), all);
+        assertTrue(all.contains("understanding.home-city: ") && all.contains("no city called '火星市'"), all);
+        assertTrue(all.contains("understanding.catalogue: " + catalogue + ": version: duplicate key (lines 1 and 2)"), all);
+    }
+
+    @Test
+    void aPlainFileWhereAFolderOrAModelBelongsIsNamedWithoutAJavaExceptionName() throws Exception {
+        Path plain = Files.writeString(dir.resolve("notes.txt"), "x\n");
+        Path file = config("  divisions: notes.txt\n");
+        assertEquals(List.of(
+                file + ": understanding.divisions: " + plain + " is not a directory: expected the folder with the division CSVs (scripts/fetch-divisions)",
+                file + ": 1 problem(s)"), run("check-config", file.toString()).lines());
+        config("  type-model: notes.txt\n");
+        assertEquals(List.of(
+                file + ": understanding.type-model: " + plain + ": not a model written by 'ivr train-nlu', or cut short (the file ends early)",
+                file + ": 1 problem(s)"), run("check-config", file.toString()).lines());
+    }
+
+    @Test
+    void anOutboxDirectoryThatCannotBeCreatedIsReportedWithoutCreatingIt() throws Exception {
+        Path plainFile = Files.writeString(dir.resolve("not-a-dir"), "x");
+        Path file = dir.resolve("hotline.yaml");
+        Files.writeString(file, "outbox:\n  dir: " + plainFile.resolve("outbox") + "\n");
+        Run check = run("check-config", file.toString());
+        assertEquals(2, check.code(), check.lines().toString());
+        assertEquals(file + ": outbox.dir: cannot create " + plainFile.resolve("outbox") + ": " + plainFile + " is not a directory",
+                check.lines().get(0));
+
+        Files.writeString(file, "outbox:\n  dir: " + dir.resolve("later/outbox") + "\n");
+        assertEquals(0, run("check-config", file.toString()).code());
+        assertTrue(!Files.exists(dir.resolve("later")), "check-config creates nothing");
+        try (var entries = Files.list(dir)) {
+            assertTrue(entries.noneMatch(p -> p.getFileName().toString().startsWith(".ivr-outbox-probe")), "the probe is removed");
+        }
+    }
+
+    private Settings settings(String yaml) throws ConfigException {
+        return Settings.read(ConfigFile.fromYaml("test.yaml", yaml, dir, Map.of()));
+    }
+
+    @Test
+    void aListenerAddressInUseIsOneLineNamingTheKey() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            List<String> keys = List.of("agi.bind", "http.bind", "audiosocket.bind", "agent.bind");
+            for (String key : keys) {
+                Object[] ports = keys.stream().map(k -> k.equals(key) ? port : 0).toArray();
+                Settings settings = settings("""
+                        agi:
+                          bind: 127.0.0.1:%d
+                        http:
+                          bind: 127.0.0.1:%d
+                        audiosocket:
+                          bind: 127.0.0.1:%d
+                        agent:
+                          enabled: true
+                          bind: 127.0.0.1:%d
+                          tokens: { agent1: token-1234567890 }
+                        speech:
+                          engine: none
+                        outbox:
+                          dir: %s
+                        """.formatted(ports[0], ports[1], ports[2], ports[3], Files.createTempDirectory(dir, "ob")));
+                try (HotlineServer server = new HotlineServer(settings, null, Map.of())) {
+                    ConfigException e = assertThrows(ConfigException.class, server::start, key);
+                    assertEquals("test.yaml: " + key + ": 127.0.0.1:" + port
+                            + " is already in use by another process (change " + key + " or stop the other server)", e.getMessage());
+                }
+            }
+        }
+    }
+
+    @Test
+    void aSecondServerOnTheSameOutboxIsOneLineNamingTheKey() throws Exception {
+        String yaml = "agi:\n  bind: 127.0.0.1:0\nhttp:\n  bind: 127.0.0.1:0\naudiosocket:\n  bind: 127.0.0.1:0\nspeech:\n  engine: none\noutbox:\n  dir: "
+                + dir.resolve("outbox") + "\n";
+        try (HotlineServer first = new HotlineServer(settings(yaml), null, Map.of())) {
+            first.start();
+            try (HotlineServer second = new HotlineServer(settings(yaml), null, Map.of())) {
+                ConfigException e = assertThrows(ConfigException.class, second::start);
+                assertEquals("test.yaml: outbox.dir: " + dir.resolve("outbox")
+                        + " is in use by another running server (stop it, or give this one its own outbox.dir)", e.getMessage());
+            }
+        }
+    }
+}
