@@ -78,7 +78,11 @@ final class EvalAsrCommand implements Command {
                 String name = row[0].strip();
                 String ref = row[1].strip();
                 try {
-                    Pcm audio = Pcm.readWav(data.resolve(name)).toTelephony();
+                    Path wav = data.resolve(name);
+                    if (!Files.isRegularFile(wav)) {
+                        throw new IOException(wav + ": no such file (listed in " + tsv.getFileName() + ")");
+                    }
+                    Pcm audio = Pcm.readWav(wav).toTelephony();
                     long t0 = System.nanoTime();
                     SpeechRecognizer.Transcript t = Transcriber.transcribe(vosk, audio, List.of());
                     double decode = (System.nanoTime() - t0) / 1e9;
@@ -90,7 +94,11 @@ final class EvalAsrCommand implements Command {
                     decodeTotal += decode;
                     clips.add(new Clip(name, ref, t.text(), cer, audio.seconds(), decode / audio.seconds(), ""));
                     err.printf("%s\tCER %.3f\t%s%n", name, cer, t.text());
-                } catch (IOException | RecognizerException e) {
+                } catch (IOException e) {
+                    // Unreadable audio is skipped: it counts as failed but not into the error rates.
+                    clips.add(new Clip(name, ref, "", 1, 0, 0, e.getMessage()));
+                    err.println("eval-asr: skipped " + e.getMessage());
+                } catch (RecognizerException e) {
                     clips.add(new Clip(name, ref, "", 1, 0, 0, e.getMessage()));
                     err.println("eval-asr: " + name + ": " + e.getMessage());
                 }
