@@ -84,6 +84,18 @@ class NluCommandsTest {
     }
 
     @Test
+    void classifyRefusesAnUnknownCityInsteadOfIgnoringIt() {
+        Run mars = run("classify", "--city", "火星市", "路灯坏了");
+        assertEquals(2, mars.code());
+        assertEquals("", mars.out());
+        assertEquals("classify: no city called '火星市' in bundled division tables", mars.err().strip());
+        Run typo = run("classify", "--city", "杭洲市", "路灯坏了");
+        assertEquals(2, typo.code());
+        assertTrue(typo.err().contains("did you mean 杭州市"), typo.err());
+        assertEquals(0, run("classify", "--city", "杭州", "路灯坏了").code());
+    }
+
+    @Test
     void trainNluWritesAModelTheServerCanLoad() throws Exception {
         Path model = dir.resolve("model");
         Run r = run("train-nlu", "--data", data().toString(), "--label", "topic", "--out", model.toString());
