@@ -49,6 +49,9 @@ public final class Records {
             throws IOException, BadRecordException {
         List<Row> rows = new ArrayList<>();
         for (Path file : files) {
+            if (Files.isDirectory(file)) {
+                throw new IOException(file + ": is a directory; give JSONL files (one JSON record a line)");
+            }
             if (!Files.isRegularFile(file)) {
                 throw new IOException(file + ": no such file");
             }
@@ -57,6 +60,9 @@ public final class Records {
                 int number = 0;
                 while ((line = in.readLine()) != null) {
                     number++;
+                    if (number == 1 && line.startsWith("\uFEFF")) {
+                        line = line.substring(1); // a byte-order mark, as some Windows editors write
+                    }
                     if (line.isBlank()) {
                         continue;
                     }
