@@ -56,7 +56,15 @@ final class EvalAsrCommand implements Command {
         }
         List<String[]> rows = new ArrayList<>();
         int lineNo = 0;
-        for (String line : Files.readAllLines(tsv, StandardCharsets.UTF_8)) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(tsv, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            err.println("eval-asr: " + (e instanceof java.nio.charset.CharacterCodingException
+                    ? tsv + ": not UTF-8 text (convert it first, e.g. iconv -f GBK -t UTF-8)" : NluCommands.describe(e)));
+            return 2;
+        }
+        for (String line : lines) {
             lineNo++;
             if (line.isBlank() || line.startsWith("#")) {
                 continue;

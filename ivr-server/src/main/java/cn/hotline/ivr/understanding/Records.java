@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,6 +90,9 @@ public final class Records {
                     }
                     err.println(message + " (skipped)");
                 }
+            } catch (CharacterCodingException e) {
+                // Decoding runs ahead of the lines read, so no line number: it would point at the wrong one.
+                throw new IOException(file + ": not UTF-8 text (convert it first, e.g. iconv -f GBK -t UTF-8)");
             }
         }
         return rows;

@@ -24,7 +24,12 @@ public final class Taxonomy {
         }
         Set<String> seen = new LinkedHashSet<>();
         List<String[]> out = new ArrayList<>();
-        List<String> lines = Files.readAllLines(tsv, StandardCharsets.UTF_8);
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(tsv, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException(tsv + ": not UTF-8 text (convert it first, e.g. iconv -f GBK -t UTF-8)");
+        }
         for (int i = 0; i < lines.size(); i++) {
             String line = i == 0 && lines.get(0).startsWith("\uFEFF") ? lines.get(0).substring(1) : lines.get(i);
             if (line.isBlank()) {

@@ -154,6 +154,18 @@ class NluCommandsTest {
     }
 
     @Test
+    void aFileThatIsNotUtf8IsNamed() throws Exception {
+        Path gbk = dir.resolve("gbk.jsonl");
+        Files.write(gbk, "{\"title\": \"家里停水了\", \"topic\": \"停水\"}\n".getBytes(java.nio.charset.Charset.forName("GBK")));
+        Run r = run("train-nlu", "--data", gbk.toString(), "--label", "topic", "--out", dir.resolve("m").toString());
+        assertEquals(1, r.code());
+        assertEquals("train-nlu: " + gbk + ": not UTF-8 text (convert it first, e.g. iconv -f GBK -t UTF-8)", r.err().strip());
+        Run taxonomy = run("train-nlu", "--data", data().toString(), "--label", "topic", "--out", dir.resolve("m").toString(),
+                "--taxonomy", gbk.toString());
+        assertEquals("train-nlu: " + gbk + ": not UTF-8 text (convert it first, e.g. iconv -f GBK -t UTF-8)", taxonomy.err().strip());
+    }
+
+    @Test
     void evalRegionScoresOnlyLabelledRecords() throws Exception {
         Run r = run("eval-region", "--test", data().toString(), "--label", "district", "--city", "杭州市");
         assertEquals(0, r.code(), r.err());
