@@ -1,11 +1,13 @@
 package cn.hotline.ivr.cli;
 
+import cn.hotline.ivr.media.Pcm;
 import cn.hotline.ivr.ops.ConfigFile;
 import cn.hotline.ivr.ops.Json;
 import cn.hotline.ivr.sim.AudioSocketCaller;
 import cn.hotline.ivr.sim.SimulatedCall;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -66,6 +68,11 @@ final class CallCommand implements Command {
         if (wav != null) {
             if (!Files.isReadable(wav)) {
                 throw new UsageException("--wav: cannot read " + wav);
+            }
+            try {
+                Pcm.readWav(wav); // a damaged file is refused now, not found out as a silent caller mid-call
+            } catch (IOException e) {
+                throw new UsageException("--wav: " + e.getMessage());
             }
             // During intake the caller's voice is this file, streamed in real time in 20 ms frames.
             options = options.withAudio((uuid, server) -> AudioSocketCaller.exec(uuid, server, wav,

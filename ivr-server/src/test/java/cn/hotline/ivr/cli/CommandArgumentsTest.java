@@ -63,6 +63,15 @@ class CommandArgumentsTest {
     }
 
     @Test
+    void callRefusesADamagedWavBeforeDialling() throws Exception {
+        Path wav = Files.write(tmp.resolve("cut.wav"), new byte[] {'R', 'I', 'F', 'F', 100, 0, 0, 0, 'W', 'A', 'V', 'E', 'f', 'm', 't', ' ', 16, 0, 0, 0});
+        Result r = ivr("call", "--agi", "127.0.0.1:4573", "--wav", wav.toString());
+        assertEquals(2, r.code());
+        assertEquals("ivr call: --wav: " + wav + ": damaged WAV: 'fmt ' chunk at offset 12 declares 16 bytes but only 0 follow"
+                + " (truncated or corrupt file)", r.firstErrorLine());
+    }
+
+    @Test
     void callToAClosedPortSaysSoInWords() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
