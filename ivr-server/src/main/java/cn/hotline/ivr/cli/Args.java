@@ -10,13 +10,18 @@ import java.util.Set;
 
 /**
  * Parsed command-line arguments: {@code --name value}, {@code --name=value}, bare {@code --flag}s and
- * positionals. A command asks for what it understands; {@link #done()} rejects anything left over,
- * so a misspelt option is an error rather than silently ignored.
+ * positionals. A command asks for what it understands; {@link #done()} rejects anything left over
+ * (options and positionals), so a misspelt option or a stray argument is an error rather than
+ * silently ignored.
  */
 public final class Args {
     private final Map<String, List<String>> options = new LinkedHashMap<>();
     private final List<String> positionals = new ArrayList<>();
     private final Set<String> used = new HashSet<>();
+    /** How many leading positionals the command has asked for (or all, after {@link #positionals()}). */
+    private int positionalsUsed;
+    /** The option that ended the command line without its value: an error only if the command knows it. */
+    private String missingValue;
     private final Set<String> flagNames;
 
     /** {@code flags} lists the options that take no value. */
@@ -36,7 +41,10 @@ public final class Args {
                 } else if (i + 1 < argv.size()) {
                     value = argv.get(++i);
                 } else {
-                    throw new UsageException("option " + a + " needs a value");
+                    // Whether this is a known option missing its value or an unknown option is only
+                    // clear once the command has asked for its options: decided on use or in done().
+                    missingValue = a;
+                    continue;
                 }
                 options.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
             } else {
@@ -51,6 +59,9 @@ public final class Args {
 
     public boolean flag(String name) {
         used.add(name);
+        if (name.equals(missingValue)) {
+            return true;
+        }
         if (!flagNames.contains(name) && options.containsKey(name)) {
             return Boolean.parseBoolean(options.get(name).get(0));
         }
@@ -59,6 +70,7 @@ public final class Args {
 
     public String string(String name, String defaultValue) {
         used.add(name);
+        requireValue(name);
         List<String> values = options.get(name);
         return values == null ? defaultValue : values.get(values.size() - 1);
     }
@@ -74,11 +86,16 @@ public final class Args {
     /** Every value of a repeatable option, in order. */
     public List<String> all(String name) {
         used.add(name);
+        requireValue(name);
         return options.getOrDefault(name, List.of());
     }
 
     public int integer(String name, int defaultValue) {
-        return (int) longValue(name, defaultValue);
+        long value = longValue(name, defaultValue);
+        if (value != (int) value) {
+            throw new UsageException(name + " expects a whole number, got '" + string(name, null) + "' (too large)");
+        }
+        return (int) value;
     }
 
     public long longValue(String name, long defaultValue) {
@@ -111,22 +128,38 @@ public final class Args {
     }
 
     public List<String> positionals() {
+        positionalsUsed = positionals.size();
         return List.copyOf(positionals);
     }
 
     public String positional(int index, String what) {
+        positionalsUsed = Math.max(positionalsUsed, index + 1);
         if (index >= positionals.size()) {
             throw new UsageException("missing " + what);
         }
         return positionals.get(index);
     }
 
-    /** Throws if an option was given that the command never asked about. */
+    private void requireValue(String name) {
+        if (name.equals(missingValue)) {
+            throw new UsageException("option " + name + " needs a value");
+        }
+    }
+
+    /** Throws if an option or a positional was given that the command never asked about. */
     public void done() {
         for (String name : options.keySet()) {
             if (!used.contains(name)) {
                 throw new UsageException("unknown option " + name);
             }
+        }
+        if (missingValue != null && !used.contains(missingValue)) {
+            throw new UsageException("unknown option " + missingValue);
+        }
+        if (positionalsUsed < positionals.size()) {
+            List<String> extra = positionals.subList(positionalsUsed, positionals.size());
+            throw new UsageException("unexpected argument" + (extra.size() == 1 ? " '" + extra.get(0) + "'"
+                    : "s '" + String.join("' '", extra) + "'"));
         }
     }
 }

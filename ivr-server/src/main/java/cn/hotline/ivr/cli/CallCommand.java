@@ -1,23 +1,29 @@
 package cn.hotline.ivr.cli;
 
+import cn.hotline.ivr.media.Pcm;
 import cn.hotline.ivr.ops.ConfigFile;
 import cn.hotline.ivr.ops.Json;
 import cn.hotline.ivr.sim.AudioSocketCaller;
 import cn.hotline.ivr.sim.SimulatedCall;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * {@code ivr call --agi HOST:PORT}: places one simulated call, printing each AGI exchange as a JSON
  * line and, last, a JSON summary with the channel variables the server set.
  */
 final class CallCommand implements Command {
+    /** DTMF keys, and the simulator's {@code w} (let one prompt pass). */
+    private static final Pattern DIGITS = Pattern.compile("[0-9*#A-Dw]*");
+
     @Override
     public String name() {
         return "call";
@@ -37,18 +43,36 @@ final class CallCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--agi: " + e.getMessage());
         }
+        String digits = args.string("--digits", "");
+        if (!DIGITS.matcher(digits).matches()) {
+            throw new UsageException("--digits: '" + digits + "' is not a key sequence (keys are 0-9 * # A-D;"
+                    + " w lets one prompt pass without a key)");
+        }
+        long hangupAfter = args.longValue("--hangup-after", -1);
+        if (hangupAfter < 0 && args.string("--hangup-after", null) != null) {
+            throw new UsageException("--hangup-after must be 0 or more milliseconds, got " + hangupAfter);
+        }
+        long promptMs = args.longValue("--prompt-ms", 0);
+        if (promptMs < 0) {
+            throw new UsageException("--prompt-ms must be 0 or more milliseconds, got " + promptMs);
+        }
         SimulatedCall.Options options = SimulatedCall.Options.defaults()
                 .withCaller(args.string("--caller", "13800138000"))
                 .withDnid(args.string("--dnid", "12345"))
                 .withScript(args.string("--script", "hotline"))
                 .withArguments(args.all("--arg"))
-                .withDigits(args.string("--digits", ""))
-                .withHangupAfterMs(args.longValue("--hangup-after", -1))
-                .withPromptTime(Duration.ofMillis(args.longValue("--prompt-ms", 0)));
+                .withDigits(digits)
+                .withHangupAfterMs(hangupAfter)
+                .withPromptTime(Duration.ofMillis(promptMs));
         Path wav = args.path("--wav", null);
         if (wav != null) {
             if (!Files.isReadable(wav)) {
                 throw new UsageException("--wav: cannot read " + wav);
+            }
+            try {
+                Pcm.readWav(wav); // a damaged file is refused now, not found out as a silent caller mid-call
+            } catch (IOException e) {
+                throw new UsageException("--wav: " + e.getMessage());
             }
             // During intake the caller's voice is this file, streamed in real time in 20 ms frames.
             options = options.withAudio((uuid, server) -> AudioSocketCaller.exec(uuid, server, wav,

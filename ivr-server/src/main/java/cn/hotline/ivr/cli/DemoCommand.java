@@ -8,6 +8,7 @@ import cn.hotline.ivr.sim.HotlineCaller;
 import cn.hotline.ivr.sim.SimulatedCall;
 import cn.hotline.ivr.sim.ami.AmiServerSimulator;
 import cn.hotline.ivr.sim.ami.AmiSimulatorConfig;
+import cn.hotline.ivr.understanding.PersonalData;
 import cn.hotline.ivr.workorder.TicketBackend;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -186,15 +187,19 @@ final class DemoCommand implements Command {
         }
         out.println("== drafts in the ticket backend: " + orders.size() + " (GET " + backend.baseUrl() + "work-orders)");
         for (JsonNode o : orders) {
-            JsonNode d = o.has("draft") ? o.get("draft") : o;
-            out.printf("     %s caller %s, intake %s, region %s%s, topic %s%n", d.path("id").asText(),
-                    d.path("call").path("callerNumber").asText(), d.path("intake").path("outcome").asText(),
-                    d.path("region").path("cityName").asText("-"), d.path("region").path("districtName").asText(""),
-                    d.path("topic").path("label").asText("-"));
+            out.println(draftSummary(o.has("draft") ? o.get("draft") : o));
         }
         out.println("== screen pops received by the agents' desks: " + desks.poppedAt().size() + " of " + answered
                 + " answered calls");
         return (orders.size() >= answered ? 0 : 1) + (desks.poppedAt().size() >= answered ? 0 : 1);
+    }
+
+    /** One draft as the demo lists it; the caller number masked as in the logs (a demo's output gets pasted around). */
+    static String draftSummary(JsonNode d) {
+        return String.format("     %s caller %s, intake %s, region %s%s, topic %s", d.path("id").asText(),
+                PersonalData.maskNumber(d.path("call").path("callerNumber").asText()), d.path("intake").path("outcome").asText(),
+                d.path("region").path("cityName").asText("-"), d.path("region").path("districtName").asText(""),
+                d.path("topic").path("label").asText("-"));
     }
 
     /** Clips whose words sound like a hotline call (property, parking, police, traffic), longest first. */

@@ -56,7 +56,15 @@ final class EvalAsrCommand implements Command {
         }
         List<String[]> rows = new ArrayList<>();
         int lineNo = 0;
-        for (String line : Files.readAllLines(tsv, StandardCharsets.UTF_8)) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(tsv, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            err.println("eval-asr: " + (e instanceof java.nio.charset.CharacterCodingException
+                    ? tsv + ": not UTF-8 text (convert it first, e.g. iconv -f GBK -t UTF-8)" : NluCommands.describe(e)));
+            return 2;
+        }
+        for (String line : lines) {
             lineNo++;
             if (line.isBlank() || line.startsWith("#")) {
                 continue;
@@ -78,7 +86,11 @@ final class EvalAsrCommand implements Command {
                 String name = row[0].strip();
                 String ref = row[1].strip();
                 try {
-                    Pcm audio = Pcm.readWav(data.resolve(name)).toTelephony();
+                    Path wav = data.resolve(name);
+                    if (!Files.isRegularFile(wav)) {
+                        throw new IOException(wav + ": no such file (listed in " + tsv.getFileName() + ")");
+                    }
+                    Pcm audio = Pcm.readWav(wav).toTelephony();
                     long t0 = System.nanoTime();
                     SpeechRecognizer.Transcript t = Transcriber.transcribe(vosk, audio, List.of());
                     double decode = (System.nanoTime() - t0) / 1e9;
@@ -90,7 +102,11 @@ final class EvalAsrCommand implements Command {
                     decodeTotal += decode;
                     clips.add(new Clip(name, ref, t.text(), cer, audio.seconds(), decode / audio.seconds(), ""));
                     err.printf("%s\tCER %.3f\t%s%n", name, cer, t.text());
-                } catch (IOException | RecognizerException e) {
+                } catch (IOException e) {
+                    // Unreadable audio is skipped: it counts as failed but not into the error rates.
+                    clips.add(new Clip(name, ref, "", 1, 0, 0, e.getMessage()));
+                    err.println("eval-asr: skipped " + e.getMessage());
+                } catch (RecognizerException e) {
                     clips.add(new Clip(name, ref, "", 1, 0, 0, e.getMessage()));
                     err.println("eval-asr: " + name + ": " + e.getMessage());
                 }

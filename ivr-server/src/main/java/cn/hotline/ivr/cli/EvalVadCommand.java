@@ -6,6 +6,7 @@ import cn.hotline.ivr.ops.Json;
 import cn.hotline.ivr.ops.Settings;
 import cn.hotline.ivr.speech.VadEvaluation;
 import cn.hotline.ivr.speech.VadSettings;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -74,12 +75,15 @@ final class EvalVadCommand implements Command {
             return 2;
         }
         List<VadEvaluation.Input> inputs = new ArrayList<>();
+        int unreadable = 0;
         try (Stream<Path> files = Files.list(data)) {
             for (Path p : files.filter(f -> f.getFileName().toString().toLowerCase().endsWith(".wav")).sorted().toList()) {
                 try {
                     inputs.add(new VadEvaluation.Input(p.getFileName().toString(), Pcm.readWav(p).toTelephony()));
                 } catch (IOException e) {
-                    err.println("eval-vad: " + p + ": " + e.getMessage() + " (skipped)");
+                    // The message starts with the file name already.
+                    err.println("eval-vad: skipped " + e.getMessage());
+                    unreadable++;
                 }
             }
         }
@@ -91,7 +95,9 @@ final class EvalVadCommand implements Command {
         for (VadEvaluation.Clip c : report.perClip()) {
             out.println(Json.write(c));
         }
-        out.println(Json.write(report.summary()));
+        ObjectNode summary = Json.MAPPER.valueToTree(report.summary());
+        summary.put("unreadableFiles", unreadable);
+        out.println(Json.write(summary));
         return 0;
     }
 }

@@ -8,7 +8,13 @@ import cn.hotline.ivr.understanding.Understander;
 import cn.hotline.ivr.understanding.UnderstandingSettings;
 import cn.hotline.ivr.understanding.Text;
 import cn.hotline.ivr.understanding.TextClassifier;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,10 +42,41 @@ final class NluCommands {
         } catch (CatalogueException e) {
             err.println(command + ": " + e.getMessage());
             return 2;
-        } catch (Records.BadRecordException | java.io.IOException e) {
+        } catch (Records.BadRecordException e) {
             err.println(command + ": " + e.getMessage());
             return 1;
+        } catch (IOException e) {
+            err.println(command + ": " + describe(e));
+            return 1;
         }
+    }
+
+    /** An I/O failure as "path: reason": file-system exceptions often carry only the path. */
+    static String describe(IOException e) {
+        if (e instanceof FileSystemException f && f.getReason() == null) {
+            return f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile()) + ": " + reason(e);
+        }
+        return e.getMessage();
+    }
+
+    /** Why a file-system call failed, in words, for exceptions whose message is just a path. */
+    static String reason(IOException e) {
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        if (e instanceof NoSuchFileException) {
+            return "no such file or directory (or its parent does not allow creating it)";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof FileAlreadyExistsException) {
+            return "a file of that name is in the way";
+        }
+        if (e instanceof NotDirectoryException) {
+            return "not a directory";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /** Values of a repeatable file option; each value may also list several files separated by commas. */

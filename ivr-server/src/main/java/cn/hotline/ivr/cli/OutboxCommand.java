@@ -8,11 +8,13 @@ import cn.hotline.ivr.workorder.OutboxSettings;
 import cn.hotline.ivr.workorder.Quarantined;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code ivr outbox list|show ID|retry ID|purge-delivered}: inspect and repair the durable outbox.
@@ -37,6 +39,11 @@ final class OutboxCommand implements Command {
         Path config = args.path("--config", null);
         Path dirOption = args.path("--dir", null);
         boolean json = args.flag("--json");
+        String id = switch (action) {
+            case "show", "retry" -> args.positional(1, "draft ID");
+            case "list", "purge-delivered" -> null;
+            default -> throw new UsageException("unknown action '" + action + "' (list, show ID, retry ID, purge-delivered)");
+        };
         args.done();
         if ((config == null) == (dirOption == null)) {
             throw new UsageException("give exactly one of --config FILE or --dir DIR");
@@ -45,13 +52,23 @@ final class OutboxCommand implements Command {
                 ? Settings.load(config, System.getenv()).outbox()
                 : OutboxSettings.defaults(dirOption);
         Path dir = settings.dir();
-        return switch (action) {
-            case "list" -> list(dir, json, out, err);
-            case "show" -> show(dir, args.positional(1, "draft ID"), out, err);
-            case "retry" -> change(settings, "retry", args.positional(1, "draft ID"), out, err);
-            case "purge-delivered" -> change(settings, "purge-delivered", null, out, err);
-            default -> throw new UsageException("unknown action '" + action + "' (list, show ID, retry ID, purge-delivered)");
-        };
+        try {
+            // Every action needs an existing outbox: opening one to repair it would create it (a new
+            // empty journal in a mistyped directory) and then report on that instead.
+            if (!Outbox.exists(dir)) {
+                err.println("outbox: no outbox journal in " + dir + " (check outbox.dir in the configuration or --dir)");
+                return 2;
+            }
+            return switch (action) {
+                case "list" -> list(dir, json, out, err);
+                case "show" -> show(dir, id, out, err);
+                case "retry" -> retry(settings, id, out, err);
+                default -> purgeDelivered(settings, out);
+            };
+        } catch (IOException e) {
+            err.println("outbox: " + e.getMessage());
+            return 1;
+        }
     }
 
     private static int list(Path dir, boolean json, PrintStream out, PrintStream err) throws Exception {
@@ -97,25 +114,45 @@ final class OutboxCommand implements Command {
         return 0;
     }
 
-    private static int change(OutboxSettings settings, String action, String id, PrintStream out, PrintStream err) throws Exception {
+    /** Requeues a dead letter, or asks the running server to; anything else is refused with its state. */
+    private static int retry(OutboxSettings settings, String id, PrintStream out, PrintStream err) throws Exception {
+        Optional<Outbox.Entry> entry = Outbox.inspect(settings.dir()).entries().stream().filter(e -> e.id().equals(id)).findFirst();
+        if (entry.isEmpty()) {
+            err.println("no draft " + id + " in " + settings.dir() + " (see 'ivr outbox list')");
+            return 1;
+        }
+        if (entry.get().state() != Outbox.State.DEAD) {
+            err.println("draft " + id + " is " + entry.get().state().name().toLowerCase()
+                    + ", not a dead letter: only dead letters can be retried (see 'ivr outbox show " + id + "')");
+            return 1;
+        }
         Outbox outbox;
         try {
             outbox = Outbox.open(settings, new SimpleMeterRegistry());
         } catch (Outbox.InUseException e) {
-            Path request = Outbox.request(settings.dir(), action, id);
-            out.println("queued for the running server: " + request);
+            out.println("queued for the running server: " + Outbox.request(settings.dir(), "retry", id));
             return 0;
         }
         try (outbox) {
-            if (id != null) {
-                if (!outbox.retry(id)) {
-                    err.println("draft " + id + " is not a dead letter (see 'ivr outbox show " + id + "')");
-                    return 1;
-                }
-                out.println("requeued " + id + "; the server delivers it when it runs");
-            } else {
-                out.println("purged " + outbox.purgeDelivered() + " delivered draft(s)");
+            if (!outbox.retry(id)) { // changed state since the check above
+                err.println("draft " + id + " is not a dead letter (see 'ivr outbox show " + id + "')");
+                return 1;
             }
+            out.println("requeued " + id + "; the server delivers it when it runs");
+            return 0;
+        }
+    }
+
+    private static int purgeDelivered(OutboxSettings settings, PrintStream out) throws Exception {
+        Outbox outbox;
+        try {
+            outbox = Outbox.open(settings, new SimpleMeterRegistry());
+        } catch (Outbox.InUseException e) {
+            out.println("queued for the running server: " + Outbox.request(settings.dir(), "purge-delivered", null));
+            return 0;
+        }
+        try (outbox) {
+            out.println("purged " + outbox.purgeDelivered() + " delivered draft(s)");
             return 0;
         }
     }

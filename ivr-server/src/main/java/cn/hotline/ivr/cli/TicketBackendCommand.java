@@ -25,9 +25,10 @@ final class TicketBackendCommand implements Command {
 
     @Override
     public int run(Args args, PrintStream out, PrintStream err) throws Exception {
+        args.required("--port");
         int port = args.integer("--port", -1);
         if (port < 0 || port > 65535) {
-            throw new UsageException("--port P is required (0..65535)");
+            throw new UsageException("--port must be 1-65535 (or 0 for any free port), got " + port);
         }
         Path data = Path.of(args.required("--data"));
         String host = args.string("--bind", "127.0.0.1");

@@ -4,7 +4,9 @@ import cn.hotline.ivr.understanding.Catalogue;
 import cn.hotline.ivr.understanding.Records;
 import cn.hotline.ivr.understanding.Taxonomy;
 import cn.hotline.ivr.understanding.TextClassifier;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -49,12 +51,28 @@ final class TrainNluCommand implements Command {
             err.println("train-nlu: no record has a '" + label + "' value; nothing to train");
             return 1;
         }
-        List<String> unlabeled = NluCommands.texts(Records.read(unlabeledFiles, stop, err), false);
-        TextClassifier model = TextClassifier.train(label, examples, unlabeled, catalogue, labelTerms,
-                TextClassifier.Options.defaults().withWords(words));
-        model.save(outDir);
         Map<String, Integer> counts = new TreeMap<>();
         examples.forEach(e -> counts.merge(e.label(), 1, Integer::sum));
+        if (counts.size() < 2) {
+            err.println("train-nlu: every one of the " + examples.size() + " records has '" + label + "' = '"
+                    + counts.keySet().iterator().next() + "': a classifier needs records of at least 2 labels");
+            return 1;
+        }
+        List<String> unlabeled = NluCommands.texts(Records.read(unlabeledFiles, stop, err), false);
+        // Before training, which may take a while: an --out that cannot hold the model fails now.
+        String outProblem = outputProblem(outDir);
+        if (outProblem != null) {
+            err.println("train-nlu: " + outProblem);
+            return 2;
+        }
+        TextClassifier model = TextClassifier.train(label, examples, unlabeled, catalogue, labelTerms,
+                TextClassifier.Options.defaults().withWords(words));
+        try {
+            model.save(outDir);
+        } catch (IOException e) {
+            err.println("train-nlu: cannot write the model to " + outDir + ": " + NluCommands.reason(e));
+            return 1;
+        }
         for (String l : model.labels()) {
             if (catalogue.find(catalogue.topics(), l).isEmpty() && catalogue.find(catalogue.requestTypes(), l).isEmpty()) {
                 err.println("note: label '" + l + "' is not a code, label or alias in catalogue " + catalogue.version()
@@ -64,5 +82,21 @@ final class TrainNluCommand implements Command {
         out.println("trained on " + examples.size() + " records, " + counts.size() + " labels " + counts
                 + (unlabeled.isEmpty() ? "" : ", " + unlabeled.size() + " unlabelled") + " -> " + outDir);
         return 0;
+    }
+
+    /** Why {@code outDir} cannot take the model (creating it if need be), or null when it can. */
+    private static String outputProblem(Path outDir) {
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
+            return "--out " + outDir + " is an existing file; give a directory for the model";
+        }
+        try {
+            Files.createDirectories(outDir);
+        } catch (IOException e) {
+            return "cannot create the model directory " + outDir + ": " + NluCommands.reason(e);
+        }
+        if (!Files.isWritable(outDir)) {
+            return "cannot write to the model directory " + outDir + ": permission denied";
+        }
+        return null;
     }
 }

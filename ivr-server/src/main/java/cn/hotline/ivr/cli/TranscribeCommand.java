@@ -44,7 +44,13 @@ final class TranscribeCommand implements Command {
             err.println("transcribe: no such file: " + file);
             return 2;
         }
-        Pcm source = Pcm.readWav(file);
+        Pcm source;
+        try {
+            source = Pcm.readWav(file);
+        } catch (IOException e) {
+            err.println("transcribe: " + e.getMessage());
+            return 1;
+        }
         Pcm audio = source.toTelephony();
         long[] bounds = speechBounds(audio);
         if (noModel) {

@@ -26,24 +26,47 @@ public record Pcm(int sampleRate, short[] samples) {
 
     /**
      * Reads a RIFF/WAVE file of 16-bit (or 8-bit) integer PCM, any rate, any channel count (mixed
-     * down to mono). Anything else fails with the file name and what was found.
+     * down to mono). Anything else, and any damaged or truncated file, fails with an IOException whose
+     * message starts with the file name and says what is wrong.
      */
     public static Pcm readWav(Path file) throws IOException {
-        byte[] all = Files.readAllBytes(file);
+        return readWav(file, Files.readAllBytes(file));
+    }
+
+    /** The chunk walk of {@link #readWav(Path)} over bytes already read; {@code file} only names them in messages. */
+    static Pcm readWav(Path file, byte[] all) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
         if (all.length < 12 || b.getInt(0) != 0x46464952 || b.getInt(8) != 0x45564157) {
             throw new IOException(file + ": not a WAV file (no RIFF/WAVE header)");
         }
-        int pos = 12;
+        // The RIFF size itself is not trusted: streaming writers leave it 0 or 0xFFFFFFFF. Every chunk
+        // is checked against the real file length instead, so a wild size can neither loop nor overrun.
+        long pos = 12;
         int format = -1;
         int channels = 0;
         int rate = 0;
         int bits = 0;
-        while (pos + 8 <= all.length) {
-            int id = b.getInt(pos);
-            long size = b.getInt(pos + 4) & 0xFFFFFFFFL;
-            int body = pos + 8;
+        while (pos < all.length) {
+            if (all.length - pos < 8) {
+                throw new IOException(file + ": damaged WAV: " + (all.length - pos) + " stray byte(s) at offset " + pos
+                        + " where a chunk header was expected (truncated file?)");
+            }
+            int at = (int) pos;
+            int id = b.getInt(at);
+            long size = b.getInt(at + 4) & 0xFFFFFFFFL;
+            int body = at + 8;
+            long remaining = all.length - (long) body;
+            if (id == 0x61746164 && size == 0xFFFFFFFFL) {
+                size = remaining; // "length unknown", as streaming writers mark it: the data runs to the end
+            }
+            if (size > remaining) {
+                throw new IOException(file + ": damaged WAV: '" + chunkName(id) + "' chunk at offset " + at + " declares "
+                        + size + " bytes but only " + remaining + " follow (truncated or corrupt file)");
+            }
             if (id == 0x20746d66) { // "fmt "
+                if (size < 16) {
+                    throw new IOException(file + ": damaged WAV: 'fmt ' chunk is " + size + " bytes, at least 16 expected");
+                }
                 format = b.getShort(body) & 0xFFFF;
                 channels = b.getShort(body + 2) & 0xFFFF;
                 rate = b.getInt(body + 4);
@@ -52,27 +75,44 @@ public record Pcm(int sampleRate, short[] samples) {
                     format = b.getShort(body + 24) & 0xFFFF;
                 }
             } else if (id == 0x61746164) { // "data"
+                if (format == -1) {
+                    throw new IOException(file + ": damaged WAV: data chunk at offset " + at + " before any 'fmt ' chunk");
+                }
                 if (format != 1 || (bits != 16 && bits != 8) || channels < 1 || rate <= 0) {
                     throw new IOException(file + ": unsupported WAV encoding (format " + format + ", " + bits
                             + " bits, " + channels + " channels); use 16-bit integer PCM");
                 }
-                long available = Math.min(size, all.length - body);
-                int frameBytes = channels * bits / 8;
-                int frames = (int) (available / frameBytes);
-                short[] out = new short[frames];
-                for (int i = 0; i < frames; i++) {
-                    int sum = 0;
-                    for (int c = 0; c < channels; c++) {
-                        int at = body + i * frameBytes + c * bits / 8;
-                        sum += bits == 16 ? b.getShort(at) : ((all[at] & 0xFF) - 128) << 8;
-                    }
-                    out[i] = (short) (sum / channels);
-                }
-                return new Pcm(rate, out);
+                return samples(b, all, body, size, channels, bits, rate);
             }
-            pos = body + (int) size + (int) (size & 1);
+            pos = body + size + (size & 1); // chunks are word-aligned: an odd size is followed by a pad byte
         }
-        throw new IOException(file + ": WAV file has no fmt/data chunk");
+        throw new IOException(file + ": damaged WAV: " + (format == -1 ? "no 'fmt ' chunk" : "no data chunk")
+                + " (truncated file?)");
+    }
+
+    private static Pcm samples(ByteBuffer b, byte[] all, int body, long size, int channels, int bits, int rate) {
+        int frameBytes = channels * bits / 8;
+        int frames = (int) (size / frameBytes);
+        short[] out = new short[frames];
+        for (int i = 0; i < frames; i++) {
+            int sum = 0;
+            for (int c = 0; c < channels; c++) {
+                int at = body + i * frameBytes + c * bits / 8;
+                sum += bits == 16 ? b.getShort(at) : ((all[at] & 0xFF) - 128) << 8;
+            }
+            out[i] = (short) (sum / channels);
+        }
+        return new Pcm(rate, out);
+    }
+
+    /** A chunk id as text for messages; bytes that are not printable ASCII show as '?'. */
+    private static String chunkName(int id) {
+        StringBuilder s = new StringBuilder(4);
+        for (int i = 0; i < 4; i++) {
+            int c = (id >>> (8 * i)) & 0xFF;
+            s.append(c >= 0x20 && c < 0x7F ? (char) c : '?');
+        }
+        return s.toString();
     }
 
     /** Writes a 16-bit mono WAV. */

@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -146,6 +147,17 @@ public final class SimulatedCall {
         return "PJSIP/trunk-" + String.format("%08x", sequence);
     }
 
+    /** The call never reached the server; the message says why in words. */
+    private static final class ConnectFailed extends IOException {
+        ConnectFailed(String message) {
+            super(message);
+        }
+    }
+
+    private String hostPort() {
+        return server.getHostString() + ":" + server.getPort();
+    }
+
     /** Places the call and returns once the server has closed the connection (or the call failed). */
     public Result run() {
         startNanos = System.nanoTime();
@@ -156,7 +168,15 @@ public final class SimulatedCall {
         Thread hangupTimer = null;
         try (Socket socket = new Socket()) {
             socket.setTcpNoDelay(true);
-            socket.connect(server, 5_000);
+            try {
+                socket.connect(server, 5_000);
+            } catch (ConnectException e) {
+                throw new ConnectFailed("cannot connect to " + hostPort() + ": connection refused (is the server running?)");
+            } catch (SocketTimeoutException e) {
+                throw new ConnectFailed("cannot connect to " + hostPort() + ": no answer within 5 s (is the address right?)");
+            } catch (IOException e) {
+                throw new ConnectFailed("cannot connect to " + hostPort() + ": " + e.getMessage());
+            }
             socket.setSoTimeout((int) options.serverTimeout().toMillis());
             OutputStream out = socket.getOutputStream();
             BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
@@ -186,9 +206,12 @@ public final class SimulatedCall {
                 exchanges.add(exchange);
                 listener.accept(exchange);
             }
+        } catch (ConnectFailed e) {
+            outcome = "error";
+            error = e.getMessage();
         } catch (IOException e) {
             outcome = "error";
-            error = e.toString();
+            error = "connection to " + hostPort() + " failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         } finally {
             if (hangupTimer != null) {
                 hangupTimer.interrupt();

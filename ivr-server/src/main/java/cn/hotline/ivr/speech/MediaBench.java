@@ -227,6 +227,7 @@ public final class MediaBench {
         if (!Files.isDirectory(dir)) {
             return clips;
         }
+        int unreadable = 0;
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.filter(x -> x.toString().endsWith(".wav")).sorted().toList()) {
                 try {
@@ -236,9 +237,13 @@ public final class MediaBench {
                         clips.add(new Clip(p.getFileName().toString(), audio, truth));
                     }
                 } catch (IOException e) {
-                    err.println("bench media: skipped " + p + ": " + e.getMessage());
+                    err.println("bench media: skipped " + e.getMessage()); // the message names the file
+                    unreadable++;
                 }
             }
+        }
+        if (unreadable > 0) {
+            err.println("bench media: " + unreadable + " unreadable clip(s) skipped in " + dir);
         }
         return clips;
     }

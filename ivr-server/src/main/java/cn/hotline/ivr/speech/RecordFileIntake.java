@@ -79,7 +79,9 @@ public final class RecordFileIntake implements SpeechIntake {
             }
             Pcm audio = Pcm.readWav(wav).toTelephony();
             return recognise(audio, request, vad, slot, key == '#');
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // A damaged recording ends this capture only: FAILED sends the flow to its keypad fallback.
+            log.warn("recording unreadable, capture ends without speech: {}", e.getMessage());
             return IntakeResult.skipped(Outcome.FAILED, "recording unreadable: " + e.getMessage());
         } finally {
             try {

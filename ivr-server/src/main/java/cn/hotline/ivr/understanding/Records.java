@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +50,9 @@ public final class Records {
             throws IOException, BadRecordException {
         List<Row> rows = new ArrayList<>();
         for (Path file : files) {
+            if (Files.isDirectory(file)) {
+                throw new IOException(file + ": is a directory; give JSONL files (one JSON record a line)");
+            }
             if (!Files.isRegularFile(file)) {
                 throw new IOException(file + ": no such file");
             }
@@ -57,6 +61,9 @@ public final class Records {
                 int number = 0;
                 while ((line = in.readLine()) != null) {
                     number++;
+                    if (number == 1 && line.startsWith("\uFEFF")) {
+                        line = line.substring(1); // a byte-order mark, as some Windows editors write
+                    }
                     if (line.isBlank()) {
                         continue;
                     }
@@ -83,6 +90,9 @@ public final class Records {
                     }
                     err.println(message + " (skipped)");
                 }
+            } catch (CharacterCodingException e) {
+                // Decoding runs ahead of the lines read, so no line number: it would point at the wrong one.
+                throw new IOException(file + ": not UTF-8 text (convert it first, e.g. iconv -f GBK -t UTF-8)");
             }
         }
         return rows;

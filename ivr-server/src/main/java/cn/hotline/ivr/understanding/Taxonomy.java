@@ -24,11 +24,25 @@ public final class Taxonomy {
         }
         Set<String> seen = new LinkedHashSet<>();
         List<String[]> out = new ArrayList<>();
-        List<String> lines = Files.readAllLines(tsv, StandardCharsets.UTF_8);
-        for (int i = 1; i < lines.size(); i++) {
-            String[] cols = lines.get(i).split("\t");
-            if (cols.length < 2 || cols[0].isBlank()) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(tsv, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException(tsv + ": not UTF-8 text (convert it first, e.g. iconv -f GBK -t UTF-8)");
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            String line = i == 0 && lines.get(0).startsWith("\uFEFF") ? lines.get(0).substring(1) : lines.get(i);
+            if (line.isBlank()) {
                 continue;
+            }
+            String[] cols = line.split("\t");
+            if (cols.length < 2) {
+                throw new IOException(tsv + ":" + (i + 1) + ": expected TAB-separated columns level1, level2[, level3]"
+                        + " with a header line first" + (line.strip().startsWith("{") ? "; this looks like JSON lines,"
+                        + " --taxonomy takes the category tree TSV" : ""));
+            }
+            if (i == 0 || cols[0].isBlank()) {
+                continue; // the header line
             }
             String level1 = cols[0].strip();
             for (int c = 1; c < cols.length; c++) {
@@ -43,6 +57,9 @@ public final class Taxonomy {
                     }
                 }
             }
+        }
+        if (out.isEmpty()) {
+            throw new IOException(tsv + ": no category rows below the header (expected columns level1, level2, level3)");
         }
         return out;
     }

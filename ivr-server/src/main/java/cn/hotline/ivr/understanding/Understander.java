@@ -103,6 +103,11 @@ public final class Understander {
         return catalogue;
     }
 
+    /** The divisions regions are resolved against: a home city given per call must be one of their cities. */
+    public Divisions divisions() {
+        return regions.divisions();
+    }
+
     /** The emergency rules alone: cheap enough to run on every partial transcript while the caller speaks. */
     public EmergencyDetector emergencies() {
         return emergencies;

@@ -225,6 +225,11 @@ public final class Outbox implements AutoCloseable {
         return outbox;
     }
 
+    /** Whether {@code dir} holds an outbox journal (tools that repair an outbox must not create one). */
+    public static boolean exists(Path dir) throws IOException {
+        return !Journal.segmentNumbers(dir).isEmpty();
+    }
+
     /** Reads an outbox directory without locking or changing it. */
     public static Inspection inspect(Path dir) throws IOException {
         if (Journal.segmentNumbers(dir).isEmpty()) {

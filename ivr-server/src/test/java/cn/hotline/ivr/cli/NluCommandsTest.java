@@ -84,6 +84,18 @@ class NluCommandsTest {
     }
 
     @Test
+    void classifyRefusesAnUnknownCityInsteadOfIgnoringIt() {
+        Run mars = run("classify", "--city", "火星市", "路灯坏了");
+        assertEquals(2, mars.code());
+        assertEquals("", mars.out());
+        assertEquals("classify: no city called '火星市' in bundled division tables", mars.err().strip());
+        Run typo = run("classify", "--city", "杭洲市", "路灯坏了");
+        assertEquals(2, typo.code());
+        assertTrue(typo.err().contains("did you mean 杭州市"), typo.err());
+        assertEquals(0, run("classify", "--city", "杭州", "路灯坏了").code());
+    }
+
+    @Test
     void trainNluWritesAModelTheServerCanLoad() throws Exception {
         Path model = dir.resolve("model");
         Run r = run("train-nlu", "--data", data().toString(), "--label", "topic", "--out", model.toString());
@@ -94,6 +106,63 @@ class NluCommandsTest {
         assertEquals(0, c.code(), c.err());
         JsonNode json = Json.MAPPER.readTree(c.out());
         assertEquals("model", json.at("/topic/source").asText());
+    }
+
+    @Test
+    void trainNluSaysWhyItCannotUseItsInputsOrOutput() throws Exception {
+        Path data = data();
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        Run onFile = run("train-nlu", "--data", data.toString(), "--label", "topic", "--out", file.toString());
+        assertEquals(2, onFile.code());
+        assertTrue(onFile.err().contains("train-nlu: --out " + file + " is an existing file; give a directory"), onFile.err());
+        Run under = run("train-nlu", "--data", data.toString(), "--label", "topic", "--out", file.resolve("m").toString());
+        assertEquals(2, under.code());
+        assertTrue(under.err().contains("cannot create the model directory " + file.resolve("m") + ": "), under.err());
+        Run folder = run("train-nlu", "--data", dir.toString(), "--label", "topic", "--out", dir.resolve("m").toString());
+        assertEquals(1, folder.code());
+        assertEquals("train-nlu: " + dir + ": is a directory; give JSONL files (one JSON record a line)", folder.err().strip());
+        Run jsonTaxonomy = run("train-nlu", "--data", data.toString(), "--label", "topic", "--out", dir.resolve("m").toString(),
+                "--taxonomy", data.toString());
+        assertEquals(1, jsonTaxonomy.code());
+        assertTrue(jsonTaxonomy.err().contains(data + ":1: expected TAB-separated columns level1, level2[, level3]"
+                + " with a header line first; this looks like JSON lines"), jsonTaxonomy.err());
+        for (Run r : List.of(onFile, under, folder, jsonTaxonomy)) {
+            assertFalse(r.err().contains("Exception"), r.err());
+        }
+    }
+
+    @Test
+    void trainNluRefusesASingleLabel() throws Exception {
+        Path one = dir.resolve("one.jsonl");
+        Files.write(one, List.of("{\"title\": \"家里停水了\", \"topic\": \"停水\"}", "{\"title\": \"小区停水\", \"topic\": \"停水\"}"));
+        Run r = run("train-nlu", "--data", one.toString(), "--label", "topic", "--out", dir.resolve("m").toString());
+        assertEquals(1, r.code());
+        assertEquals("train-nlu: every one of the 2 records has 'topic' = '停水': a classifier needs records of at least 2 labels",
+                r.err().strip());
+        assertFalse(Files.exists(dir.resolve("m")), "no model directory is left behind");
+    }
+
+    @Test
+    void aByteOrderMarkIsNotPartOfTheFirstRecord() throws Exception {
+        Path bom = dir.resolve("bom.jsonl");
+        Files.writeString(bom, "\uFEFF" + String.join("\n", Files.readAllLines(data()).subList(0, 2)) + "\n"
+                + String.join("\n", Files.readAllLines(data()).subList(3, 11)) + "\n");
+        Run r = run("train-nlu", "--data", bom.toString(), "--label", "topic", "--out", dir.resolve("m").toString());
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.err().contains("malformed"), r.err());
+        assertTrue(r.out().startsWith("trained on 10 records"), r.out());
+    }
+
+    @Test
+    void aFileThatIsNotUtf8IsNamed() throws Exception {
+        Path gbk = dir.resolve("gbk.jsonl");
+        Files.write(gbk, "{\"title\": \"家里停水了\", \"topic\": \"停水\"}\n".getBytes(java.nio.charset.Charset.forName("GBK")));
+        Run r = run("train-nlu", "--data", gbk.toString(), "--label", "topic", "--out", dir.resolve("m").toString());
+        assertEquals(1, r.code());
+        assertEquals("train-nlu: " + gbk + ": not UTF-8 text (convert it first, e.g. iconv -f GBK -t UTF-8)", r.err().strip());
+        Run taxonomy = run("train-nlu", "--data", data().toString(), "--label", "topic", "--out", dir.resolve("m").toString(),
+                "--taxonomy", gbk.toString());
+        assertEquals("train-nlu: " + gbk + ": not UTF-8 text (convert it first, e.g. iconv -f GBK -t UTF-8)", taxonomy.err().strip());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package cn.hotline.ivr.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cn.hotline.ivr.ops.ConfigException;
@@ -104,12 +105,46 @@ class OutboxCommandTest {
     }
 
     @Test
+    void noSubcommandCreatesAnOutboxWhereThereIsNone() {
+        Path nowhere = tmp.resolve("nested/ob");
+        for (String[] action : new String[][] {{"retry", "1795448070.2"}, {"purge-delivered"}, {"list"}, {"show", "x"}}) {
+            String[] argv = java.util.stream.Stream.concat(java.util.stream.Stream.of("outbox"),
+                    java.util.stream.Stream.concat(java.util.Arrays.stream(action), java.util.stream.Stream.of("--dir", nowhere.toString())))
+                    .toArray(String[]::new);
+            Result r = ivr(argv);
+            assertEquals(2, r.code(), action[0]);
+            assertEquals("outbox: no outbox journal in " + nowhere + " (check outbox.dir in the configuration or --dir)", r.err().strip());
+            assertFalse(Files.exists(tmp.resolve("nested")), action[0] + " created " + nowhere);
+        }
+    }
+
+    @Test
+    void retryOfAPendingDraftIsRefusedEvenWhileAServerRuns() throws Exception {
+        OutboxSettings settings = outboxWithOneDeliveredAndOneDead();
+        String dir = settings.dir().toString();
+        try (Outbox running = Outbox.open(settings, new SimpleMeterRegistry())) {
+            running.persist(SampleDrafts.complaint("1795448070.3", Instant.now())); // no delivery started: stays pending
+            Result pending = ivr("outbox", "retry", "1795448070.3", "--dir", dir);
+            assertEquals(1, pending.code());
+            assertEquals("", pending.out());
+            assertTrue(pending.err().startsWith("draft 1795448070.3 is pending, not a dead letter"), pending.err());
+            Result unknown = ivr("outbox", "retry", "1795448070.9", "--dir", dir);
+            assertEquals(1, unknown.code());
+            assertTrue(unknown.err().startsWith("no draft 1795448070.9 in "), unknown.err());
+            try (var requests = Files.list(settings.dir().resolve("requests"))) {
+                assertEquals(0, requests.count(), "nothing handed to the server");
+            }
+        }
+    }
+
+    @Test
     void usageAndMissingOutboxAreClearErrors() {
         assertEquals(2, ivr("outbox", "list").code());
         assertEquals(2, ivr("outbox", "frobnicate", "--dir", tmp.toString()).code());
         Result missing = ivr("outbox", "list", "--dir", tmp.resolve("nothing").toString());
-        assertEquals(1, missing.code());
-        assertTrue(missing.err().contains("no outbox journal"), missing.err());
+        assertEquals(2, missing.code());
+        assertEquals("outbox: no outbox journal in " + tmp.resolve("nothing") + " (check outbox.dir in the configuration or --dir)",
+                missing.err().strip());
         assertEquals(2, ivr("ticket-backend", "--data", tmp.toString()).code());
     }
 
@@ -147,7 +182,7 @@ class OutboxCommandTest {
         assertTrue(problems.contains("outbox.workers") && problems.contains("outbox.backoff-cap") && problems.contains("ticket.base-url"), problems);
 
         Result viaConfig = ivr("outbox", "list", "--config", file.toString());
-        assertEquals(1, viaConfig.code());
+        assertEquals(2, viaConfig.code());
         assertTrue(viaConfig.err().contains(tmp.resolve("spool/outbox").toString()), viaConfig.err());
     }
 }

@@ -1,6 +1,7 @@
 package cn.hotline.ivr.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cn.hotline.ivr.ops.Json;
@@ -9,7 +10,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import cn.hotline.ivr.media.Pcm;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
 
 class SpeechCommandsTest {
@@ -44,6 +49,40 @@ class SpeechCommandsTest {
         assertEquals(3, j.get("perClip").size());
         assertTrue(j.get("meanCer").asDouble() < 0.6, j.toString());
         assertTrue(j.get("rtf").asDouble() > 0, j.toString());
+    }
+
+    private static final byte[] ENDLESS_JUNK = {'R', 'I', 'F', 'F', 100, 0, 0, 0, 'W', 'A', 'V', 'E', 'J', 'U', 'N', 'K',
+            (byte) 0xF8, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0, 0, 0, 0, 0, 0, 0, 0};
+
+    @Test
+    void damagedWavIsOneClearLineNotAHangOrException(@TempDir Path dir) throws Exception {
+        Path loop = Files.write(dir.resolve("loop.wav"), ENDLESS_JUNK);
+        Path cut = Files.write(dir.resolve("cut.wav"), java.util.Arrays.copyOf(ENDLESS_JUNK, 20));
+        assertEquals(1, assertTimeoutPreemptively(Duration.ofSeconds(10), () -> run("transcribe", loop.toString(), "--no-model")));
+        assertEquals(1, run("transcribe", cut.toString(), "--no-model"));
+        String[] lines = err().split("\n");
+        assertEquals(2, lines.length, err());
+        assertTrue(lines[0].startsWith("transcribe: " + loop + ": damaged WAV: 'JUNK' chunk"), lines[0]);
+        assertTrue(lines[1].startsWith("transcribe: " + cut + ": damaged WAV"), lines[1]);
+        assertTrue(!err().contains("Exception"), err());
+    }
+
+    @Test
+    void evalVadSkipsADamagedClipAndCountsIt(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("a-loop.wav"), ENDLESS_JUNK);
+        Files.write(dir.resolve("b-cut.wav"), java.util.Arrays.copyOf(ENDLESS_JUNK, 20));
+        short[] speech = new short[8000 * 3];
+        for (int i = 8000; i < 16000; i++) {
+            speech[i] = (short) (8000 * Math.sin(2 * Math.PI * 300 * i / 8000.0));
+        }
+        new Pcm(8000, speech).writeWav(dir.resolve("c-good.wav"));
+        assertEquals(0, assertTimeoutPreemptively(Duration.ofSeconds(20), () -> run("eval-vad", "--data", dir.toString())), err());
+        assertTrue(err().contains("eval-vad: skipped " + dir.resolve("a-loop.wav") + ": damaged WAV"), err());
+        assertTrue(err().contains("eval-vad: skipped " + dir.resolve("b-cut.wav") + ": damaged WAV"), err());
+        String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
+        JsonNode summary = Json.MAPPER.readTree(lines[lines.length - 1]);
+        assertEquals(1, summary.get("clips").asInt(), summary.toString());
+        assertEquals(2, summary.get("unreadableFiles").asInt(), summary.toString());
     }
 
     @Test

@@ -23,6 +23,8 @@ final class FakeCallChannel implements CallChannel {
     AudioSocketCaller.Options options = AudioSocketCaller.Options.defaults();
     volatile AudioSocketCaller.Result callerResult;
     char recordKey;
+    /** When set, RECORD FILE writes these bytes instead of {@code audio} (a damaged recording). */
+    byte[] recordingBytes;
     char playKey;
 
     FakeCallChannel(String id, Pcm audio) {
@@ -76,7 +78,11 @@ final class FakeCallChannel implements CallChannel {
     public char record(String file, String format, String escapeDigits, Duration maxDuration, Duration silence) {
         commands.add("RECORD FILE " + file + " " + format + " " + escapeDigits + " " + maxDuration.toMillis() + " s=" + silence.toSeconds());
         try {
-            audio.writeWav(Path.of(file + "." + format));
+            if (recordingBytes != null) {
+                java.nio.file.Files.write(Path.of(file + "." + format), recordingBytes);
+            } else {
+                audio.writeWav(Path.of(file + "." + format));
+            }
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

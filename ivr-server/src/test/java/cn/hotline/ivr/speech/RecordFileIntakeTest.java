@@ -1,6 +1,7 @@
 package cn.hotline.ivr.speech;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cn.hotline.ivr.flow.CaptureRequest;
@@ -9,6 +10,7 @@ import cn.hotline.ivr.flow.IntakeResult.Outcome;
 import cn.hotline.ivr.media.Pcm;
 import cn.hotline.ivr.ops.ConfigFile;
 import cn.hotline.ivr.ops.Settings;
+import cn.hotline.ivr.testing.LogCapture;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,6 +78,24 @@ class RecordFileIntakeTest {
         assertEquals(Outcome.COMPLETED, r.outcome());
         assertEquals("no recognizer model", r.detail());
         assertTrue(r.speech().toMillis() > 800);
+    }
+
+    @Test
+    void damagedRecordingEndsTheCaptureWithAWarningInsteadOfHanging() throws Exception {
+        RecordFileIntake intake = intake(null);
+        FakeCallChannel ch = new FakeCallChannel("1796538594.9", new Pcm(8000, new short[0]));
+        // A JUNK chunk claiming almost 4 GiB: once looped forever at full CPU.
+        ch.recordingBytes = new byte[] {'R', 'I', 'F', 'F', 100, 0, 0, 0, 'W', 'A', 'V', 'E', 'J', 'U', 'N', 'K',
+                (byte) 0xF8, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0, 0, 0, 0, 0, 0, 0, 0};
+        try (LogCapture logs = new LogCapture(RecordFileIntake.class)) {
+            IntakeResult r = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> intake.capture(ch, request()));
+            assertEquals(Outcome.FAILED, r.outcome());
+            assertTrue(r.detail().contains("recording unreadable") && r.detail().contains("'JUNK' chunk"), r.detail());
+            assertTrue(logs.any("WARN [1796538594.9]", "recording unreadable"), logs.lines().toString());
+        }
+        try (Stream<Path> left = Files.list(dir.resolve("rec"))) {
+            assertEquals(0, left.count(), "the damaged recording is deleted too");
+        }
     }
 
     @Test
