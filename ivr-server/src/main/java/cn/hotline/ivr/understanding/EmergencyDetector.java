@@ -57,7 +57,12 @@ public final class EmergencyDetector {
             if (terms.isEmpty()) {
                 problems.add(where + ": no terms");
             }
-            rules.add(new Rule(code, YamlData.string(m, "label"), YamlData.string(m, "route"), terms));
+            String route = YamlData.string(m, "route");
+            // The route is handed to the dialplan as a channel variable and dialled from there.
+            if (!route.matches("[0-9A-Za-z_*#+-]{1,32}")) {
+                problems.add(where + ": route must be a dialplan target such as 110, 119 or 120, got '" + route + "'");
+            }
+            rules.add(new Rule(code, YamlData.string(m, "label"), route, terms));
         }
         if (rules.isEmpty()) {
             problems.add("no rules");
@@ -68,6 +73,9 @@ public final class EmergencyDetector {
         if (!w.isEmpty()) {
             try {
                 window = Integer.parseInt(w);
+                if (window < 0 || window > 20) {
+                    problems.add("negation-window must be 0-20 characters, got " + window);
+                }
             } catch (NumberFormatException e) {
                 problems.add("negation-window must be a whole number, got '" + w + "'");
             }

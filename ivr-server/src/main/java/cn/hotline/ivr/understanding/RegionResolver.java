@@ -94,6 +94,33 @@ public final class RegionResolver {
         return new Gazetteer(aliases, landmarks, ambiguous);
     }
 
+    /**
+     * Cities and districts the alias file names that the division tables do not have: a typo there
+     * would otherwise place callers in a district that exists nowhere, or silently never match.
+     */
+    static List<String> placesNotInTables(Divisions divisions, Gazetteer gazetteer) {
+        List<String> problems = new ArrayList<>();
+        Map<String, Set<String>> targets = new java.util.TreeMap<>();
+        gazetteer.aliases().forEach((city, names) -> targets.computeIfAbsent(city, c -> new java.util.TreeSet<>()).addAll(names.values()));
+        gazetteer.landmarks().forEach((city, names) -> names.values()
+                .forEach(ds -> targets.computeIfAbsent(city, c -> new java.util.TreeSet<>()).addAll(ds)));
+        targets.forEach((cityName, districts) -> {
+            Optional<Divisions.Division> city = divisions.city(cityName);
+            if (city.isEmpty()) {
+                problems.add(cityName + ": no such city in the division tables");
+                return;
+            }
+            Set<String> known = new HashSet<>();
+            divisions.children(city.get().code()).forEach(d -> known.add(d.name()));
+            for (String d : districts) {
+                if (!known.contains(d)) {
+                    problems.add(cityName + ": '" + d + "' is not a district of " + cityName + " in the division tables");
+                }
+            }
+        });
+        return problems;
+    }
+
     /** {@code landmarks: city → district → [names]}, turned into city → name → districts. */
     private static Map<String, Map<String, List<String>>> landmarks(Object section, List<String> problems) {
         Map<String, Map<String, List<String>>> out = new HashMap<>();

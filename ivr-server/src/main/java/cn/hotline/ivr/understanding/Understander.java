@@ -77,6 +77,14 @@ public final class Understander {
                     + "' here (write the full name, e.g. 杭州市, or leave home-city empty for national)")));
             keys.add("understanding.home-city");
         }
+        if (divisions != null && aliases != null) {
+            List<String> unknown = RegionResolver.placesNotInTables(divisions, aliases);
+            if (!unknown.isEmpty()) {
+                failures.add(new CatalogueException(YamlData.source(s.regionAliases().orElse(null),
+                        RegionResolver.ALIASES_RESOURCE), unknown));
+                keys.add("understanding.region-aliases");
+            }
+        }
         if (!failures.isEmpty()) {
             throw CatalogueException.keyed(failures, keys);
         }

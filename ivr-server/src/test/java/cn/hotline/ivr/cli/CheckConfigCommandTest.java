@@ -72,6 +72,22 @@ class CheckConfigCommandTest {
     }
 
     @Test
+    void aRegionAliasToADistrictThatDoesNotExistAndABadNegationWindowAreReported() throws Exception {
+        Path aliases = dir.resolve("aliases.yaml");
+        Files.writeString(aliases, "aliases:\n  杭州市:\n    下城区: 不存在区\n    下沙: 钱塘区\nlandmarks:\n  火星市:\n    上城区: [湖滨路]\n");
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, "negation-window: -3\nrules:\n  - {code: fire, label: 火, route: \"1 19\", terms: [着火]}\n");
+        Run check = run("check-config", config("  region-aliases: aliases.yaml\n  emergency-rules: rules.yaml\n").toString());
+        String all = String.join("\n", check.lines());
+        assertEquals(2, check.code(), all);
+        assertTrue(all.contains("understanding.region-aliases: " + aliases + ": 杭州市: '不存在区' is not a district of 杭州市"), all);
+        assertTrue(all.contains("火星市: no such city in the division tables"), all);
+        assertTrue(all.contains("understanding.emergency-rules: " + rules + ": "), all);
+        assertTrue(all.contains("negation-window must be 0-20 characters, got -3"), all);
+        assertTrue(all.contains("route must be a dialplan target"), all);
+    }
+
+    @Test
     void anUnknownHomeCityAndADuplicateKeyInACatalogueAreReported() throws Exception {
         Path catalogue = dir.resolve("cat.yaml");
         Files.writeString(catalogue, "version: t1\nversion: t2\n");
