@@ -70,7 +70,8 @@ public final class OpsHttpServer implements AutoCloseable {
                     }
                 })
                 .bind(bind).sync().channel();
-        log.info("operations HTTP on http://{}/ (health, ready, metrics)", address());
+        InetSocketAddress a = address();
+        log.info("operations HTTP on http://{}:{}/ (health, ready, metrics)", a.getHostString(), a.getPort());
     }
 
     public InetSocketAddress address() {

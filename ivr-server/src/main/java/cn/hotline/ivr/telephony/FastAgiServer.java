@@ -260,7 +260,7 @@ public final class FastAgiServer implements AutoCloseable {
                     return;
                 }
                 log.info("call started script={} caller={} dnid={} channel={} peer={}", scriptName,
-                        PersonalData.maskNumber(call.callerNumber()), call.dnid(), call.channel(),
+                        PersonalData.maskNumber(call.callerNumber()), PersonalData.mask(call.dnid()), maskedChannel(call.channel()),
                         peer.getHostAddress());
                 script.handle(call, channel);
                 log.info("call finished after {} ms", elapsedMs(startNanos));
@@ -376,4 +376,16 @@ public final class FastAgiServer implements AutoCloseable {
         return open.size();
     }
 
+
+    /**
+     * {@code PJSIP/13912345678-0000002a} → {@code PJSIP/139****5678-0000002a}: Local and PJSIP channel
+     * names often carry the caller's number; the channel's own sequence suffix stays readable.
+     */
+    static String maskedChannel(String channel) {
+        int dash = channel.lastIndexOf('-');
+        if (dash > 0 && channel.substring(dash + 1).matches("[0-9a-f]{8}")) {
+            return PersonalData.mask(channel.substring(0, dash)) + channel.substring(dash);
+        }
+        return PersonalData.mask(channel);
+    }
 }

@@ -47,6 +47,11 @@ public final class EmergencyDetector {
                 problems.add(where + ": expected a mapping with code, label, route, terms");
                 continue;
             }
+            for (Object key : m.keySet()) {
+                if (!Set.of("code", "label", "route", "terms").contains(String.valueOf(key))) {
+                    problems.add(where + ": unknown key '" + key + "' (a rule has code, label, route, terms)");
+                }
+            }
             String code = YamlData.string(m, "code");
             if (code.isEmpty()) {
                 problems.add(where + ": missing code");
@@ -66,6 +71,11 @@ public final class EmergencyDetector {
         }
         if (rules.isEmpty()) {
             problems.add("no rules");
+        }
+        for (Object key : root.keySet()) {
+            if (!Set.of("rules", "negations", "negation-window").contains(String.valueOf(key))) {
+                problems.add("unknown key '" + key + "'");
+            }
         }
         List<String> negations = YamlData.strings(root, "negations", "negations", problems);
         int window = 2;

@@ -76,7 +76,7 @@ class CheckConfigCommandTest {
         Path aliases = dir.resolve("aliases.yaml");
         Files.writeString(aliases, "aliases:\n  杭州市:\n    下城区: 不存在区\n    下沙: 钱塘区\nlandmarks:\n  火星市:\n    上城区: [湖滨路]\n");
         Path rules = dir.resolve("rules.yaml");
-        Files.writeString(rules, "negation-window: -3\nrules:\n  - {code: fire, label: 火, route: \"1 19\", terms: [着火]}\n");
+        Files.writeString(rules, "negation-window: -3\nrules:\n  - {code: fire, label: 火, route: \"1 19\", terms: [着火], colour: red}\n");
         Run check = run("check-config", config("  region-aliases: aliases.yaml\n  emergency-rules: rules.yaml\n").toString());
         String all = String.join("\n", check.lines());
         assertEquals(2, check.code(), all);
@@ -85,6 +85,7 @@ class CheckConfigCommandTest {
         assertTrue(all.contains("understanding.emergency-rules: " + rules + ": "), all);
         assertTrue(all.contains("negation-window must be 0-20 characters, got -3"), all);
         assertTrue(all.contains("route must be a dialplan target"), all);
+        assertTrue(all.contains("rules #1: unknown key 'colour'"), all);
     }
 
     @Test

@@ -102,4 +102,11 @@ class AgiUniqueIdTest {
             Thread.sleep(10);
         }
     }
+
+    @Test
+    void channelNamesAndDialledNumbersAreMaskedInTheCallStartedLine() {
+        assertEquals("PJSIP/139****5678-0000002a", FastAgiServer.maskedChannel("PJSIP/13912345678-0000002a"));
+        assertEquals("PJSIP/carrier-trunk-0000002a", FastAgiServer.maskedChannel("PJSIP/carrier-trunk-0000002a"));
+        assertEquals("Local/139****5678@agents", FastAgiServer.maskedChannel("Local/13912345678@agents"));
+    }
 }

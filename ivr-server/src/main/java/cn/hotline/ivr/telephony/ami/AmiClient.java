@@ -316,8 +316,15 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
                     failures = 0;
                     continue;
                 } catch (AuthenticationFailedException e) {
-                    lastError = "login refused for AMI user '" + settings.username() + "' at " + settings.host() + ":"
-                            + settings.port() + ": check ami.username/ami.secret and manager.conf (" + e.getMessage() + ")";
+                    // Asterisk-Java throws the same exception when the login action gets no answer in
+                    // time: that is a slow or stuck peer, not wrong credentials.
+                    boolean unanswered = e.getCause() instanceof TimeoutException
+                            || String.valueOf(e.getMessage()).startsWith("Unable to send login action");
+                    lastError = unanswered
+                            ? "Asterisk AMI at " + settings.host() + ":" + settings.port() + " did not answer the login in time ("
+                                    + e.getMessage() + "): is Asterisk overloaded, or is something else listening on that port?"
+                            : "login refused for AMI user '" + settings.username() + "' at " + settings.host() + ":"
+                                    + settings.port() + ": check ami.username/ami.secret and manager.conf (" + e.getMessage() + ")";
                 } catch (IOException | TimeoutException e) {
                     lastError = "cannot reach Asterisk AMI at " + settings.host() + ":" + settings.port()
                             + " (" + e.getMessage() + "): is Asterisk running and manager.conf enabled?";
