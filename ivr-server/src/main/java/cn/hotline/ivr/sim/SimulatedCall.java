@@ -30,7 +30,11 @@ import java.util.function.Consumer;
  * GET DATA timeout pass without a key.
  */
 public final class SimulatedCall {
-    private static final AtomicLong SEQUENCE = new AtomicLong();
+    /**
+     * Asterisk's sequence counts calls since Asterisk started; each `ivr call` is a process of its own,
+     * so the count starts from the process id to keep two invocations in the same second apart.
+     */
+    private static final AtomicLong SEQUENCE = new AtomicLong(ProcessHandle.current().pid() % 100_000 * 10_000);
     static final String DEAD_CHANNEL = "511 Command Not Permitted on a dead channel or intercept routine";
 
     /** What the simulated caller and their Asterisk do. */
