@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The call flow as configured: prompts, routes, the optional menus and lines, opening hours and
@@ -48,6 +49,15 @@ public record FlowSettings(
     public static final String ROUTE_EMERGENCY = "emergency";
     public static final String ROUTE_CLOSED = "closed";
     public static final String ROUTE_HANGUP = "hangup";
+    /**
+     * A route becomes {@code Goto(hotline-routes,${IVR_ROUTE},1)}: a comma, space or {@code ${...}}
+     * in it would jump elsewhere in the dialplan, and a leading {@code _} makes it a pattern.
+     */
+    private static final Pattern DIALPLAN_EXTENSION = Pattern.compile("[A-Za-z0-9-][A-Za-z0-9_-]{0,39}");
+    /** Asterisk's special extensions: a route of that name would run Asterisk's own handling. */
+    private static final Map<String, String> SPECIAL_EXTENSIONS = Map.of(
+            "i", "invalid extension", "t", "timeout", "T", "absolute timeout", "s", "start",
+            "h", "hangup handler", "e", "exception", "o", "operator", "a", "voicemail '*' key");
     private static final List<String> AUDIO_EXTENSIONS = List.of("wav", "sln", "ulaw", "alaw", "gsm", "g722", "sln16");
 
     /**
@@ -93,7 +103,14 @@ public record FlowSettings(
             texts.put(name, cfg.string("prompts." + name, ""));
         }
         Set<String> routes = new LinkedHashSet<>(List.of(ROUTE_QUEUE, ROUTE_EMERGENCY, ROUTE_CLOSED, ROUTE_HANGUP));
-        routes.addAll(cfg.strings("flow.routes", List.of()));
+        for (String route : cfg.strings("flow.routes", List.of())) {
+            String problem = routeNameProblem(route);
+            if (problem.isEmpty()) {
+                routes.add(route);
+            } else {
+                cfg.problem("flow.routes", problem);
+            }
+        }
 
         Map<String, Menu> menus = new LinkedHashMap<>();
         for (String name : cfg.children("flow.menus")) {
@@ -193,13 +210,23 @@ public record FlowSettings(
     private void check(ConfigFile cfg) {
         for (Menu menu : menus.values()) {
             String p = "flow.menus." + menu.name();
-            if (!routes.contains(menu.fallbackRoute())) {
-                cfg.problem(p + ".fallback-route", unknownRoute(menu.fallbackRoute()));
+            String fallback = menu.fallbackRoute();
+            if (fallback.equals(ROUTE_HANGUP) || fallback.equals(ROUTE_CLOSED)) {
+                cfg.problem(p + ".fallback-route", "'" + fallback + "' would end the call of a caller the menu could not"
+                        + " understand; the fallback must reach a person: use queue or a queue route of flow.routes");
+            } else {
+                checkRoute(cfg, p + ".fallback-route", fallback);
             }
             menu.options().forEach((digit, action) -> {
                 String o = p + ".options." + digit;
-                if (action instanceof Menu.Route r && !routes.contains(r.route())) {
-                    cfg.problem(o + ".route", unknownRoute(r.route()));
+                if (action instanceof Menu.Route r) {
+                    if (r.route().equals(ROUTE_CLOSED)) {
+                        // Menus run only during opening hours; outside them the server plays the closed prompt itself.
+                        cfg.problem(o + ".route", "'closed' is the server's own route outside opening hours (after the"
+                                + " closed prompt); a menu runs only while open: use queue or a route of flow.routes");
+                    } else {
+                        checkRoute(cfg, o + ".route", r.route());
+                    }
                 }
                 if (action instanceof Menu.Submenu s && !menus.containsKey(s.menu())) {
                     cfg.problem(o + ".menu", "no menu named '" + s.menu() + "' under flow.menus");
@@ -249,6 +276,28 @@ public record FlowSettings(
             }
         }
         return false;
+    }
+
+    private void checkRoute(ConfigFile cfg, String key, String route) {
+        String problem = routeNameProblem(route);
+        if (!problem.isEmpty()) {
+            cfg.problem(key, problem);
+        } else if (!routes.contains(route)) {
+            cfg.problem(key, unknownRoute(route));
+        }
+    }
+
+    /** Why {@code route} cannot be an extension of {@code [hotline-routes]}; empty when it can. */
+    static String routeNameProblem(String route) {
+        if (SPECIAL_EXTENSIONS.containsKey(route)) {
+            return "route '" + route + "' is Asterisk's special extension for " + SPECIAL_EXTENSIONS.get(route)
+                    + ", not a route: give it another name (also in the dialplan)";
+        }
+        if (!DIALPLAN_EXTENSION.matcher(route).matches()) {
+            return "route '" + route + "' is not a dialplan extension name: use 1 to 40 letters, digits, '_' or '-'"
+                    + " (not starting with '_'), since it becomes Goto(hotline-routes,<route>,1)";
+        }
+        return "";
     }
 
     private String unknownRoute(String route) {

@@ -138,6 +138,8 @@ public final class HotlineFlow {
             channel.setVariable(VAR_REASON, decision.reason());
             channel.setVariable(VAR_QUEUE, s.queue());
             channel.setVariable(VAR_LINE, p.line.name());
+            // In arrival order like every other queued caller, not behind them all.
+            channel.setVariable(VAR_QUEUE_PRIO, String.valueOf(IntakeLine.queuePriority(call.started())));
             channel.setVariable(VAR_STATUS, "ERROR");
         } catch (CommandFailedException again) {
             // The dialplan still queues a caller without IVR_ROUTE (fail-open).

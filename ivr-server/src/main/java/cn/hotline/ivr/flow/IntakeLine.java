@@ -21,14 +21,17 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #queuePriority(Instant)} turns an arrival time into Asterisk's {@code QUEUE_PRIO}
  * (higher is served first): earlier arrivals get higher priorities, so callers who leave intake at
  * different moments still reach agents in the order they called, across every node of a cluster
- * (the priority depends only on the wall-clock arrival, not on the node). It counts milliseconds:
- * two callers a fraction of a second apart must not tie (at a million calls a day, several arrive in
- * the same tenth of a second), or Asterisk would order them by who finished describing first.
+ * (the priority depends only on the wall-clock arrival, not on the node). It counts tenths of a
+ * second: callers arriving within the same 100 ms tie and Asterisk orders them by queue entry, a
+ * misorder of under 0.1 s; finer units would wrap Asterisk's 32-bit priority too soon (1 ms units
+ * wrapped every 24.8 days, and at the wrap new arrivals jumped ahead of everyone already waiting).
  */
 public final class IntakeLine {
     private static final Logger log = LoggerFactory.getLogger(IntakeLine.class);
-    /** 2025-01-01T00:00Z: arrivals are counted in milliseconds from here. */
+    /** 2025-01-01T00:00Z: arrivals are counted in tenths of a second from here. */
     private static final long EPOCH_MILLIS = 1_735_689_600_000L;
+    /** Priorities run from this value down to 1, so the count wraps after this many tenths. */
+    private static final long PRIORITY_SPAN = Integer.MAX_VALUE - 1L;
 
     private static final class Entry {
         final String callId;
@@ -94,11 +97,20 @@ public final class IntakeLine {
         this.preempt = preempt;
     }
 
+    /**
+     * Asterisk's {@code QUEUE_PRIO} for a caller who arrived at {@code arrived}: one step per 100 ms,
+     * later arrivals lower. Asterisk's priority is a signed 32-bit int, so the count wraps after
+     * 2^31-2 tenths (6.8 years): first at 2031-10-22T12:19:24.6Z; that misorders only the callers
+     * waiting in the queue at that instant, by their wait at most.
+     *
+     * <p>The dialplan computes the same value when the server set none (dialplans/extensions.conf,
+     * {@code [hotline-queue-prio]}), from a whole second {@code EPOCH}:
+     * {@code $[2147483646 - ((EPOCH - 1735689600) * 10) % 2147483646]}; for an arrival at a whole
+     * second both give exactly the same number. Keep the two in step.
+     */
     public static int queuePriority(Instant arrived) {
-        // Asterisk's priority is a signed 32-bit int, so the count wraps every 24.8 days; that misorders
-        // only the callers waiting in the queue at the instant of the wrap, by their wait at most.
-        long millis = Math.floorMod(arrived.toEpochMilli() - EPOCH_MILLIS, (long) Integer.MAX_VALUE - 1);
-        return (int) (Integer.MAX_VALUE - 1 - millis);
+        long tenths = Math.floorDiv(arrived.toEpochMilli() - EPOCH_MILLIS, 100);
+        return (int) (PRIORITY_SPAN - Math.floorMod(tenths, PRIORITY_SPAN));
     }
 
     /** A caller starts intake: their place in the line, by arrival time. */

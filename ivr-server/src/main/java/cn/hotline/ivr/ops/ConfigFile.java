@@ -9,8 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Date;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -323,11 +328,24 @@ public final class ConfigFile {
                     problem(key, "expected a list of plain values");
                     return defaultValue;
                 }
-                out.add(String.valueOf(item).strip());
+                out.add(plain(item));
             }
             return List.copyOf(out);
         }
-        return splitCommas(String.valueOf(value));
+        return splitCommas(plain(value));
+    }
+
+    /**
+     * A list item as the operator wrote it. YAML reads an unquoted {@code 2026-10-01} as a timestamp
+     * (UTC midnight): it goes back to {@code 2026-10-01}, not Date's {@code Thu Oct 01 00:00:00 UTC 2026}.
+     */
+    private static String plain(Object item) {
+        Instant at = item instanceof Date date ? date.toInstant() : null;
+        if (at == null) {
+            return String.valueOf(item).strip();
+        }
+        ZonedDateTime utc = at.atZone(ZoneOffset.UTC);
+        return utc.toLocalTime().equals(LocalTime.MIDNIGHT) ? utc.toLocalDate().toString() : at.toString();
     }
 
     private static List<String> splitCommas(String value) {

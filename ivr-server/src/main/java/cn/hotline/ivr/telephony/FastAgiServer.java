@@ -3,6 +3,8 @@ package cn.hotline.ivr.telephony;
 import cn.hotline.ivr.flow.CallEndedException;
 import cn.hotline.ivr.flow.CallSession;
 import cn.hotline.ivr.flow.CommandFailedException;
+import cn.hotline.ivr.flow.HotlineFlow;
+import cn.hotline.ivr.flow.IntakeLine;
 import cn.hotline.ivr.ops.CallLog;
 import cn.hotline.ivr.understanding.PersonalData;
 import io.micrometer.core.instrument.Counter;
@@ -249,6 +251,7 @@ public final class FastAgiServer implements AutoCloseable {
                     log.warn("no script mapped for '{}' (mapped: {}); the dialplan sees {}=NO_SCRIPT",
                             scriptName, scripts.keySet(), STATUS_VARIABLE);
                     channel.setVariable(STATUS_VARIABLE, "NO_SCRIPT");
+                    keepArrivalOrder(channel, call);
                     countCall("no_script");
                     return;
                 }
@@ -256,6 +259,7 @@ public final class FastAgiServer implements AutoCloseable {
                     log.warn("over agi.max-calls={}: call sent straight to the queue with {}=OVERLOAD",
                             settings.maxCalls(), STATUS_VARIABLE);
                     channel.setVariable(STATUS_VARIABLE, "OVERLOAD");
+                    keepArrivalOrder(channel, call);
                     countCall("overload");
                     return;
                 }
@@ -278,13 +282,23 @@ public final class FastAgiServer implements AutoCloseable {
                         STATUS_VARIABLE, e.toString());
                 log.debug("call failure", e);
                 countCall("error");
-                trySetError(agi);
+                trySetError(agi, call);
             }
         }
 
-        private void trySetError(AgiChannel agi) {
+        /**
+         * The dialplan queues this caller: with the same arrival-ordered priority as every other
+         * queued caller, or they would wait behind everyone (an empty priority is Asterisk's lowest).
+         */
+        private void keepArrivalOrder(AgiCallChannel channel, CallSession call) throws CallEndedException {
+            channel.setVariable(HotlineFlow.VAR_QUEUE_PRIO, String.valueOf(IntakeLine.queuePriority(call.started())));
+        }
+
+        private void trySetError(AgiChannel agi, CallSession call) {
             try {
                 agi.sendCommand(new SetVariableCommand(STATUS_VARIABLE, "ERROR"));
+                agi.sendCommand(new SetVariableCommand(HotlineFlow.VAR_QUEUE_PRIO,
+                        String.valueOf(IntakeLine.queuePriority(call.started()))));
             } catch (AgiException | RuntimeException ignored) {
                 // The channel is gone as well; the dialplan's AGISTATUS covers it.
             }

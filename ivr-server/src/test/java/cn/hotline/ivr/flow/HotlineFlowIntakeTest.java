@@ -228,6 +228,8 @@ class HotlineFlowIntakeTest {
         assertEquals("error", ch.variables.get("IVR_REASON"));
         assertEquals("ERROR", ch.variables.get("IVR_STATUS"));
         assertEquals("1795448040.1", ch.variables.get("IVR_DRAFT_ID"));
+        assertEquals(String.valueOf(IntakeLine.queuePriority(Instant.parse("2026-11-23T02:00:00.123Z"))),
+                ch.variables.get("IVR_QUEUE_PRIO"), "in arrival order, not at the back of the queue");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,10 +42,27 @@ class IntakeLineTest {
         int p2 = IntakeLine.queuePriority(early.plusSeconds(1));
         assertTrue(p1 > p2, "earlier arrival must get a higher QUEUE_PRIO");
         assertTrue(p2 > 0);
-        assertTrue(IntakeLine.queuePriority(early.plusMillis(30)) < IntakeLine.queuePriority(early.plusMillis(5)),
-                "callers a fraction of a second apart must not tie");
+        assertTrue(IntakeLine.queuePriority(early.plusMillis(130)) < IntakeLine.queuePriority(early.plusMillis(5)),
+                "callers a tenth of a second apart must not tie");
+        assertEquals(IntakeLine.queuePriority(early), IntakeLine.queuePriority(early.plusMillis(99)),
+                "within the same 100 ms Asterisk orders by queue entry");
         assertTrue(IntakeLine.queuePriority(Instant.parse("2050-01-01T00:00:00Z")) > 0);
         assertTrue(IntakeLine.queuePriority(Instant.parse("2025-01-01T00:00:00Z")) > 0);
+    }
+
+    @Test
+    void queuePriorityCountsTenthsOfASecondAndFirstWrapsInOctober2031() {
+        Instant epoch = Instant.parse("2025-01-01T00:00:00Z");
+        assertEquals(Integer.MAX_VALUE - 1, IntakeLine.queuePriority(epoch));
+        assertEquals(Integer.MAX_VALUE - 11, IntakeLine.queuePriority(epoch.plusSeconds(1)), "10 steps a second");
+        // 1 ms units wrapped every 24.8 days: a caller arriving 25 days later would have jumped ahead.
+        assertTrue(IntakeLine.queuePriority(epoch.plus(Duration.ofDays(25)))
+                < IntakeLine.queuePriority(epoch.plus(Duration.ofDays(24))));
+        Instant wrap = Instant.parse("2031-10-22T12:19:24.600Z");
+        assertEquals(1, IntakeLine.queuePriority(wrap.minusMillis(100)), "the last priority before the wrap");
+        assertEquals(Integer.MAX_VALUE - 1, IntakeLine.queuePriority(wrap), "the first wrap");
+        assertTrue(IntakeLine.queuePriority(Instant.parse("2031-10-01T00:00:00Z"))
+                > IntakeLine.queuePriority(Instant.parse("2031-10-22T12:00:00Z")), "order holds until the wrap");
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cn.hotline.ivr.cli.HotlineServer;
+import cn.hotline.ivr.flow.IntakeLine;
 import cn.hotline.ivr.testing.LogCapture;
 import cn.hotline.ivr.testing.TestServer;
 import cn.hotline.ivr.workorder.DraftWriter;
@@ -12,6 +13,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -85,8 +87,13 @@ class AgiUniqueIdTest {
                     throw new IllegalStateException("a bug in the script");
                 }), new SimpleMeterRegistry())) {
             agi.start();
+            Instant before = Instant.now();
             AgiPeer.Result r = AgiPeer.call(agi.address(), "1795448040.55", (i, c) -> null);
             assertEquals("ERROR", r.variables().get("IVR_STATUS"));
+            int prio = Integer.parseInt(r.variables().getOrDefault("IVR_QUEUE_PRIO", "0"));
+            assertTrue(prio <= IntakeLine.queuePriority(before)
+                    && prio >= IntakeLine.queuePriority(Instant.now()),
+                    "queued in arrival order, not at the back: " + r.variables());
             waitFor(() -> log.any("ERROR", "call failed"));
             List<String> lines = log.lines().stream().filter(l -> l.contains("call fail")).toList();
             assertEquals(2, lines.size(), lines.toString());

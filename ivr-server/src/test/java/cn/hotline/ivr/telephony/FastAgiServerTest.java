@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cn.hotline.ivr.cli.HotlineServer;
+import cn.hotline.ivr.flow.IntakeLine;
 import cn.hotline.ivr.sim.SimulatedCall;
 import cn.hotline.ivr.testing.LogCapture;
 import cn.hotline.ivr.testing.TestServer;
@@ -14,6 +15,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -185,8 +187,10 @@ class FastAgiServerTest {
 
     @Test
     void unknownScriptIsReportedToTheDialplan() throws Exception {
+        Instant before = Instant.now();
         SimulatedCall.Result r = call(SimulatedCall.Options.defaults().withScript("org.evil.Script"));
         assertEquals("NO_SCRIPT", r.variables().get("IVR_STATUS"));
+        assertArrivalOrderPriority(before, r);
         assertTrue(r.serverClosed());
         assertTrue(log.any("WARN", "no script mapped for 'org.evil.Script'"), log.lines().toString());
         assertNothingLeaked();
@@ -214,11 +218,22 @@ class FastAgiServerTest {
         platformThreadsBefore = Thread.getAllStackTraces().keySet();
         Thread holder = Thread.ofVirtual().start(() -> call(SimulatedCall.Options.defaults().withPromptTime(Duration.ofMillis(800))));
         waitFor(() -> server.agiServer().activeCalls() == 1);
+        Instant before = Instant.now();
         SimulatedCall.Result second = call(SimulatedCall.Options.defaults());
         holder.join();
         assertEquals("OVERLOAD", second.variables().get("IVR_STATUS"));
+        assertArrivalOrderPriority(before, second);
         assertTrue(log.any("WARN", "over agi.max-calls=1"), log.lines().toString());
         assertNothingLeaked();
+    }
+
+    /** A caller the server sends straight to the queue keeps their arrival order (not priority 0, the back). */
+    private static void assertArrivalOrderPriority(Instant before, SimulatedCall.Result r) {
+        String prio = r.variables().get("IVR_QUEUE_PRIO");
+        assertTrue(prio != null && !prio.isEmpty(), "IVR_QUEUE_PRIO must be set: " + r.variables());
+        int p = Integer.parseInt(prio);
+        assertTrue(p <= IntakeLine.queuePriority(before) && p >= IntakeLine.queuePriority(Instant.now()),
+                "priority of the arrival time, got " + p);
     }
 
     private Socket connect() throws IOException {
