@@ -118,7 +118,7 @@ public final class HotlineServer implements AutoCloseable {
             if (intake instanceof AudioSocketIntake streaming) {
                 streaming.preempt(callId);
             }
-        });
+        }, intake.preemptible());
         Gauge.builder("ivr.intake.line.describing", intakeLine, l -> l.size() - l.waiting())
                 .description("callers describing their problem while no agent is free").register(registry);
         Gauge.builder("ivr.intake.line.waiting", intakeLine, IntakeLine::waiting)
