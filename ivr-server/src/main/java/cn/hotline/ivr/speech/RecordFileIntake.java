@@ -11,12 +11,16 @@ import cn.hotline.ivr.ops.CallLog;
 import cn.hotline.ivr.understanding.PersonalData;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +35,8 @@ public final class RecordFileIntake implements SpeechIntake {
     private static final int FRAME = 320;
     /** Every recording this server asks Asterisk for is named {@code intake-<callId>-<uuid>.wav}. */
     static final String RECORDING_PREFIX = "intake-";
+    private static final Pattern OWN_RECORDING = Pattern.compile(
+            "intake-[A-Za-z0-9._-]+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.wav");
 
     private final DecoderPool pool;
     private final SpeechSettings settings;
@@ -138,10 +144,62 @@ public final class RecordFileIntake implements SpeechIntake {
 
     private static String reasonOf(Exception e, Path dir) {
         if (e instanceof java.nio.file.FileSystemException f) {
-            String what = f.getReason() != null ? f.getReason() : f.getClass().getSimpleName().replace("Exception", "");
+            String what = f.getReason() != null ? f.getReason()
+                    : f instanceof NoSuchFileException ? "no such file or directory"
+                    : f instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : f instanceof java.nio.file.FileAlreadyExistsException ? "a file that is not a directory is in the way"
+                    : "refused";
             return dir.toString().equals(f.getFile()) ? what : what + " (" + f.getFile() + ")";
         }
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    /**
+     * How long a recording of ours must have been left untouched before a sweep deletes it. A recording
+     * in progress is written every 20 ms, and a finished one is deleted once recognised (at most about
+     * twice its length later); the margin keeps a sweep from deleting the live recording of another
+     * server that shares the directory.
+     */
+    public static Duration leftoverAge(SpeechSettings settings) {
+        return Duration.ofMinutes(2).plus(settings.recordMax().multipliedBy(3)).plus(settings.resultTimeout());
+    }
+
+    /**
+     * Deletes the recordings this server names ({@code intake-<callId>-<uuid>.wav}, never any other
+     * file) that were last written before {@code before}: left by a server killed during a capture, they
+     * hold callers' voices. Logs one INFO line with the count; returns it.
+     */
+    public static int sweepLeftovers(Path dir, Instant before) {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        int deleted = 0;
+        int failed = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                try {
+                    if (OWN_RECORDING.matcher(f.getFileName().toString()).matches() && Files.isRegularFile(f)
+                            && Files.getLastModifiedTime(f).toInstant().isBefore(before)) {
+                        Files.delete(f);
+                        deleted++;
+                    }
+                } catch (NoSuchFileException e) {
+                    // deleted meanwhile by the server that made it
+                } catch (IOException e) {
+                    failed++;
+                }
+            }
+        } catch (IOException e) {
+            log.warn("could not list speech.record-dir {} to delete leftover recordings: {}", dir, e.getMessage());
+            return deleted;
+        }
+        if (failed > 0) {
+            log.warn("deleted {} leftover recording(s) in speech.record-dir {}; {} could not be deleted (check the permissions)",
+                    deleted, dir, failed);
+        } else {
+            log.info("deleted {} leftover recording(s) in speech.record-dir {}", deleted, dir);
+        }
+        return deleted;
     }
 
     /** Batch recognition of a whole recording, on the decoder pool's threads. */
