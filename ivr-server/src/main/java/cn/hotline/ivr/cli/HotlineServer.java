@@ -19,6 +19,7 @@ import cn.hotline.ivr.ops.Settings;
 import cn.hotline.ivr.speech.AudioSocketIntake;
 import cn.hotline.ivr.speech.DecoderPool;
 import cn.hotline.ivr.speech.SpeechIntakes;
+import cn.hotline.ivr.speech.RecordFileIntake;
 import cn.hotline.ivr.speech.SpeechSettings;
 import cn.hotline.ivr.telephony.CallScript;
 import cn.hotline.ivr.telephony.FastAgiServer;
@@ -41,6 +42,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -98,6 +103,9 @@ public final class HotlineServer implements AutoCloseable {
     }
 
     private void startRooms() throws IOException, InterruptedException, ConfigException {
+        if (settings.speech().capture() == SpeechSettings.CaptureMode.RECORD_FILE) {
+            startRecordDirSweeps();
+        }
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         List<HealthCheck> checks = new ArrayList<>();
@@ -118,7 +126,7 @@ public final class HotlineServer implements AutoCloseable {
             if (intake instanceof AudioSocketIntake streaming) {
                 streaming.preempt(callId);
             }
-        });
+        }, intake.preemptible());
         Gauge.builder("ivr.intake.line.describing", intakeLine, l -> l.size() - l.waiting())
                 .description("callers describing their problem while no agent is free").register(registry);
         Gauge.builder("ivr.intake.line.waiting", intakeLine, IntakeLine::waiting)
@@ -181,6 +189,26 @@ public final class HotlineServer implements AutoCloseable {
     }
 
     /**
+     * Refuses an unusable {@code speech.record-dir}, then deletes the recordings a killed server left
+     * there (callers' voices): those old enough now, the rest once they are old enough to be sure no
+     * other server sharing the directory is still recording into them.
+     */
+    private void startRecordDirSweeps() throws ConfigException {
+        Optional<String> problem = recordDirProblem(settings.speech());
+        if (problem.isPresent()) {
+            throw new ConfigException(List.of(new ConfigProblem(settings.file(), "speech.record-dir", problem.get())));
+        }
+        Path dir = settings.speech().recordDir();
+        Duration age = RecordFileIntake.leftoverAge(settings.speech());
+        Instant started = Instant.now();
+        RecordFileIntake.sweepLeftovers(dir, started.minus(age));
+        ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
+                .name("record-dir-sweep").daemon().factory());
+        later.schedule(() -> RecordFileIntake.sweepLeftovers(dir, started), age.toMillis(), TimeUnit.MILLISECONDS);
+        closeables.add(later::shutdownNow);
+    }
+
+    /**
      * What serve loads from the configuration before it opens anything: check-config runs this too, so
      * a configuration it passes does not fail at start-up on a data file or the outbox directory.
      */
@@ -192,6 +220,7 @@ public final class HotlineServer implements AutoCloseable {
             problems.addAll(e.problems());
         }
         outboxDirProblem(settings.outbox().dir()).ifPresent(reason -> problems.add(new ConfigProblem(settings.file(), "outbox.dir", reason)));
+        recordDirProblem(settings.speech()).ifPresent(reason -> problems.add(new ConfigProblem(settings.file(), "speech.record-dir", reason)));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -214,6 +243,18 @@ public final class HotlineServer implements AutoCloseable {
      * directory must be writable, a missing one needs its nearest existing parent to be a writable directory.
      */
     static Optional<String> outboxDirProblem(Path dir) {
+        return writableDirProblem(dir, ".ivr-outbox-probe-");
+    }
+
+    /**
+     * In record-file mode this server creates {@code speech.record-dir} and deletes each recording
+     * after reading it, so it must be able to create and write there; other modes never use it.
+     */
+    static Optional<String> recordDirProblem(SpeechSettings speech) {
+        return speech.capture() == SpeechSettings.CaptureMode.RECORD_FILE ? writableDirProblem(speech.recordDir(), ".ivr-record-dir-probe-") : Optional.empty();
+    }
+
+    private static Optional<String> writableDirProblem(Path dir, String probePrefix) {
         Path existing = dir.toAbsolutePath();
         while (existing != null && !Files.exists(existing)) {
             existing = existing.getParent();
@@ -232,11 +273,13 @@ public final class HotlineServer implements AutoCloseable {
         // Permission bits do not tell everything (root on /proc, a read-only mount): try a probe that is
         // removed at once, so the outbox directory itself is still not created by a check.
         try {
-            Files.delete(Files.createTempDirectory(existing, ".ivr-outbox-probe-"));
+            Files.delete(Files.createTempDirectory(existing, probePrefix));
         } catch (IOException e) {
-            return Optional.of("cannot create or write " + dir + " (" + existing + " refuses new entries: "
-                    + (e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
-                    : e.getClass().getSimpleName()) + ")");
+            // No reason (ENOENT from /proc, say) is better left out than shown as a Java exception name.
+            String reason = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason() : null;
+            return Optional.of("cannot create or write " + dir + " (" + existing + " refuses new entries"
+                    + (reason == null ? "" : ": " + reason) + ")");
         }
         return Optional.empty();
     }

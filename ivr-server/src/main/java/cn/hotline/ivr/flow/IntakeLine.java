@@ -90,11 +90,21 @@ public final class IntakeLine {
     private final TreeSet<Entry> line = new TreeSet<>(
             Comparator.comparing((Entry e) -> e.arrived).thenComparingLong(e -> e.sequence));
     private final Consumer<String> preempt;
+    private final boolean capturesCanBeEnded;
     private long sequence;
 
     /** {@code preempt} ends the capture of the call with that id (the media room sends AudioSocket 0x00). */
     public IntakeLine(Consumer<String> preempt) {
+        this(preempt, true);
+    }
+
+    /**
+     * {@code capturesCanBeEnded} false: the intake cannot be interrupted (RECORD FILE), so a free agent
+     * only marks the earliest caller's turn; they reach the queue when their recording ends.
+     */
+    public IntakeLine(Consumer<String> preempt, boolean capturesCanBeEnded) {
         this.preempt = preempt;
+        this.capturesCanBeEnded = capturesCanBeEnded;
     }
 
     /**
@@ -139,9 +149,12 @@ public final class IntakeLine {
         try (var c = CallLog.callId(first.callId)) { // runs on the AMI event thread: the line is about that call
             if (first.waiting) {
                 log.info("agent free: this caller, the earliest in line, had finished describing and goes to the queue");
-            } else {
+            } else if (capturesCanBeEnded) {
                 log.info("agent free: ending the intake of this caller, the earliest in line");
                 preempt.accept(first.callId);
+            } else {
+                log.info("agent free: this caller is recording and will reach the queue when the recording ends"
+                        + " (record-file mode cannot be interrupted)");
             }
         }
         return Optional.of(first.callId);

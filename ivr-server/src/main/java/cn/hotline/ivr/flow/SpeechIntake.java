@@ -8,4 +8,13 @@ package cn.hotline.ivr.flow;
  */
 public interface SpeechIntake {
     IntakeResult capture(CallChannel channel, CaptureRequest request) throws CallEndedException;
+
+    /**
+     * Whether a capture in progress can be ended from another thread (an agent frees up). False for
+     * RECORD FILE: the AGI command blocks until Asterisk ends it, and nothing on the AGI or AMI side
+     * stops it early without leaving the script.
+     */
+    default boolean preemptible() {
+        return true;
+    }
 }

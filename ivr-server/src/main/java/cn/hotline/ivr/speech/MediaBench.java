@@ -79,7 +79,7 @@ public final class MediaBench {
         SpeechSettings defaults = SpeechSettings.defaults();
         VadSettings vad = defaults.vad().with(Duration.ofSeconds(5), Duration.ofMillis(trailing), Duration.ofSeconds(30));
         SpeechSettings settings = new SpeechSettings(SpeechSettings.Engine.NONE, defaults.model(), streams, 1,
-                SpeechSettings.CaptureMode.AUDIOSOCKET, defaults.promptsDir(), defaults.recordDir(), defaults.resultTimeout(), vad);
+                SpeechSettings.CaptureMode.AUDIOSOCKET, defaults.promptsDir(), defaults.recordDir(), defaults.recordMax(), defaults.resultTimeout(), vad);
         AudioSocketSettings loop = AudioSocketSettings.loopback();
         AudioSocketSettings as = new AudioSocketSettings(loop.bind(), "", loop.maxPayload(), loop.idleTimeout(),
                 Duration.ofSeconds(10), streams + 100, 0);

@@ -11,12 +11,16 @@ import cn.hotline.ivr.ops.CallLog;
 import cn.hotline.ivr.understanding.PersonalData;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +33,10 @@ public final class RecordFileIntake implements SpeechIntake {
     private static final Logger log = LoggerFactory.getLogger(RecordFileIntake.class);
     private static final String ANY_KEY = "0123456789*#";
     private static final int FRAME = 320;
+    /** Every recording this server asks Asterisk for is named {@code intake-<callId>-<uuid>.wav}. */
+    static final String RECORDING_PREFIX = "intake-";
+    private static final Pattern OWN_RECORDING = Pattern.compile(
+            "intake-[A-Za-z0-9._-]+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.wav");
 
     private final DecoderPool pool;
     private final SpeechSettings settings;
@@ -56,40 +64,142 @@ public final class RecordFileIntake implements SpeechIntake {
     private IntakeResult record(CallChannel channel, CaptureRequest request, DecoderPool.Slot slot)
             throws CallEndedException {
         VadSettings vad = settings.vad().with(request.noInput(), request.trailingSilence(), request.maxUtterance());
+        if (vad.maxUtterance().compareTo(settings.recordMax()) > 0) {
+            vad = vad.with(null, null, settings.recordMax());
+        }
         if (!request.prompt().isEmpty()) {
             char key = channel.play(request.prompt(), ANY_KEY);
             if (key != 0) {
                 return IntakeResult.skipped(Outcome.DTMF, "key " + key);
             }
         }
-        Path base = settings.recordDir().resolve("intake-" + safe(channel.callId()) + "-" + UUID.randomUUID());
-        Path wav = Path.of(base + ".wav");
         try {
             Files.createDirectories(settings.recordDir());
-            // RECORD FILE has one silence timer for both "never spoke" and "stopped speaking": use the
-            // longer so a slow starter is not cut off; the detector below tells the two apart.
-            Duration silence = vad.noInput().compareTo(vad.trailingSilence()) > 0 ? vad.noInput() : vad.trailingSilence();
-            char key = channel.record(base.toString(), "wav", ANY_KEY, vad.maxUtterance().plus(vad.noInput()), silence);
-            if (key != 0 && key != '#') {
-                return IntakeResult.skipped(Outcome.DTMF, "key " + key);
-            }
-            if (!Files.isRegularFile(wav)) {
-                return IntakeResult.skipped(Outcome.FAILED, "recording not found at " + wav
-                        + " (speech.record-dir must be the directory Asterisk writes to)");
-            }
-            Pcm audio = Pcm.readWav(wav).toTelephony();
-            return recognise(audio, request, vad, slot, key == '#');
         } catch (IOException | RuntimeException e) {
-            // A damaged recording ends this capture only: FAILED sends the flow to its keypad fallback.
-            log.warn("recording unreadable, capture ends without speech: {}", e.getMessage());
-            return IntakeResult.skipped(Outcome.FAILED, "recording unreadable: " + e.getMessage());
-        } finally {
+            String reason = "cannot create speech.record-dir " + settings.recordDir() + ": " + reasonOf(e, settings.recordDir());
+            log.warn("{}; capture ends without speech", reason);
+            return IntakeResult.skipped(Outcome.FAILED, reason);
+        }
+        Duration silence = recordSilence(vad.trailingSilence());
+        // Segments end on `silence` seconds without sound, counted from the start too: a caller who has
+        // not spoken yet gets another segment until speech.vad.no-input has passed.
+        int maxSegments = (int) Math.max(1, (vad.noInput().toMillis() + silence.toMillis() - 1) / silence.toMillis());
+        Duration waited = Duration.ZERO;
+        for (int segment = 1; ; segment++) {
+            Duration remaining = vad.noInput().minus(waited);
+            Path base = settings.recordDir().resolve(RECORDING_PREFIX + safe(channel.callId()) + "-" + UUID.randomUUID());
+            Path wav = Path.of(base + ".wav");
             try {
-                Files.deleteIfExists(wav);
-            } catch (IOException e) {
-                log.warn("could not delete recording {}: {}", wav, e.getMessage());
+                char key = channel.record(base.toString(), "wav", ANY_KEY, vad.maxUtterance().plus(remaining), silence);
+                if (key != 0 && key != '#') {
+                    return IntakeResult.skipped(Outcome.DTMF, "key " + key);
+                }
+                if (!Files.isRegularFile(wav)) {
+                    return IntakeResult.skipped(Outcome.FAILED, "recording not found at " + wav
+                            + " (speech.record-dir must be the directory Asterisk writes to)");
+                }
+                Pcm audio = Pcm.readWav(wav).toTelephony();
+                // Asterisk cuts all but one second of the closing silence: count at least the silence waited.
+                Duration recorded = Duration.ofMillis((long) (audio.seconds() * 1000));
+                waited = waited.plus(recorded.compareTo(silence) > 0 ? recorded : silence);
+                boolean again = key == 0 && !heardSpeech(audio, vad) && waited.compareTo(vad.noInput()) < 0
+                        && segment < maxSegments;
+                if (!again) {
+                    return recognise(audio, request, vad, slot, key == '#');
+                }
+            } catch (IOException | RuntimeException e) {
+                // A damaged recording ends this capture only: FAILED sends the flow to its keypad fallback.
+                log.warn("recording unreadable, capture ends without speech: {}", e.getMessage());
+                return IntakeResult.skipped(Outcome.FAILED, "recording unreadable: " + e.getMessage());
+            } finally {
+                try {
+                    Files.deleteIfExists(wav);
+                } catch (IOException e) {
+                    log.warn("could not delete recording {}: {}", wav, e.getMessage());
+                }
             }
         }
+    }
+
+    /**
+     * RECORD FILE's {@code s=}: whole seconds of silence that end the recording, counted from its start
+     * as well as after speech. Asterisk then cuts all but the last second of that silence, so below 2 s
+     * nothing of the pause after the words would be left for the detector. Rounding the trailing silence
+     * up (800 ms → 2 s) makes a caller wait at most about 2 s after speaking; a caller silent that long
+     * before speaking gets another segment (see record), so no-input no longer sets the wait after speech.
+     */
+    static Duration recordSilence(Duration trailingSilence) {
+        long seconds = Math.max(2, (trailingSilence.toMillis() + 999) / 1000);
+        return Duration.ofSeconds(seconds);
+    }
+
+    private static boolean heardSpeech(Pcm audio, VadSettings vadSettings) {
+        VoiceActivityDetector vad = new VoiceActivityDetector(vadSettings);
+        byte[] pcm = audio.toBytes();
+        for (int off = 0; off + FRAME <= pcm.length && !vad.done() && vad.speechStartMillis() < 0; off += FRAME) {
+            vad.accept(java.util.Arrays.copyOfRange(pcm, off, off + FRAME));
+        }
+        return vad.speechStartMillis() >= 0;
+    }
+
+    private static String reasonOf(Exception e, Path dir) {
+        if (e instanceof java.nio.file.FileSystemException f) {
+            String what = f.getReason() != null ? f.getReason()
+                    : f instanceof NoSuchFileException ? "no such file or directory"
+                    : f instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : f instanceof java.nio.file.FileAlreadyExistsException ? "a file that is not a directory is in the way"
+                    : "refused";
+            return dir.toString().equals(f.getFile()) ? what : what + " (" + f.getFile() + ")";
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    /**
+     * How long a recording of ours must have been left untouched before a sweep deletes it. A recording
+     * in progress is written every 20 ms, and a finished one is deleted once recognised (at most about
+     * twice its length later); the margin keeps a sweep from deleting the live recording of another
+     * server that shares the directory.
+     */
+    public static Duration leftoverAge(SpeechSettings settings) {
+        return Duration.ofMinutes(2).plus(settings.recordMax().multipliedBy(3)).plus(settings.resultTimeout());
+    }
+
+    /**
+     * Deletes the recordings this server names ({@code intake-<callId>-<uuid>.wav}, never any other
+     * file) that were last written before {@code before}: left by a server killed during a capture, they
+     * hold callers' voices. Logs one INFO line with the count; returns it.
+     */
+    public static int sweepLeftovers(Path dir, Instant before) {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        int deleted = 0;
+        int failed = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                try {
+                    if (OWN_RECORDING.matcher(f.getFileName().toString()).matches() && Files.isRegularFile(f)
+                            && Files.getLastModifiedTime(f).toInstant().isBefore(before)) {
+                        Files.delete(f);
+                        deleted++;
+                    }
+                } catch (NoSuchFileException e) {
+                    // deleted meanwhile by the server that made it
+                } catch (IOException e) {
+                    failed++;
+                }
+            }
+        } catch (IOException e) {
+            log.warn("could not list speech.record-dir {} to delete leftover recordings: {}", dir, e.getMessage());
+            return deleted;
+        }
+        if (failed > 0) {
+            log.warn("deleted {} leftover recording(s) in speech.record-dir {}; {} could not be deleted (check the permissions)",
+                    deleted, dir, failed);
+        } else {
+            log.info("deleted {} leftover recording(s) in speech.record-dir {}", deleted, dir);
+        }
+        return deleted;
     }
 
     /** Batch recognition of a whole recording, on the decoder pool's threads. */
@@ -136,6 +246,11 @@ public final class RecordFileIntake implements SpeechIntake {
 
     private static String safe(String callId) {
         return callId.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    @Override
+    public boolean preemptible() {
+        return false;
     }
 
     private IntakeResult counted(IntakeResult r) {

@@ -17,6 +17,9 @@ import java.time.Duration;
  * @param capture       {@code audiosocket} (streaming, barge-in) or {@code record-file} (RECORD FILE, then batch)
  * @param promptsDir    8 kHz (or any rate) WAV prompts played over AudioSocket with barge-in, {@code <name>.wav}
  * @param recordDir     where RECORD FILE writes (this server must be able to read it: same host or shared mount)
+ * @param recordMax     record-file mode: the longest one recording of the caller's words (caps
+ *                      {@code speech.vad.max-utterance}); short because a free agent cannot end a
+ *                      RECORD FILE: the earliest caller reaches the queue only when it ends
  * @param resultTimeout how long to wait for the final transcript after the stream ended
  * @param vad           end-of-speech detection
  */
@@ -28,10 +31,12 @@ public record SpeechSettings(
         CaptureMode capture,
         Path promptsDir,
         Path recordDir,
+        Duration recordMax,
         Duration resultTimeout,
         VadSettings vad) {
 
     public static final String DEFAULT_MODEL = "models/vosk-model-small-cn-0.22";
+    public static final Duration DEFAULT_RECORD_MAX = Duration.ofSeconds(20);
 
     public enum Engine { AUTO, VOSK, NONE }
 
@@ -46,6 +51,7 @@ public record SpeechSettings(
                 cfg.choice("speech.capture", CaptureMode.class, CaptureMode.AUDIOSOCKET),
                 cfg.path("speech.prompts-dir", Path.of("prompts")),
                 cfg.path("speech.record-dir", Path.of("var/recordings")),
+                cfg.duration("speech.record-max", DEFAULT_RECORD_MAX),
                 cfg.duration("speech.result-timeout", Duration.ofSeconds(5)),
                 VadSettings.read(cfg));
     }
@@ -58,7 +64,7 @@ public record SpeechSettings(
 
     public static SpeechSettings defaults() {
         return new SpeechSettings(Engine.AUTO, defaultModel(), 8, 0, CaptureMode.AUDIOSOCKET,
-                Path.of("prompts"), Path.of("var/recordings"), Duration.ofSeconds(5), VadSettings.defaults());
+                Path.of("prompts"), Path.of("var/recordings"), DEFAULT_RECORD_MAX, Duration.ofSeconds(5), VadSettings.defaults());
     }
 
     public int effectiveDecoderThreads() {

@@ -75,7 +75,7 @@ public final class VoskBench {
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
             SpeechSettings d = SpeechSettings.defaults();
             SpeechSettings settings = new SpeechSettings(SpeechSettings.Engine.VOSK, modelDir, streams, 0,
-                    SpeechSettings.CaptureMode.AUDIOSOCKET, d.promptsDir(), d.recordDir(), Duration.ofSeconds(30), d.vad());
+                    SpeechSettings.CaptureMode.AUDIOSOCKET, d.promptsDir(), d.recordDir(), d.recordMax(), Duration.ofSeconds(30), d.vad());
             List<Double> cers = new ArrayList<>();
             long net0 = cpuOf(threads, "audiosocket-");
             long dec0 = cpuOf(threads, "speech-decoder-");

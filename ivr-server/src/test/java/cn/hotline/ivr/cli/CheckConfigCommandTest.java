@@ -179,4 +179,47 @@ class CheckConfigCommandTest {
             }
         }
     }
+
+    @Test
+    void anUnusableRecordDirIsReportedByCheckConfigAndServeInRecordFileModeOnly() throws Exception {
+        Path plainFile = Files.writeString(dir.resolve("not-a-dir"), "x");
+        Path file = dir.resolve("hotline.yaml");
+        String yaml = "agi:\n  bind: 127.0.0.1:0\nhttp:\n  bind: 127.0.0.1:0\noutbox:\n  dir: " + dir.resolve("outbox")
+                + "\nspeech:\n  engine: none\n  capture: record-file\n  record-dir: " + plainFile.resolve("rec") + "\n";
+        Files.writeString(file, yaml);
+        String expected = file + ": speech.record-dir: cannot create " + plainFile.resolve("rec") + ": " + plainFile + " is not a directory";
+        Run check = run("check-config", file.toString());
+        assertEquals(List.of(expected, file + ": 1 problem(s)"), check.lines());
+        assertEquals(2, check.code());
+        Run serve = run("serve", "--config", file.toString());
+        assertEquals(2, serve.code(), serve.lines().toString());
+        assertTrue(serve.lines().contains(expected), serve.lines().toString());
+        // AudioSocket mode never touches the directory.
+        Files.writeString(file, yaml.replace("record-file", "audiosocket"));
+        assertEquals(0, run("check-config", file.toString()).code());
+    }
+
+    @Test
+    void serveDeletesOnlyItsOwnLeftoverRecordingsWithOneLine() throws Exception {
+        Path rec = Files.createDirectories(dir.resolve("rec"));
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(3600));
+        Path left1 = Files.writeString(rec.resolve("intake-1796538594.12-1b4e28ba-2fa1-41d2-883f-0016d3cca427.wav"), "voice");
+        Path left2 = Files.writeString(rec.resolve("intake-c_1-6fa459ea-ee8a-4ca4-894e-db77e160355e.wav"), "voice");
+        Path live = Files.writeString(rec.resolve("intake-c2-9a7b3c2e-1111-4222-8333-944455556666.wav"), "being recorded");
+        Path other = Files.writeString(rec.resolve("greeting.wav"), "not ours");
+        Path similar = Files.writeString(rec.resolve("intake-notes.wav"), "not ours either");
+        for (Path p : List.of(left1, left2, other, similar)) {
+            Files.setLastModifiedTime(p, old);
+        }
+        String yaml = "agi:\n  bind: 127.0.0.1:0\nhttp:\n  bind: 127.0.0.1:0\noutbox:\n  dir: " + dir.resolve("outbox")
+                + "\nspeech:\n  engine: none\n  capture: record-file\n  record-dir: " + rec + "\n";
+        try (cn.hotline.ivr.testing.LogCapture logs = new cn.hotline.ivr.testing.LogCapture(cn.hotline.ivr.speech.RecordFileIntake.class);
+                HotlineServer server = new HotlineServer(settings(yaml), null, Map.of())) {
+            server.start();
+            assertTrue(Files.exists(other) && Files.exists(similar), "files the server did not name are kept");
+            assertTrue(Files.exists(live), "a recording written moments ago may be another server's, still in progress");
+            assertTrue(!Files.exists(left1) && !Files.exists(left2), "leftover recordings are deleted");
+            assertEquals(List.of("INFO [-] deleted 2 leftover recording(s) in speech.record-dir " + rec), logs.lines(), logs.lines().toString());
+        }
+    }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cn.hotline.ivr.testing.LogCapture;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -122,5 +123,20 @@ class IntakeLineTest {
         assertTrue(b.waitForTurn().isDone(), "nobody earlier left in the line");
         a.close();
         b.close();
+    }
+
+    @Test
+    void whenCapturesCannotBeEndedAFreeAgentSaysWhatReallyHappens() throws Exception {
+        List<String> preempted = new ArrayList<>();
+        IntakeLine recordFile = new IntakeLine(preempted::add, false);
+        try (LogCapture logs = new LogCapture(IntakeLine.class);
+                IntakeLine.Place a = recordFile.enter("1796538594.11", T0)) {
+            assertEquals(Optional.of("1796538594.11"), recordFile.agentFreed());
+            assertEquals(List.of(), preempted, "RECORD FILE cannot be interrupted: nothing is asked to end");
+            assertTrue(a.waitForTurn().isDone(), "their turn is kept: they go to the queue when the recording ends");
+            assertTrue(logs.any("INFO [1796538594.11]", "agent free: this caller is recording and will reach the queue"
+                    + " when the recording ends (record-file mode cannot be interrupted)"), logs.lines().toString());
+            assertFalse(logs.lines().stream().anyMatch(l -> l.contains("ending the intake")), logs.lines().toString());
+        }
     }
 }

@@ -265,7 +265,7 @@ class AudioSocketIntakeTest {
         Path missing = Files.createTempDirectory("no-model").resolve("vosk-model-small-cn-0.22");
         SpeechSettings d = SpeechSettings.defaults();
         SpeechSettings s = new SpeechSettings(SpeechSettings.Engine.VOSK, missing, 2, 1, d.capture(), d.promptsDir(),
-                d.recordDir(), d.resultTimeout(), d.vad());
+                d.recordDir(), d.recordMax(), d.resultTimeout(), d.vad());
         pool = DecoderPool.start(s, registry);
         assertFalse(pool.health().ok());
         assertTrue(pool.health().detail().contains("scripts/fetch-model"), pool.health().detail());

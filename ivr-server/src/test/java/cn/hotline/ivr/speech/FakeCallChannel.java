@@ -25,6 +25,8 @@ final class FakeCallChannel implements CallChannel {
     char recordKey;
     /** When set, RECORD FILE writes these bytes instead of {@code audio} (a damaged recording). */
     byte[] recordingBytes;
+    /** When not empty, each RECORD FILE writes the next of these instead of {@code audio} (one per segment). */
+    final java.util.Deque<Pcm> recordings = new java.util.ArrayDeque<>();
     char playKey;
 
     FakeCallChannel(String id, Pcm audio) {
@@ -80,6 +82,8 @@ final class FakeCallChannel implements CallChannel {
         try {
             if (recordingBytes != null) {
                 java.nio.file.Files.write(Path.of(file + "." + format), recordingBytes);
+            } else if (!recordings.isEmpty()) {
+                recordings.poll().writeWav(Path.of(file + "." + format));
             } else {
                 audio.writeWav(Path.of(file + "." + format));
             }

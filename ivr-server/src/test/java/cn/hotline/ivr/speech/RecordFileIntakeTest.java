@@ -1,11 +1,13 @@
 package cn.hotline.ivr.speech;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cn.hotline.ivr.flow.CaptureRequest;
 import cn.hotline.ivr.flow.IntakeResult;
+import cn.hotline.ivr.flow.SpeechIntake;
 import cn.hotline.ivr.flow.IntakeResult.Outcome;
 import cn.hotline.ivr.media.Pcm;
 import cn.hotline.ivr.ops.ConfigFile;
@@ -36,11 +38,15 @@ class RecordFileIntakeTest {
     }
 
     private RecordFileIntake intake(SpeechRecognizer recognizer) throws Exception {
+        return intake(recognizer, "rec");
+    }
+
+    private RecordFileIntake intake(SpeechRecognizer recognizer, String recordDir) throws Exception {
         Settings all = Settings.read(ConfigFile.fromYaml("t.yaml", """
                 speech:
                   capture: record-file
-                  record-dir: rec
-                """, dir, Map.of()));
+                  record-dir: %s
+                """.formatted(recordDir), dir, Map.of()));
         assertEquals(SpeechSettings.CaptureMode.RECORD_FILE, all.speech().capture());
         pool = new DecoderPool(recognizer, recognizer != null, "no recognizer model", 2, 1, new SimpleMeterRegistry());
         return (RecordFileIntake) SpeechIntakes.create(all.speech(), null, pool, new SimpleMeterRegistry());
@@ -63,7 +69,7 @@ class RecordFileIntakeTest {
         assertEquals(List.of(List.of("是", "不是")), fake.phraseLists);
         assertEquals(1, fake.closedStreams.get());
         assertEquals("STREAM FILE intake-describe 0123456789*#", ch.commands.get(0));
-        assertTrue(ch.commands.get(1).matches("RECORD FILE .*/rec/intake-1795448040\\.7-[0-9a-f-]+ wav 0123456789\\*# 34000 s=4"),
+        assertTrue(ch.commands.get(1).matches("RECORD FILE .*/rec/intake-1795448040\\.7-[0-9a-f-]+ wav 0123456789\\*# 24000 s=2"),
                 ch.commands.get(1));
         try (Stream<Path> left = Files.list(dir.resolve("rec"))) {
             assertEquals(0, left.count(), "recordings are deleted after recognition");
@@ -111,5 +117,69 @@ class RecordFileIntakeTest {
         IntakeResult r = intake.capture(hash, request());
         assertEquals(Outcome.COMPLETED, r.outcome());
         assertTrue(r.detail().startsWith("ended with #"), r.detail());
+    }
+
+    @Test
+    void callerWaitsAboutTwoSecondsAfterSpeakingNotTheNoInputTime() throws Exception {
+        // s= used to be max(no-input, trailing-silence): 6 s of silence after every caller's last word.
+        assertEquals(Duration.ofSeconds(2), RecordFileIntake.recordSilence(Duration.ofMillis(800)));
+        assertEquals(Duration.ofSeconds(2), RecordFileIntake.recordSilence(Duration.ofMillis(1500)));
+        assertEquals(Duration.ofSeconds(3), RecordFileIntake.recordSilence(Duration.ofMillis(2100)));
+        CaptureRequest sixSeconds = new CaptureRequest("intake-describe", Duration.ofSeconds(6), Duration.ofMillis(800),
+                Duration.ofSeconds(30), List.of(), t -> { });
+        FakeCallChannel ch = new FakeCallChannel("c6", AudioSocketIntakeTest.clip("BAC009S0150W0001.wav"));
+        assertEquals(Outcome.COMPLETED, intake(null).capture(ch, sixSeconds).outcome());
+        assertTrue(ch.commands.get(1).endsWith(" s=2"), ch.commands.get(1));
+    }
+
+    @Test
+    void aSlowStarterGetsAnotherSegmentUntilNoInputHasPassed() throws Exception {
+        RecordFileIntake intake = intake(null);
+        // Asterisk ended the first segment after 2 s of silence (and kept 1 s of it); the caller speaks in the second.
+        FakeCallChannel slow = new FakeCallChannel("c7", AudioSocketIntakeTest.clip("BAC009S0150W0001.wav"));
+        slow.recordings.add(new Pcm(8000, new short[8000]));
+        IntakeResult r = intake.capture(slow, request());
+        assertEquals(Outcome.COMPLETED, r.outcome(), r.toString());
+        assertEquals(3, slow.commands.size(), slow.commands.toString());
+        assertTrue(slow.commands.get(2).endsWith(" 22000 s=2"), "the second segment has 2 s of no-input left: " + slow.commands);
+        // Nobody speaks: segments until no-input (4 s) has passed, then NO_INPUT; never more than that.
+        FakeCallChannel silent = new FakeCallChannel("c8", new Pcm(8000, new short[8000]));
+        assertEquals(Outcome.NO_INPUT, intake.capture(silent, request()).outcome());
+        assertEquals(3, silent.commands.size(), silent.commands.toString());
+        try (Stream<Path> left = Files.list(dir.resolve("rec"))) {
+            assertEquals(0, left.count(), "every segment's recording is deleted");
+        }
+    }
+
+    @Test
+    void recordingsAreCappedBySpeechRecordMax() throws Exception {
+        Settings all = Settings.read(ConfigFile.fromYaml("t.yaml", """
+                speech:
+                  capture: record-file
+                  record-dir: rec
+                  record-max: 12s
+                """, dir, Map.of()));
+        assertEquals(Duration.ofSeconds(12), all.speech().recordMax());
+        assertEquals(Duration.ofSeconds(20), SpeechSettings.defaults().recordMax());
+        pool = new DecoderPool(null, false, "no recognizer model", 2, 1, new SimpleMeterRegistry());
+        SpeechIntake intake = SpeechIntakes.create(all.speech(), null, pool, new SimpleMeterRegistry());
+        assertFalse(intake.preemptible(), "RECORD FILE cannot be ended by a free agent");
+        FakeCallChannel ch = new FakeCallChannel("c9", AudioSocketIntakeTest.clip("BAC009S0150W0001.wav"));
+        intake.capture(ch, request());
+        assertTrue(ch.commands.get(1).endsWith(" 16000 s=2"), "12 s of words plus 4 s of no-input: " + ch.commands);
+    }
+
+    @Test
+    void anUncreatableRecordDirSaysSo() throws Exception {
+        Files.writeString(dir.resolve("file"), "x");
+        RecordFileIntake intake = intake(null, "file/rec");
+        FakeCallChannel ch = new FakeCallChannel("1796538594.10", AudioSocketIntakeTest.clip("BAC009S0150W0001.wav"));
+        try (LogCapture logs = new LogCapture(RecordFileIntake.class)) {
+            IntakeResult r = intake.capture(ch, request());
+            assertEquals(Outcome.FAILED, r.outcome());
+            assertTrue(r.detail().startsWith("cannot create speech.record-dir " + dir.resolve("file/rec")), r.detail());
+            assertTrue(logs.any("WARN [1796538594.10]", "cannot create speech.record-dir"), logs.lines().toString());
+        }
+        assertEquals(1, ch.commands.size(), "nothing is recorded: " + ch.commands);
     }
 }
