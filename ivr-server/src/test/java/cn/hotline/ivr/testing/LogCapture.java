@@ -22,8 +22,12 @@ public final class LogCapture implements AutoCloseable {
     }
 
     /** Formatted messages with level and MDC call id: {@code "WARN [callId] message"}. */
-    public synchronized List<String> lines() {
-        return appender.list.stream()
+    public List<String> lines() {
+        List<ILoggingEvent> events;
+        synchronized (appender) { // AppenderBase appends under the appender's own lock
+            events = new java.util.ArrayList<>(appender.list);
+        }
+        return events.stream()
                 .map(e -> e.getLevel() + " [" + e.getMDCPropertyMap().getOrDefault("callId", "-") + "] "
                         + e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : " +stacktrace"))
                 .toList();
