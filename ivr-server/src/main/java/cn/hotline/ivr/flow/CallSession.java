@@ -34,4 +34,10 @@ public record CallSession(
     public CallSession {
         arguments = List.copyOf(arguments);
     }
+
+    /** {@code PJSIP/carrier-trunk-0000002a} → {@code PJSIP/carrier-trunk}: the trunk, not the call leg. */
+    public static String trunkOf(String channel) {
+        int dash = channel.lastIndexOf('-');
+        return dash > 0 && channel.substring(dash + 1).matches("[0-9a-f]{8}") ? channel.substring(0, dash) : channel;
+    }
 }

@@ -396,10 +396,7 @@ public final class FastAgiServer implements AutoCloseable {
      * names often carry the caller's number; the channel's own sequence suffix stays readable.
      */
     static String maskedChannel(String channel) {
-        int dash = channel.lastIndexOf('-');
-        if (dash > 0 && channel.substring(dash + 1).matches("[0-9a-f]{8}")) {
-            return PersonalData.mask(channel.substring(0, dash)) + channel.substring(dash);
-        }
-        return PersonalData.mask(channel);
+        String trunk = CallSession.trunkOf(channel);
+        return PersonalData.mask(trunk) + channel.substring(trunk.length());
     }
 }

@@ -120,8 +120,7 @@ public final class DraftWriter implements DraftRecorder {
 
     /** {@code PJSIP/carrier-trunk-0000002a} → {@code PJSIP/carrier-trunk}: the trunk, not the call leg. */
     static String line(String channel) {
-        int dash = channel.lastIndexOf('-');
-        return dash > 0 && channel.substring(dash + 1).matches("[0-9a-f]{8}") ? channel.substring(0, dash) : channel;
+        return CallSession.trunkOf(channel);
     }
 
     private static Region.Source source(String s) {
