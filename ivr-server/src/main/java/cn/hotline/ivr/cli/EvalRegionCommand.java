@@ -66,6 +66,9 @@ final class EvalRegionCommand implements Command {
                     err.println(row.source() + ":" + row.line() + ": gold " + gold + ", said " + region.district()
                             + " from " + region.evidence().stream().map(e -> e.text()).toList());
                 }
+            } else if (verbose) {
+                err.println(row.source() + ":" + row.line() + ": gold " + gold + ", said nothing"
+                        + (region.city() == null ? "" : " (city " + region.city() + ")"));
             }
         }
         Map<String, Object> result = new LinkedHashMap<>();

@@ -65,6 +65,16 @@ class RegionResolverTest {
     }
 
     @Test
+    void aTransportHubIsALandmarkNotTheCallersDistrict() {
+        // Callers name the airport or a station they fly over, travel through or live near: their own
+        // street outweighs it.
+        assertEquals("钱塘区", resolver.resolve("投诉萧山机场飞机 我现居住在杭州市义蓬街道义蓬名苑小区 每天飞机从房顶飞过", HANGZHOU)
+                .district());
+        assertEquals("萧山区", resolver.resolve("杭州萧山机场饮水机不提供纸杯", HANGZHOU).district());
+        assertEquals("上城区", resolver.resolve("杭州东站出租车排队太久", HANGZHOU).district());
+    }
+
+    @Test
     void aLandmarkListedUnderTwoDistrictsSaysNothing(@TempDir Path dir) throws Exception {
         Path file = write(dir, "滨江区: [之江路]", "西湖区: [之江路, 龙井]");
         RegionResolver own = new RegionResolver(Divisions.load(null), RegionResolver.loadGazetteer(file));
