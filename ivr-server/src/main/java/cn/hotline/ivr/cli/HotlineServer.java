@@ -28,6 +28,7 @@ import cn.hotline.ivr.understanding.CatalogueException;
 import cn.hotline.ivr.understanding.Understander;
 import cn.hotline.ivr.understanding.Understanding;
 import cn.hotline.ivr.workorder.DraftWriter;
+import cn.hotline.ivr.workorder.IntakeCheckpoints;
 import cn.hotline.ivr.workorder.Outbox;
 import cn.hotline.ivr.workorder.TicketClient;
 import io.micrometer.core.instrument.Gauge;
@@ -149,8 +150,11 @@ public final class HotlineServer implements AutoCloseable {
         closeables.add(tickets);
         outbox.startDelivery(tickets);
         checks.add(check("outbox", () -> outbox.diskAlarm() ? "outbox disk use over outbox.alarm-ratio of outbox.max-bytes" : null));
+        IntakeCheckpoints checkpoints = openCheckpoints(settings);
+        closeables.add(checkpoints);
         DraftWriter drafts = new DraftWriter(understander, outbox, settings.flow().hours().zone(),
-                DraftPops::channelVariables);
+                DraftPops::channelVariables, checkpoints);
+        drafts.recoverInterruptedIntakes();
         drafts.warmUp();
         if (settings.agent().enabled()) {
             ScreenPops pops = new ScreenPops(settings.agent(), new DraftPops(outbox), registry);
@@ -282,6 +286,16 @@ public final class HotlineServer implements AutoCloseable {
                     + (reason == null ? "" : ": " + reason) + ")");
         }
         return Optional.empty();
+    }
+
+    /** The words of callers in intake, beside the outbox (whose lock makes the directory this server's own). */
+    private static IntakeCheckpoints openCheckpoints(Settings settings) throws ConfigException {
+        try {
+            return IntakeCheckpoints.open(settings.outbox().dir());
+        } catch (IOException e) {
+            throw new ConfigException(List.of(new ConfigProblem(settings.file(), "outbox.dir", "cannot open "
+                    + settings.outbox().dir().resolve(IntakeCheckpoints.FILE) + ": " + e)));
+        }
     }
 
     private static Outbox openOutbox(Settings settings, MeterRegistry registry) throws IOException, ConfigException {

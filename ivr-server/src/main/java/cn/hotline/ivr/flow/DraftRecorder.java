@@ -12,6 +12,17 @@ public interface DraftRecorder {
     Recorded record(CallSession call, FlowDecision decision, IntakeResult intake);
 
     /**
+     * The caller starts describing the problem. From now until {@link #record} for this call, what
+     * {@link #heard} reports is kept safe from a crash of the server (the next start writes the draft).
+     */
+    default void intakeStarted(CallSession call) {
+    }
+
+    /** The words heard so far while the caller is still speaking (called often: must not block). */
+    default void heard(CallSession call, String soFar) {
+    }
+
+    /**
      * What the dialplan and the agent need from the draft.
      *
      * @param draftId         the draft's id ({@code IVR_DRAFT_ID}); empty when nothing could be written

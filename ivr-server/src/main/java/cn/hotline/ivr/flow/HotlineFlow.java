@@ -289,6 +289,7 @@ public final class HotlineFlow {
         CaptureRequest request = new CaptureRequest(s.prompt(s.intake().invitePrompt()), null, null, null, List.of(),
                 partial -> {
                     lastPartial.set(partial);
+                    services.drafts().heard(call, partial);
                     services.emergencies().check(partial).ifPresent(target -> {
                         if (emergencyHeard.compareAndSet("", target)) {
                             log.warn("emergency heard while the caller speaks: hand-over to {}", target);
@@ -297,6 +298,7 @@ public final class HotlineFlow {
                     });
                 });
         IntakeResult result;
+        services.drafts().intakeStarted(call);
         try {
             result = services.intake().capture(channel, request);
         } catch (CallEndedException e) {

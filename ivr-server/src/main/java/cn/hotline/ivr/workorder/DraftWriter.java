@@ -3,6 +3,8 @@ package cn.hotline.ivr.workorder;
 import cn.hotline.ivr.flow.CallSession;
 import cn.hotline.ivr.flow.DraftRecorder;
 import cn.hotline.ivr.flow.FlowDecision;
+import cn.hotline.ivr.flow.FlowSettings;
+import cn.hotline.ivr.ops.CallLog;
 import cn.hotline.ivr.flow.IntakeResult;
 import cn.hotline.ivr.understanding.CallerContext;
 import cn.hotline.ivr.understanding.PersonalData;
@@ -29,17 +31,79 @@ public final class DraftWriter implements DraftRecorder {
     private final Outbox outbox;
     private final ZoneId zone;
     private final Function<Draft, Map<String, String>> channelVariables;
+    private final IntakeCheckpoints checkpoints;
 
     /**
      * @param zone             the hotline's time zone (drafts carry local time with its offset)
      * @param channelVariables the CTI variables to set for a draft (key fields for systems that read variables)
+     * @param checkpoints      where the words of callers still in intake are kept until their draft is
+     *                         written; null: they are kept in memory only (lost if the server is killed)
      */
     public DraftWriter(Understander understander, Outbox outbox, ZoneId zone,
-            Function<Draft, Map<String, String>> channelVariables) {
+            Function<Draft, Map<String, String>> channelVariables, IntakeCheckpoints checkpoints) {
         this.understander = understander;
         this.outbox = outbox;
         this.zone = zone;
         this.channelVariables = channelVariables;
+        this.checkpoints = checkpoints;
+    }
+
+    public DraftWriter(Understander understander, Outbox outbox, ZoneId zone,
+            Function<Draft, Map<String, String>> channelVariables) {
+        this(understander, outbox, zone, channelVariables, null);
+    }
+
+    @Override
+    public void intakeStarted(CallSession call) {
+        if (checkpoints != null) {
+            checkpoints.started(call.callId(), call.callerNumber(), call.dnid(), call.channel(), call.language(),
+                    call.started());
+        }
+    }
+
+    @Override
+    public void heard(CallSession call, String soFar) {
+        if (checkpoints != null) {
+            checkpoints.heard(call.callId(), soFar);
+        }
+    }
+
+    /**
+     * Writes the drafts of the callers who were still describing their problem when the previous server
+     * stopped without finishing them (killed, power loss): what they had said by the last checkpoint.
+     * Run once at start-up, before calls are taken. A call whose draft did reach the outbox (the server
+     * died between the draft and its checkpoint's end) is not written twice.
+     *
+     * @return how many drafts were written
+     */
+    public int recoverInterruptedIntakes() {
+        if (checkpoints == null || checkpoints.leftovers().isEmpty()) {
+            return 0;
+        }
+        int written = 0;
+        for (IntakeCheckpoints.Checkpoint c : checkpoints.leftovers()) {
+            try (CallLog.Scope scope = CallLog.callId(c.id())) {
+                if (outbox.entry(c.id()).isPresent()) {
+                    log.info("intake checkpoint: the draft is already in the outbox");
+                    checkpoints.settled(c.id());
+                    continue;
+                }
+                CallSession call = new CallSession(c.id(), nonNull(c.caller()), nonNull(c.dnid()), nonNull(c.channel()),
+                        nonNull(c.language()), "", "", "hotline", List.of(), null,
+                        c.started() == null ? java.time.Instant.now() : c.started());
+                Recorded r = record(call, new FlowDecision(FlowSettings.ROUTE_QUEUE, "recovered", List.of()),
+                        new IntakeResult(IntakeResult.Outcome.FAILED, nonNull(c.heard()), 0, java.time.Duration.ZERO,
+                                "server stopped during intake; recovered at restart"));
+                written += r.draftId().isEmpty() ? 0 : 1;
+            }
+        }
+        log.warn("{} of {} callers were describing their problem when the server last stopped; their drafts were "
+                + "written from their words so far", written, checkpoints.leftovers().size());
+        return written;
+    }
+
+    private static String nonNull(String s) {
+        return s == null ? "" : s;
     }
 
     @Override
@@ -50,8 +114,13 @@ public final class DraftWriter implements DraftRecorder {
             draft = persist(draft, call, intake, u);
         } catch (IOException | RuntimeException e) {
             // The caller still reaches an agent; the operator must see this at once.
-            log.error("draft {} NOT persisted ({}); the agent gets the call without it", draft.id(), e.toString());
+            log.error("draft {} NOT persisted ({}); the agent gets the call without it{}", draft.id(), e.toString(),
+                    checkpoints != null && checkpoints.isOpen(call.callId())
+                            ? "; the intake checkpoint keeps the caller's words for the next start" : "");
             return new Recorded("", u.emergency().detected() ? u.emergency().route() : "", Map.of());
+        }
+        if (checkpoints != null) {
+            checkpoints.settled(call.callId());
         }
         log.info("draft persisted: type={} topic={} district={} urgency={} intake={} transcript=\"{}\"",
                 u.requestType().code(), u.topic().code(), u.region().district(),

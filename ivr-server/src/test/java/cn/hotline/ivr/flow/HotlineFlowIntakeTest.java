@@ -79,13 +79,25 @@ class HotlineFlowIntakeTest {
         }
     }
 
-    /** Test double: remembers every draft it was asked to record. */
+    /** Test double: remembers every draft it was asked to record, and what it was told on the way. */
     private static final class RecordingDrafts implements DraftRecorder {
         final List<IntakeResult> recorded = new ArrayList<>();
+        final List<String> events = new ArrayList<>();
         String emergency = "";
 
         @Override
+        public void intakeStarted(CallSession call) {
+            events.add("started " + call.callId());
+        }
+
+        @Override
+        public void heard(CallSession call, String soFar) {
+            events.add("heard " + soFar);
+        }
+
+        @Override
         public Recorded record(CallSession call, FlowDecision decision, IntakeResult intake) {
+            events.add("record " + intake.transcript());
             recorded.add(intake);
             return new Recorded(call.callId(), emergency, Map.of("IVR_REQUESTTYPE", "complaint"));
         }
@@ -153,6 +165,8 @@ class HotlineFlowIntakeTest {
         assertEquals("queue", ch.variables.get("IVR_ROUTE"));
         assertEquals("小区物业乱收费", drafts.recorded.get(0).transcript());
         assertEquals(0, line.size(), "the caller left the intake line");
+        // What a crash checkpoint needs: the start of intake and the words as they come, before the draft.
+        assertEquals(List.of("started 1795448040.1", "heard 小区", "heard 小区物业", "record 小区物业乱收费"), drafts.events);
     }
 
     @Test

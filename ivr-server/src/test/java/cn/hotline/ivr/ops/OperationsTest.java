@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import cn.hotline.ivr.cli.HotlineServer;
 import cn.hotline.ivr.sim.SimulatedCall;
 import cn.hotline.ivr.testing.TestServer;
+import cn.hotline.ivr.workorder.Draft;
+import cn.hotline.ivr.workorder.IntakeCheckpoints;
+import cn.hotline.ivr.workorder.Outbox;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.net.URI;
@@ -42,6 +45,27 @@ class OperationsTest {
             assertTrue(metrics.contains("ivr_agi_command_seconds_count{command=\"ANSWER\"} 1"), metrics);
             assertTrue(metrics.contains("ivr_calls_active 0.0"), metrics);
             assertEquals(404, get(server, "/nope").statusCode());
+        }
+    }
+
+    @Test
+    void aServerStartingAfterAKillWritesTheDraftsOfCallersWhoWereStillSpeaking(@TempDir Path dir) throws Exception {
+        Path outbox = dir.resolve("outbox");
+        Files.createDirectories(outbox);
+        // What a server killed mid-intake leaves behind: a checkpoint of the words so far, no draft.
+        try (IntakeCheckpoints left = IntakeCheckpoints.open(outbox)) {
+            left.started("1795448080.1", "057187654321", "12345", "PJSIP/carrier-trunk-00000001", "zh",
+                    java.time.Instant.parse("2026-12-06T01:00:00Z"));
+            left.heard("1795448080.1", "拱墅区小河路有人占道经营");
+        }
+        try (HotlineServer server = TestServer.start(TestServer.PORTS + "outbox:\n  dir: " + outbox + "\n")) {
+            Draft d = Outbox.inspect(outbox).draft("1795448080.1").orElseThrow();
+            assertEquals("拱墅区小河路有人占道经营", d.intake().transcript());
+            assertEquals("拱墅区", d.region().districtName());
+            assertEquals(200, get(server, "/ready").statusCode());
+        }
+        try (IntakeCheckpoints after = IntakeCheckpoints.open(outbox)) {
+            assertTrue(after.leftovers().isEmpty(), after.leftovers().toString());
         }
     }
 

@@ -4,15 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,23 +63,9 @@ class OutboxCrashTest {
 
     private record Child(Process process, Thread reader, List<String> lines) {
         static Child start(Path outbox, TicketBackend backend, Path log) throws Exception {
-            String java = ProcessHandle.current().info().command().orElse("java");
-            Process p = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                    CrashingPersister.class.getName(), outbox.toString(), backend.baseUrl().toString(), "1795448050",
-                    String.valueOf(DRAFTS))
-                    .redirectError(log.toFile())
-                    .start();
-            List<String> lines = new CopyOnWriteArrayList<>();
-            Thread reader = Thread.ofPlatform().start(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line = r.readLine(); line != null; line = r.readLine()) {
-                        lines.add(line);
-                    }
-                } catch (java.io.IOException e) {
-                    // the process died; what was read is what it printed
-                }
-            });
-            return new Child(p, reader, lines);
+            ChildJvm c = ChildJvm.start(CrashingPersister.class, log, outbox.toString(), backend.baseUrl().toString(),
+                    "1795448050", String.valueOf(DRAFTS));
+            return new Child(c.process(), c.reader(), c.lines());
         }
 
         List<String> persisted() {
