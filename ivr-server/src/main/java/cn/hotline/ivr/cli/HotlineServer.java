@@ -122,10 +122,15 @@ public final class HotlineServer implements AutoCloseable {
                     () -> new AudioSocketServer(settings.audiosocket(), registry).start());
             closeables.add(media);
         }
-        SpeechIntake intake = SpeechIntakes.create(settings.speech(), media, pool, registry);
+        // The AMI client is connected below; a recording is only ever ended once calls arrive, by then it exists.
+        RecordFileIntake.RemoteKey remoteKey = settings.ami().enabled()
+                ? (channel, digit) -> ami != null && ami.receiveKey(channel, digit) : null;
+        SpeechIntake intake = SpeechIntakes.create(settings.speech(), media, pool, registry, remoteKey);
         intakeLine = new IntakeLine(callId -> {
             if (intake instanceof AudioSocketIntake streaming) {
                 streaming.preempt(callId);
+            } else if (intake instanceof RecordFileIntake recording) {
+                recording.preempt(callId);
             }
         }, intake.preemptible());
         Gauge.builder("ivr.intake.line.describing", intakeLine, l -> l.size() - l.waiting())

@@ -99,8 +99,9 @@ public final class IntakeLine {
     }
 
     /**
-     * {@code capturesCanBeEnded} false: the intake cannot be interrupted (RECORD FILE), so a free agent
-     * only marks the earliest caller's turn; they reach the queue when their recording ends.
+     * {@code capturesCanBeEnded} false: the intake cannot be interrupted (RECORD FILE without an AMI
+     * connection to end it), so a free agent only marks the earliest caller's turn; they reach the
+     * queue when their recording ends.
      */
     public IntakeLine(Consumer<String> preempt, boolean capturesCanBeEnded) {
         this.preempt = preempt;
@@ -154,7 +155,7 @@ public final class IntakeLine {
                 preempt.accept(first.callId);
             } else {
                 log.info("agent free: this caller is recording and will reach the queue when the recording ends"
-                        + " (record-file mode cannot be interrupted)");
+                        + " (record-file mode without AMI cannot be interrupted)");
             }
         }
         return Optional.of(first.callId);

@@ -11,8 +11,8 @@ public interface SpeechIntake {
 
     /**
      * Whether a capture in progress can be ended from another thread (an agent frees up). False for
-     * RECORD FILE: the AGI command blocks until Asterisk ends it, and nothing on the AGI or AMI side
-     * stops it early without leaving the script.
+     * RECORD FILE without an AMI connection: the AGI command blocks until Asterisk ends it, and only
+     * AMI (PlayDTMF with Receive) can make it stop early.
      */
     default boolean preemptible() {
         return true;

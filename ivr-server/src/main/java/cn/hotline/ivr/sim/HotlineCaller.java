@@ -26,7 +26,15 @@ public final class HotlineCaller {
     public static Outcome call(InetSocketAddress agi, SimulatedCall.Options options, AmiServerSimulator asterisk) {
         long arrived = System.nanoTime();
         SimulatedCall call = new SimulatedCall(agi, options, e -> { });
-        SimulatedCall.Result r = call.run();
+        SimulatedCall.Result r;
+        if (asterisk == null) {
+            r = call.run();
+        } else {
+            // While in its AGI script the channel exists for AMI too (PlayDTMF ends a recording).
+            try (var live = asterisk.liveChannel(call.channel(), call::receiveDtmf)) {
+                r = call.run();
+            }
+        }
         if (!"completed".equals(r.outcome())) {
             return new Outcome(r, "", false, arrived, -1);
         }

@@ -131,6 +131,8 @@ public final class SimulatedCall {
     private final List<Exchange> exchanges = new ArrayList<>();
     private final Object writeLock = new Object();
     private volatile boolean hungUp;
+    /** DTMF queued on this channel from outside the call (AMI PlayDTMF with Receive): RECORD FILE stops on it. */
+    private final java.util.concurrent.BlockingQueue<Character> receivedDtmf = new java.util.concurrent.LinkedBlockingQueue<>();
     private int digitIndex;
     private long startNanos;
 
@@ -144,6 +146,11 @@ public final class SimulatedCall {
 
     public String uniqueId() {
         return uniqueId;
+    }
+
+    /** Asterisk received {@code digit} on this channel as if the caller had pressed it (AMI PlayDTMF Receive). */
+    public void receiveDtmf(char digit) {
+        receivedDtmf.add(digit);
     }
 
     /** The caller channel's name, as in {@code agi_channel} and AMI's {@code Channel} header. */
@@ -323,10 +330,7 @@ public final class SimulatedCall {
                 yield "200 result=1";
             }
             case "GET VARIABLE", "GET FULL" -> getVariable(words);
-            case "RECORD FILE" -> {
-                pause(options.promptTime());
-                yield "200 result=0 (timeout) endpos=64000";
-            }
+            case "RECORD FILE" -> recordFile(words);
             case "WAIT FOR" -> "200 result=0";
             case "SET MUSIC", "CHANNEL STATUS" -> verb2.equals("CHANNEL STATUS") ? "200 result=6" : "200 result=0";
             default -> switch (verb) {
@@ -382,6 +386,7 @@ public final class SimulatedCall {
         String name = words.size() > 2 ? words.get(2) : "";
         String value = switch (name) {
             case "UNIQUEID" -> uniqueId;
+            case "CHANNEL" -> channel();
             case "CALLERID(num)" -> options.callerNumber();
             default -> variables.get(name);
         };
@@ -415,6 +420,43 @@ public final class SimulatedCall {
         } catch (NumberFormatException e) {
             return fallback;
         }
+    }
+
+    /**
+     * {@code RECORD FILE file format escape timeout [offset] [BEEP] [s=N]}: the simulated caller talks
+     * until the recording's time limit (the longest wait a recording can cause; the file is written, as
+     * Asterisk writes it, with silence), unless a DTMF digit among the escape digits arrives first, which
+     * ends the recording as in res_agi.c: {@code 200 result=<digit> (dtmf) endpos=N}.
+     */
+    private String recordFile(List<String> words) {
+        if (words.size() < 6) {
+            return "520 Invalid command syntax.  Proper usage not available.";
+        }
+        String escape = words.get(4);
+        long limitMs;
+        try {
+            limitMs = Long.parseLong(words.get(5));
+        } catch (NumberFormatException e) {
+            return "520 Invalid command syntax.  Proper usage not available.";
+        }
+        long start = System.nanoTime();
+        Character key = null;
+        try {
+            key = receivedDtmf.poll(limitMs < 0 ? Long.MAX_VALUE : limitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        long samples = (System.nanoTime() - start) / 125_000; // 8 kHz
+        try {
+            new cn.hotline.ivr.media.Pcm(8000, new short[(int) Math.min(samples, 8000L * 60)])
+                    .writeWav(java.nio.file.Path.of(words.get(2) + "." + words.get(3)));
+        } catch (IOException | RuntimeException e) {
+            return "200 result=-1 (writefile)";
+        }
+        if (key != null && escape.indexOf(key) >= 0) {
+            return "200 result=" + (int) key + " (dtmf) endpos=" + samples;
+        }
+        return "200 result=0 (timeout) endpos=" + samples;
     }
 
     private static void pause(Duration d) {

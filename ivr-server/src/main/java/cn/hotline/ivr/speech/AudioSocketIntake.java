@@ -38,9 +38,7 @@ public final class AudioSocketIntake implements SpeechIntake {
     private final SpeechSettings settings;
     private final MeterRegistry registry;
     private final Map<String, Capture> active = new ConcurrentHashMap<>();
-    /** Preemptions that arrived before the capture was registered (e.g. while Asterisk played the invitation). */
-    private final Map<String, Long> earlyPreemptions = new ConcurrentHashMap<>();
-    private static final long EARLY_PREEMPTION_TTL_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
+    private final EarlyPreemptions earlyPreemptions = new EarlyPreemptions();
 
     public AudioSocketIntake(AudioSocketServer server, DecoderPool pool, PromptLibrary prompts,
                              SpeechSettings settings, MeterRegistry registry) {
@@ -144,21 +142,19 @@ public final class AudioSocketIntake implements SpeechIntake {
         if (c == null) {
             // Not capturing yet: remember it, and look again in case the capture registered meanwhile
             // (capture() registers first and checks second; this method writes first and checks second).
-            long now = System.nanoTime();
-            earlyPreemptions.values().removeIf(t -> now - t > EARLY_PREEMPTION_TTL_NANOS);
-            earlyPreemptions.put(callId, now);
+            earlyPreemptions.remember(callId);
             c = active.get(callId);
             if (c == null) {
                 return false;
             }
-            earlyPreemptions.remove(callId);
+            earlyPreemptions.take(callId);
         }
         c.preempt("an agent is free");
         return true;
     }
 
     private boolean preemptedEarly(String callId) {
-        return earlyPreemptions.remove(callId) != null;
+        return earlyPreemptions.take(callId);
     }
 
     /** Captures in progress. */

@@ -17,7 +17,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -28,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * The fallback without AudioSocket: Asterisk records the caller with {@code RECORD FILE} (ending on
  * silence, a key, or the maximum length), then the recording is run through the same detector and
  * recognizer in one batch. No barge-in and no partial results; the recording is deleted afterwards.
+ *
+ * <p>Nothing on the AGI side can end a RECORD FILE early. With a {@link RemoteKey} (AMI's
+ * {@code PlayDTMF} with {@code Receive}), {@link #preempt} makes Asterisk act as if the caller had
+ * pressed {@code #}, which ends the recording; what was recorded is recognised and the capture
+ * returns PREEMPTED. Without one, a free agent waits for the recording to end.
  */
 public final class RecordFileIntake implements SpeechIntake {
     private static final Logger log = LoggerFactory.getLogger(RecordFileIntake.class);
@@ -38,37 +46,111 @@ public final class RecordFileIntake implements SpeechIntake {
     private static final Pattern OWN_RECORDING = Pattern.compile(
             "intake-[A-Za-z0-9._-]+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.wav");
 
+    private static final char PREEMPT_KEY = '#';
+    private static final String PREEMPTED = "an agent is free";
+
+    /** Presses a key on a caller's channel from outside their AGI session, as if the caller had. */
+    @FunctionalInterface
+    public interface RemoteKey {
+        /** Returns false when the key could not be sent (the reason is logged). */
+        boolean press(String channelName, char digit);
+    }
+
+    /** A capture in progress: the caller's channel name (for the remote key) and whether an agent freed up. */
+    private record Capturing(String channelName, AtomicBoolean preempted) {
+    }
+
     private final DecoderPool pool;
     private final SpeechSettings settings;
     private final MeterRegistry registry;
+    private final RemoteKey remoteKey;
+    private final Map<String, Capturing> active = new ConcurrentHashMap<>();
+    private final EarlyPreemptions earlyPreemptions = new EarlyPreemptions();
 
-    public RecordFileIntake(DecoderPool pool, SpeechSettings settings, MeterRegistry registry) {
+    /** @param remoteKey ends a recording when an agent frees up; null: recordings always run to their end */
+    public RecordFileIntake(DecoderPool pool, SpeechSettings settings, MeterRegistry registry, RemoteKey remoteKey) {
         this.pool = pool;
         this.settings = settings;
         this.registry = registry;
+        this.remoteKey = remoteKey;
+    }
+
+    public RecordFileIntake(DecoderPool pool, SpeechSettings settings, MeterRegistry registry) {
+        this(pool, settings, registry, null);
+    }
+
+    @Override
+    public boolean preemptible() {
+        return remoteKey != null;
     }
 
     @Override
     public IntakeResult capture(CallChannel channel, CaptureRequest request) throws CallEndedException {
-        try (var c = CallLog.callId(channel.callId())) {
+        String callId = channel.callId();
+        try (var c = CallLog.callId(callId)) {
+            if (earlyPreemptions.take(callId)) {
+                return counted(IntakeResult.skipped(Outcome.PREEMPTED, PREEMPTED));
+            }
             DecoderPool.Admission admission = pool.admit();
             if (!admission.admitted()) {
                 return counted(IntakeResult.skipped(admission.refusal(), admission.detail()));
             }
             try (DecoderPool.Slot slot = admission.slot()) {
-                return counted(record(channel, request, slot));
+                Capturing capturing = new Capturing(remoteKey == null ? null : channel.getVariable("CHANNEL"),
+                        new AtomicBoolean());
+                active.put(callId, capturing);
+                try {
+                    if (earlyPreemptions.take(callId)) { // preempted between the first check and registering
+                        return counted(IntakeResult.skipped(Outcome.PREEMPTED, PREEMPTED));
+                    }
+                    IntakeResult r = record(channel, request, slot, capturing.preempted());
+                    if (capturing.preempted().get() && r.outcome() != Outcome.FAILED) {
+                        r = new IntakeResult(Outcome.PREEMPTED, r.transcript(), r.confidence(), r.speech(), PREEMPTED);
+                    }
+                    return counted(r);
+                } finally {
+                    active.remove(callId, capturing);
+                }
             }
         }
     }
 
-    private IntakeResult record(CallChannel channel, CaptureRequest request, DecoderPool.Slot slot)
-            throws CallEndedException {
+    /**
+     * Ends the capture in progress for {@code callId} (an agent freed up): the remote key ends the
+     * recording, and the capture returns PREEMPTED with what was recorded. A call not capturing yet is
+     * remembered, and its capture ends as soon as it starts. False when none is running.
+     */
+    public boolean preempt(String callId) {
+        Capturing c = active.get(callId);
+        if (c == null) {
+            earlyPreemptions.remember(callId);
+            c = active.get(callId); // capture() registers first and checks second; this writes first and checks second
+            if (c == null) {
+                return false;
+            }
+            earlyPreemptions.take(callId);
+        }
+        if (c.preempted().compareAndSet(false, true) && remoteKey != null) {
+            if (c.channelName() == null || c.channelName().isEmpty()) {
+                log.warn("agent free, but Asterisk did not give this caller's channel name: the recording runs to its end");
+            } else {
+                remoteKey.press(c.channelName(), PREEMPT_KEY);
+            }
+        }
+        return true;
+    }
+
+    private IntakeResult record(CallChannel channel, CaptureRequest request, DecoderPool.Slot slot,
+            AtomicBoolean preempted) throws CallEndedException {
         VadSettings vad = settings.vad().with(request.noInput(), request.trailingSilence(), request.maxUtterance());
         if (vad.maxUtterance().compareTo(settings.recordMax()) > 0) {
             vad = vad.with(null, null, settings.recordMax());
         }
         if (!request.prompt().isEmpty()) {
             char key = channel.play(request.prompt(), ANY_KEY);
+            if (preempted.get()) {
+                return IntakeResult.skipped(Outcome.PREEMPTED, PREEMPTED); // the remote key ended the prompt
+            }
             if (key != 0) {
                 return IntakeResult.skipped(Outcome.DTMF, "key " + key);
             }
@@ -86,11 +168,17 @@ public final class RecordFileIntake implements SpeechIntake {
         int maxSegments = (int) Math.max(1, (vad.noInput().toMillis() + silence.toMillis() - 1) / silence.toMillis());
         Duration waited = Duration.ZERO;
         for (int segment = 1; ; segment++) {
+            if (preempted.get()) {
+                return IntakeResult.skipped(Outcome.PREEMPTED, PREEMPTED);
+            }
             Duration remaining = vad.noInput().minus(waited);
             Path base = settings.recordDir().resolve(RECORDING_PREFIX + safe(channel.callId()) + "-" + UUID.randomUUID());
             Path wav = Path.of(base + ".wav");
             try {
                 char key = channel.record(base.toString(), "wav", ANY_KEY, vad.maxUtterance().plus(remaining), silence);
+                if (preempted.get()) {
+                    key = 0; // the remote key (or a key of the caller's at the same moment): what was said still counts
+                }
                 if (key != 0 && key != '#') {
                     return IntakeResult.skipped(Outcome.DTMF, "key " + key);
                 }
@@ -102,8 +190,8 @@ public final class RecordFileIntake implements SpeechIntake {
                 // Asterisk cuts all but one second of the closing silence: count at least the silence waited.
                 Duration recorded = Duration.ofMillis((long) (audio.seconds() * 1000));
                 waited = waited.plus(recorded.compareTo(silence) > 0 ? recorded : silence);
-                boolean again = key == 0 && !heardSpeech(audio, vad) && waited.compareTo(vad.noInput()) < 0
-                        && segment < maxSegments;
+                boolean again = key == 0 && !preempted.get() && !heardSpeech(audio, vad)
+                        && waited.compareTo(vad.noInput()) < 0 && segment < maxSegments;
                 if (!again) {
                     return recognise(audio, request, vad, slot, key == '#');
                 }
@@ -246,11 +334,6 @@ public final class RecordFileIntake implements SpeechIntake {
 
     private static String safe(String callId) {
         return callId.replaceAll("[^A-Za-z0-9._-]", "_");
-    }
-
-    @Override
-    public boolean preemptible() {
-        return false;
     }
 
     private IntakeResult counted(IntakeResult r) {

@@ -11,6 +11,15 @@ public final class SpeechIntakes {
 
     /** {@code server} may be null when {@code speech.capture} is {@code record-file}. */
     public static SpeechIntake create(SpeechSettings settings, AudioSocketServer server, DecoderPool pool, MeterRegistry registry) {
+        return create(settings, server, pool, registry, null);
+    }
+
+    /**
+     * @param remoteKey for {@code record-file}: how a free agent ends a caller's recording (AMI PlayDTMF);
+     *                  null when there is no AMI connection (recordings then run to their end)
+     */
+    public static SpeechIntake create(SpeechSettings settings, AudioSocketServer server, DecoderPool pool,
+            MeterRegistry registry, RecordFileIntake.RemoteKey remoteKey) {
         return switch (settings.capture()) {
             case AUDIOSOCKET -> {
                 if (server == null) {
@@ -18,7 +27,7 @@ public final class SpeechIntakes {
                 }
                 yield new AudioSocketIntake(server, pool, new PromptLibrary(settings.promptsDir()), settings, registry);
             }
-            case RECORD_FILE -> new RecordFileIntake(pool, settings, registry);
+            case RECORD_FILE -> new RecordFileIntake(pool, settings, registry, remoteKey);
         };
     }
 }

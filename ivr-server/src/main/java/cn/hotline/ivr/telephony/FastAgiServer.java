@@ -395,7 +395,7 @@ public final class FastAgiServer implements AutoCloseable {
      * {@code PJSIP/13912345678-0000002a} → {@code PJSIP/139****5678-0000002a}: Local and PJSIP channel
      * names often carry the caller's number; the channel's own sequence suffix stays readable.
      */
-    static String maskedChannel(String channel) {
+    public static String maskedChannel(String channel) {
         String trunk = CallSession.trunkOf(channel);
         return PersonalData.mask(trunk) + channel.substring(trunk.length());
     }

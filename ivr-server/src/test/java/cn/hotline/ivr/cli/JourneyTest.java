@@ -109,4 +109,41 @@ class JourneyTest {
             }
         }
     }
+
+    @Test
+    void inRecordFileModeAFreeAgentEndsTheEarliestCallersRecordingThroughAmi() throws Exception {
+        // Without AudioSocket, RECORD FILE cannot be ended from the AGI session: the server has Asterisk
+        // act as if the caller pressed # (AMI PlayDTMF, Receive: true). Callers would talk for 30 s.
+        AmiSimulatorConfig ami = AmiSimulatorConfig.defaults().withAgents(1)
+                .withTiming(Duration.ofMillis(200), Duration.ZERO);
+        java.nio.file.Path recordings = java.nio.file.Files.createTempDirectory("ivr-journey-rec-");
+        try (SimulatedSite site = SimulatedSite.start("ivr-journey-rec-", ami, TOKENS, Map.of(
+                     "IVR_SPEECH_CAPTURE", "record-file", "IVR_SPEECH_RECORD_DIR", recordings.toString()));
+             HotlineServer server = new HotlineServer(site.settings(), null, Map.of())) {
+            server.start();
+            await("AMI is logged in", () -> "ok".equals(server.readiness().get("ami")));
+            // Simulated callers talk until a recording's time limit (26 s here) unless something ends it.
+            SimulatedCall.Options talking = SimulatedCall.Options.defaults();
+            HotlineCaller.Outcome first = HotlineCaller.call(server.agiAddress(), talking.withCaller("13800000001"),
+                    site.asterisk());
+            assertEquals("skipped", first.agi().variables().get("IVR_INTAKE"), "the agent was free");
+            await("the agent answers the first caller", () -> site.asterisk().stats().answered() == 1);
+
+            long start = System.nanoTime();
+            CompletableFuture<HotlineCaller.Outcome> second = CompletableFuture.supplyAsync(() ->
+                    HotlineCaller.call(server.agiAddress(), talking.withCaller("13800000002"), site.asterisk()), CALLER);
+            await("the second caller is recording", () -> server.intakeLine().size() == 1);
+            Thread.sleep(300); // into RECORD FILE, past the invitation
+            site.asterisk().agentHangsUp(AGENT);
+            HotlineCaller.Outcome b = second.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(20)) < 0,
+                    "the recording was ended, not waited out");
+            assertEquals("preempted", b.agi().variables().get("IVR_INTAKE"));
+            assertTrue(b.queued(), "the preempted caller joined the queue");
+            await("the agent answers the second caller", () -> site.asterisk().stats().answered() == 2);
+            try (var left = java.nio.file.Files.list(recordings)) {
+                assertEquals(0, left.count(), "the recording was deleted");
+            }
+        }
+    }
 }

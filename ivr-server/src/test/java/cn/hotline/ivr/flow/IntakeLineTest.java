@@ -135,7 +135,7 @@ class IntakeLineTest {
             assertEquals(List.of(), preempted, "RECORD FILE cannot be interrupted: nothing is asked to end");
             assertTrue(a.waitForTurn().isDone(), "their turn is kept: they go to the queue when the recording ends");
             assertTrue(logs.any("INFO [1796538594.11]", "agent free: this caller is recording and will reach the queue"
-                    + " when the recording ends (record-file mode cannot be interrupted)"), logs.lines().toString());
+                    + " when the recording ends (record-file mode without AMI cannot be interrupted)"), logs.lines().toString());
             assertFalse(logs.lines().stream().anyMatch(l -> l.contains("ending the intake")), logs.lines().toString());
         }
     }

@@ -28,6 +28,14 @@ final class FakeCallChannel implements CallChannel {
     /** When not empty, each RECORD FILE writes the next of these instead of {@code audio} (one per segment). */
     final java.util.Deque<Pcm> recordings = new java.util.ArrayDeque<>();
     char playKey;
+    /** What {@code GET VARIABLE CHANNEL} answers. */
+    String channelName;
+    /**
+     * When set, RECORD FILE lasts until a key arrives here (as a DTMF frame queued on the channel, e.g.
+     * by AMI PlayDTMF Receive) or its maximum duration passes, like Asterisk's.
+     */
+    java.util.concurrent.BlockingQueue<Character> receivedKeys;
+    final java.util.concurrent.CountDownLatch recording = new java.util.concurrent.CountDownLatch(1);
 
     FakeCallChannel(String id, Pcm audio) {
         this.id = id;
@@ -62,7 +70,8 @@ final class FakeCallChannel implements CallChannel {
 
     @Override
     public String getVariable(String name) {
-        return null;
+        commands.add("GET VARIABLE " + name);
+        return name.equals("CHANNEL") ? channelName : null;
     }
 
     @Override
@@ -79,6 +88,16 @@ final class FakeCallChannel implements CallChannel {
     @Override
     public char record(String file, String format, String escapeDigits, Duration maxDuration, Duration silence) {
         commands.add("RECORD FILE " + file + " " + format + " " + escapeDigits + " " + maxDuration.toMillis() + " s=" + silence.toSeconds());
+        char key = recordKey;
+        if (receivedKeys != null) {
+            recording.countDown();
+            try {
+                Character received = receivedKeys.poll(maxDuration.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                key = received != null && escapeDigits.indexOf(received) >= 0 ? received : 0;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         try {
             if (recordingBytes != null) {
                 java.nio.file.Files.write(Path.of(file + "." + format), recordingBytes);
@@ -90,7 +109,7 @@ final class FakeCallChannel implements CallChannel {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        return recordKey;
+        return key;
     }
 
     @Override

@@ -42,6 +42,11 @@ class RecordFileIntakeTest {
     }
 
     private RecordFileIntake intake(SpeechRecognizer recognizer, String recordDir) throws Exception {
+        return intake(recognizer, recordDir, null);
+    }
+
+    private RecordFileIntake intake(SpeechRecognizer recognizer, String recordDir, RecordFileIntake.RemoteKey remoteKey)
+            throws Exception {
         Settings all = Settings.read(ConfigFile.fromYaml("t.yaml", """
                 speech:
                   capture: record-file
@@ -49,7 +54,7 @@ class RecordFileIntakeTest {
                 """.formatted(recordDir), dir, Map.of()));
         assertEquals(SpeechSettings.CaptureMode.RECORD_FILE, all.speech().capture());
         pool = new DecoderPool(recognizer, recognizer != null, "no recognizer model", 2, 1, new SimpleMeterRegistry());
-        return (RecordFileIntake) SpeechIntakes.create(all.speech(), null, pool, new SimpleMeterRegistry());
+        return (RecordFileIntake) SpeechIntakes.create(all.speech(), null, pool, new SimpleMeterRegistry(), remoteKey);
     }
 
     private static CaptureRequest request() {
@@ -75,6 +80,67 @@ class RecordFileIntakeTest {
             assertEquals(0, left.count(), "recordings are deleted after recognition");
         }
         assertTrue(fake.threads.stream().allMatch(t -> t.startsWith("speech-decoder-")));
+    }
+
+    /** Test double for AMI PlayDTMF Receive: remembers the key and queues it on the fake channel, as Asterisk does. */
+    private static final class QueuedKeys implements RecordFileIntake.RemoteKey {
+        final List<String> pressed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final java.util.concurrent.BlockingQueue<Character> channel = new java.util.concurrent.LinkedBlockingQueue<>();
+
+        @Override
+        public boolean press(String channelName, char digit) {
+            pressed.add(channelName + " " + digit);
+            channel.add(digit);
+            return true;
+        }
+    }
+
+    @Test
+    void aFreeAgentEndsTheRecordingWithARemoteKeyAndWhatWasSaidStillCounts() throws Exception {
+        QueuedKeys keys = new QueuedKeys();
+        RecordFileIntake intake = intake(new FakeRecognizer(), "rec", keys);
+        assertTrue(intake.preemptible());
+        FakeCallChannel ch = new FakeCallChannel("1795448040.21", AudioSocketIntakeTest.clip("BAC009S0150W0001.wav"));
+        ch.channelName = "PJSIP/carrier-trunk-0000002a";
+        ch.receivedKeys = keys.channel;
+        CaptureRequest longRecording = new CaptureRequest("intake-describe", Duration.ofSeconds(4), Duration.ofMillis(800),
+                Duration.ofSeconds(30), List.of(), t -> { });
+        long start = System.nanoTime();
+        var capture = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return intake.capture(ch, longRecording);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertTrue(ch.recording.await(10, java.util.concurrent.TimeUnit.SECONDS), "RECORD FILE started");
+        assertTrue(intake.preempt("1795448040.21"));
+        IntakeResult r = capture.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(10)) < 0,
+                "ended by the key, not after the recording's 34 s");
+        assertEquals(Outcome.PREEMPTED, r.outcome(), r.toString());
+        assertEquals("an agent is free", r.detail());
+        assertTrue(r.transcript().startsWith("字"), "what the caller said before the agent freed up: " + r.transcript());
+        assertEquals(List.of("PJSIP/carrier-trunk-0000002a #"), keys.pressed);
+        assertEquals("GET VARIABLE CHANNEL", ch.commands.get(0));
+        try (Stream<Path> left = Files.list(dir.resolve("rec"))) {
+            assertEquals(0, left.count(), "the recording is deleted after recognition");
+        }
+    }
+
+    @Test
+    void aCallerPreemptedBeforeTheirRecordingStartsIsNotRecordedAtAll() throws Exception {
+        QueuedKeys keys = new QueuedKeys();
+        RecordFileIntake intake = intake(null, "rec", keys);
+        assertFalse(intake.preempt("1795448040.22"), "not capturing yet: remembered");
+        FakeCallChannel ch = new FakeCallChannel("1795448040.22", AudioSocketIntakeTest.clip("BAC009S0150W0001.wav"));
+        IntakeResult r = intake.capture(ch, request());
+        assertEquals(Outcome.PREEMPTED, r.outcome());
+        assertTrue(ch.commands.stream().noneMatch(c -> c.startsWith("RECORD FILE") || c.startsWith("STREAM FILE")),
+                ch.commands.toString());
+        assertEquals(List.of(), keys.pressed, "nothing to end");
+        // Without AMI nothing can end a recording: the flow must not expect it.
+        assertFalse(intake(null).preemptible());
     }
 
     @Test

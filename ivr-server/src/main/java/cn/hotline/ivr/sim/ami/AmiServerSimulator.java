@@ -58,6 +58,8 @@ public final class AmiServerSimulator implements AutoCloseable {
     private final SimQueue queue;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final Map<String, String> globals = new LinkedHashMap<>();
+    /** Channels outside the queue (a call still in its AGI script), by name: where received DTMF goes. */
+    private final Map<String, java.util.function.Consumer<Character>> liveChannels = new ConcurrentHashMap<>();
     private final AtomicLong uniqueSeq = new AtomicLong();
     private final AtomicLong channelSeq = new AtomicLong();
     private final long startEpoch = System.currentTimeMillis() / 1000;
@@ -185,6 +187,22 @@ public final class AmiServerSimulator implements AutoCloseable {
             throw new IllegalArgumentException("talk variation must be in [0, 1), got " + variation);
         }
         locked(() -> queue.talkVariation(variation, seed));
+    }
+
+    /** A channel registered with {@link #liveChannel}; closing it is the channel's hang-up. */
+    public interface LiveChannel extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * A channel exists outside the queue (a call in its AGI script) until the returned handle is
+     * closed: {@code PlayDTMF} with {@code Receive: true} on it hands the digit to {@code receivedDtmf},
+     * as Asterisk queues it on the channel for whatever application reads it (RECORD FILE stops on it).
+     */
+    public LiveChannel liveChannel(String channel, java.util.function.Consumer<Character> receivedDtmf) {
+        liveChannels.put(channel, receivedDtmf);
+        return () -> liveChannels.remove(channel, receivedDtmf);
     }
 
     /** Changes ring and talk time for calls rung from now on. */
@@ -432,6 +450,7 @@ public final class AmiServerSimulator implements AutoCloseable {
                 case "getvar" -> getvar(m, id);
                 case "setvar" -> setvar(m, id);
                 case "userevent" -> userEvent(m, id);
+                case "playdtmf" -> playDtmf(m, id);
                 default -> error(id, "Invalid/unknown command: " + action
                         + ". Use Action: ListCommands to show available commands.");
             }
@@ -544,6 +563,39 @@ public final class AmiServerSimulator implements AutoCloseable {
                 success(id, paused ? "Interface paused successfully" : "Interface unpaused successfully");
                 queue.pause(member.get(), paused, m.getOr("Reason", ""));
             });
+        }
+
+        /** As app_senddtmf.c's manager_play_dtmf: the channel first, then the digit, then the duration. */
+        private void playDtmf(AmiMessage m, String id) {
+            String channel = m.getOr("Channel", "");
+            java.util.function.Consumer<Character> live = liveChannels.get(channel);
+            boolean queued = lockedGet(() -> queue.caller(channel).isPresent());
+            if (live == null && !queued) {
+                error(id, "Channel not found");
+                return;
+            }
+            String digit = m.getOr("Digit", "");
+            if (digit.isEmpty()) {
+                error(id, "No digit specified");
+                return;
+            }
+            String duration = m.getOr("Duration", "");
+            if (!duration.isEmpty() && !duration.matches("[0-9]{1,30}")) {
+                error(id, "Could not convert Duration parameter");
+                return;
+            }
+            if (live != null && isTrue(m.getOr("Receive", ""))) {
+                live.accept(digit.charAt(0));
+            }
+            success(id, "DTMF successfully queued");
+        }
+
+        /** Asterisk's ast_true: yes, true, y, t, 1, on (any case). */
+        private static boolean isTrue(String s) {
+            return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "yes", "true", "y", "t", "1", "on" -> true;
+                default -> false;
+            };
         }
 
         private void getvar(AmiMessage m, String id) {

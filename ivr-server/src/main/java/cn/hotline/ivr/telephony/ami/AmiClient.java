@@ -2,6 +2,7 @@ package cn.hotline.ivr.telephony.ami;
 
 import cn.hotline.ivr.flow.AgentAvailability;
 import cn.hotline.ivr.ops.CallLog;
+import cn.hotline.ivr.telephony.FastAgiServer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,6 +29,7 @@ import org.asteriskjava.manager.ManagerEventListener;
 import org.asteriskjava.manager.ResponseEvents;
 import org.asteriskjava.manager.TimeoutException;
 import org.asteriskjava.manager.action.PingAction;
+import org.asteriskjava.manager.action.PlayDtmfAction;
 import org.asteriskjava.manager.action.QueueStatusAction;
 import org.asteriskjava.manager.action.SetVarAction;
 import org.asteriskjava.manager.event.AgentCalledEvent;
@@ -300,6 +302,33 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
             return true;
         } catch (IOException | RuntimeException e) {
             LOG.warn("AMI Setvar {} failed: {}", name, e.toString());
+            return false;
+        }
+    }
+
+    /**
+     * Makes Asterisk act as if the caller on {@code channel} had pressed {@code digit} (AMI
+     * {@code PlayDTMF} with {@code Receive: true}, Asterisk 16 and later: the digit is queued on the
+     * channel as received DTMF). The only way to end a {@code RECORD FILE} early from outside the call's
+     * AGI session. Does not wait for the answer; returns false (and logs why) when not connected.
+     */
+    public boolean receiveKey(String channel, char digit) {
+        if (!isConnected()) {
+            LOG.warn("AMI PlayDTMF skipped: not connected to Asterisk");
+            return false;
+        }
+        PlayDtmfAction action = new PlayDtmfAction(channel, String.valueOf(digit));
+        action.setReceive(true);
+        try {
+            connection.sendAction(action, response -> {
+                if (response instanceof ManagerError e) {
+                    LOG.warn("AMI PlayDTMF {} on {} failed: {} (the caller's recording runs to its end; PlayDTMF "
+                            + "Receive needs Asterisk 16 or later)", digit, FastAgiServer.maskedChannel(channel), e.getMessage());
+                }
+            });
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("AMI PlayDTMF failed: {}", e.toString());
             return false;
         }
     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import cn.hotline.ivr.sim.ami.AmiServerSimulator;
 import cn.hotline.ivr.sim.ami.AmiSimulatorConfig;
 import cn.hotline.ivr.testing.Await;
+import cn.hotline.ivr.testing.LogCapture;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -203,6 +204,26 @@ class AmiClientTest {
         assertTrue(client.setVariable(channel, "IVR_DRAFT_ID", "D-" + id));
         Await.until("Setvar applied", WAIT, () -> sim.channelVariable(id, "IVR_DRAFT_ID").isPresent());
         assertEquals("D-" + id, sim.channelVariable(id, "IVR_DRAFT_ID").orElseThrow());
+    }
+
+    @Test
+    void aKeyReceivedThroughPlayDtmfReachesTheCallersChannelAndAnUnknownChannelIsLogged() throws Exception {
+        startConnected();
+        BlockingQueue<Character> received = new LinkedBlockingQueue<>();
+        String channel = "PJSIP/13800000001-0000002a";
+        try (var live = sim.liveChannel(channel, received::add);
+             LogCapture logs = new LogCapture(AmiClient.class)) {
+            assertTrue(client.receiveKey(channel, '#'));
+            assertEquals('#', received.poll(10, TimeUnit.SECONDS), "Receive: true queues the digit on the channel");
+
+            assertTrue(client.receiveKey("PJSIP/13800000009-0000002b", '#'), "sent; the answer comes later");
+            Await.until("the refusal is logged", WAIT, () -> logs.any("WARN", "Channel not found"));
+            String line = logs.lines().stream().filter(l -> l.contains("Channel not found")).findFirst().orElseThrow();
+            assertTrue(line.contains("PJSIP/138****0009-0000002b"), "caller number masked, leg readable: " + line);
+            assertTrue(line.contains("Asterisk 16"), "says what it needs: " + line);
+        }
+        client.close();
+        assertFalse(client.receiveKey(channel, '#'), "not connected");
     }
 
     @Test
