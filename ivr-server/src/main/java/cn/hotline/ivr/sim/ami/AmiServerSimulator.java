@@ -58,6 +58,8 @@ public final class AmiServerSimulator implements AutoCloseable {
     private final SimQueue queue;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final Map<String, String> globals = new LinkedHashMap<>();
+    /** What CoreSettings reports; actions behave as in that version where versions differ (PlayDTMF Receive). */
+    private volatile String asteriskVersion = "22.10.1";
     /** Channels outside the queue (a call still in its AGI script), by name: where received DTMF goes. */
     private final Map<String, java.util.function.Consumer<Character>> liveChannels = new ConcurrentHashMap<>();
     private final AtomicLong uniqueSeq = new AtomicLong();
@@ -203,6 +205,22 @@ public final class AmiServerSimulator implements AutoCloseable {
     public LiveChannel liveChannel(String channel, java.util.function.Consumer<Character> receivedDtmf) {
         liveChannels.put(channel, receivedDtmf);
         return () -> liveChannels.remove(channel, receivedDtmf);
+    }
+
+    /**
+     * Plays an older (or newer) Asterisk from now on: CoreSettings reports {@code version}, and before 16
+     * PlayDTMF knows no {@code Receive} (it sends the digit to the caller's phone, answering Success).
+     */
+    public void asteriskVersion(String version) {
+        this.asteriskVersion = version;
+    }
+
+    private boolean receiveSupported() {
+        try {
+            return Integer.parseInt(asteriskVersion.split("[.-]", 2)[0]) >= 16;
+        } catch (NumberFormatException e) {
+            return true; // GIT-master and the like
+        }
     }
 
     /** Changes ring and talk time for calls rung from now on. */
@@ -439,7 +457,7 @@ public final class AmiServerSimulator implements AutoCloseable {
                                 System.currentTimeMillis() / 1000, (System.nanoTime() / 1000) % 1_000_000))
                         .build().toWire());
                 case "coresettings" -> send(AmiMessage.builder().add("Response", "Success").actionId(id)
-                        .add("AMIversion", "11.0.0").add("AsteriskVersion", "22.10.1").add("SystemName", "")
+                        .add("AMIversion", "11.0.0").add("AsteriskVersion", asteriskVersion).add("SystemName", "")
                         .add("CoreMaxCalls", 0).add("CoreMaxLoadAvg", "0.000000").add("CoreRunUser", "")
                         .add("CoreRunGroup", "").add("CoreMaxFilehandles", 0).add("CoreRealTimeEnabled", "No")
                         .add("CoreCDRenabled", "Yes").add("CoreHTTPenabled", "No")
@@ -584,9 +602,9 @@ public final class AmiServerSimulator implements AutoCloseable {
                 error(id, "Could not convert Duration parameter");
                 return;
             }
-            if (live != null && isTrue(m.getOr("Receive", ""))) {
+            if (live != null && receiveSupported() && isTrue(m.getOr("Receive", ""))) {
                 live.accept(digit.charAt(0));
-            }
+            } // else: played to the caller's phone (ast_senddigit_external); nothing the channel reads
             success(id, "DTMF successfully queued");
         }
 
