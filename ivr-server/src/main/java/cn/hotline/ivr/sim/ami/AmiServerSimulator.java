@@ -61,7 +61,11 @@ public final class AmiServerSimulator implements AutoCloseable {
     /** What CoreSettings reports; actions behave as in that version where versions differ (PlayDTMF Receive). */
     private volatile String asteriskVersion = "22.10.1";
     /** Channels outside the queue (a call still in its AGI script), by name: where received DTMF goes. */
-    private final Map<String, java.util.function.Consumer<Character>> liveChannels = new ConcurrentHashMap<>();
+    private final Map<String, Live> liveChannels = new ConcurrentHashMap<>();
+
+    /** A channel in its AGI script: where a received digit goes, and whether the caller is still there. */
+    private record Live(java.util.function.Consumer<Character> receivedDtmf, java.util.function.BooleanSupplier up) {
+    }
     private final AtomicLong uniqueSeq = new AtomicLong();
     private final AtomicLong channelSeq = new AtomicLong();
     private final long startEpoch = System.currentTimeMillis() / 1000;
@@ -203,8 +207,19 @@ public final class AmiServerSimulator implements AutoCloseable {
      * as Asterisk queues it on the channel for whatever application reads it (RECORD FILE stops on it).
      */
     public LiveChannel liveChannel(String channel, java.util.function.Consumer<Character> receivedDtmf) {
-        liveChannels.put(channel, receivedDtmf);
-        return () -> liveChannels.remove(channel, receivedDtmf);
+        return liveChannel(channel, receivedDtmf, () -> true);
+    }
+
+    /**
+     * As {@link #liveChannel(String, java.util.function.Consumer)}, for a caller who may hang up before the
+     * handle is closed: once {@code up} is false the channel is gone ({@code Channel not found}), as in
+     * Asterisk, where it is destroyed at the hang-up while the AGI server may still be finishing.
+     */
+    public LiveChannel liveChannel(String channel, java.util.function.Consumer<Character> receivedDtmf,
+            java.util.function.BooleanSupplier up) {
+        Live live = new Live(receivedDtmf, up);
+        liveChannels.put(channel, live);
+        return () -> liveChannels.remove(channel, live);
     }
 
     /**
@@ -586,7 +601,10 @@ public final class AmiServerSimulator implements AutoCloseable {
         /** As app_senddtmf.c's manager_play_dtmf: the channel first, then the digit, then the duration. */
         private void playDtmf(AmiMessage m, String id) {
             String channel = m.getOr("Channel", "");
-            java.util.function.Consumer<Character> live = liveChannels.get(channel);
+            Live live = liveChannels.get(channel);
+            if (live != null && !live.up().getAsBoolean()) {
+                live = null;
+            }
             boolean queued = lockedGet(() -> queue.caller(channel).isPresent());
             if (live == null && !queued) {
                 error(id, "Channel not found");
@@ -598,12 +616,13 @@ public final class AmiServerSimulator implements AutoCloseable {
                 return;
             }
             String duration = m.getOr("Duration", "");
-            if (!duration.isEmpty() && !duration.matches("[0-9]{1,30}")) {
+            // sscanf("%30u"): blanks, a sign and digits up front are enough ("100ms" is 100); "-1" wraps around.
+            if (!duration.isEmpty() && !duration.matches("(?s)\\s*[+-]?[0-9].*")) {
                 error(id, "Could not convert Duration parameter");
                 return;
             }
             if (live != null && receiveSupported() && isTrue(m.getOr("Receive", ""))) {
-                live.accept(digit.charAt(0));
+                live.receivedDtmf().accept(digit.charAt(0));
             } // else: played to the caller's phone (ast_senddigit_external); nothing the channel reads
             success(id, "DTMF successfully queued");
         }
