@@ -208,6 +208,29 @@ class RecordFileIntakeTest {
     }
 
     @Test
+    void aFreeAgentDuringTheStartOrTheInvitationEndsTheCaptureAndTheKeyIsNotTheCallers() throws Exception {
+        QueuedKeys keys = new QueuedKeys();
+        RecordFileIntake intake = intake(null, "rec", keys);
+        // While GET VARIABLE CHANNEL is in flight: the capture is not registered yet, so it is remembered.
+        FakeCallChannel starting = new FakeCallChannel("1795448040.26", AudioSocketIntakeTest.clip("BAC009S0150W0001.wav"));
+        starting.channelName = "PJSIP/carrier-trunk-0000002c";
+        starting.duringGetVariable = () -> assertFalse(intake.preempt("1795448040.26"));
+        IntakeResult r = intake.capture(starting, request());
+        assertEquals(Outcome.PREEMPTED, r.outcome(), r.toString());
+        assertEquals(List.of("GET VARIABLE CHANNEL"), starting.commands, "neither invited nor recorded");
+        assertEquals(List.of(), keys.pressed, "nothing was running to be ended");
+        // During the invitation: the queued # stops STREAM FILE, and it is the agent's, not the caller's key.
+        FakeCallChannel invited = new FakeCallChannel("1795448040.27", AudioSocketIntakeTest.clip("BAC009S0150W0001.wav"));
+        invited.channelName = "PJSIP/carrier-trunk-0000002d";
+        invited.receivedKeys = keys.channel;
+        invited.duringPlay = () -> assertTrue(intake.preempt("1795448040.27"));
+        r = intake.capture(invited, request());
+        assertEquals(Outcome.PREEMPTED, r.outcome(), "not DTMF '#': " + r);
+        assertEquals(List.of("PJSIP/carrier-trunk-0000002d #"), keys.pressed);
+        assertTrue(invited.commands.stream().noneMatch(c -> c.startsWith("RECORD FILE")), invited.commands.toString());
+    }
+
+    @Test
     void withoutModelSpeechIsStillMeasured() throws Exception {
         FakeCallChannel ch = new FakeCallChannel("c2", AudioSocketIntakeTest.clip("BAC009S0150W0001.wav"));
         IntakeResult r = intake(null).capture(ch, request());
