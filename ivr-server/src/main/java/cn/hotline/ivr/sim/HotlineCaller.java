@@ -30,8 +30,8 @@ public final class HotlineCaller {
         if (asterisk == null) {
             r = call.run();
         } else {
-            // While in its AGI script the channel exists for AMI too (PlayDTMF ends a recording).
-            try (var live = asterisk.liveChannel(call.channel(), call::receiveDtmf)) {
+            // While in its AGI script the channel exists for AMI too (PlayDTMF ends a recording), until the caller hangs up.
+            try (var live = asterisk.liveChannel(call.channel(), call::receiveDtmf, () -> !call.hungUp())) {
                 r = call.run();
             }
         }

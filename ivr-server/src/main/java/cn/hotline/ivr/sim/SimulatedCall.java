@@ -37,7 +37,12 @@ public final class SimulatedCall {
     private static final AtomicLong SEQUENCE = new AtomicLong(ProcessHandle.current().pid() % 100_000 * 10_000);
     static final String DEAD_CHANNEL = "511 Command Not Permitted on a dead channel or intercept routine";
 
-    /** What the simulated caller and their Asterisk do. */
+    /**
+     * What the simulated caller and their Asterisk do.
+     *
+     * @param recordTalk how long the caller speaks into each RECORD FILE before falling silent (then
+     *                   Asterisk's silence detection, {@code s=}, ends it); null: they talk until its time limit
+     */
     public record Options(
             String callerNumber,
             String dnid,
@@ -47,43 +52,48 @@ public final class SimulatedCall {
             long hangupAfterMs,
             Duration promptTime,
             Duration serverTimeout,
-            AudioSocketPeer audio) {
+            AudioSocketPeer audio,
+            Duration recordTalk) {
 
         public static Options defaults() {
             return new Options("13800138000", "12345", "hotline", List.of(), "", -1, Duration.ZERO,
-                    Duration.ofSeconds(30), AudioSocketPeer.SILENT);
+                    Duration.ofSeconds(30), AudioSocketPeer.SILENT, null);
         }
 
         public Options withCaller(String n) {
-            return new Options(n, dnid, script, arguments, digits, hangupAfterMs, promptTime, serverTimeout, audio);
+            return new Options(n, dnid, script, arguments, digits, hangupAfterMs, promptTime, serverTimeout, audio, recordTalk);
         }
 
         public Options withDnid(String n) {
-            return new Options(callerNumber, n, script, arguments, digits, hangupAfterMs, promptTime, serverTimeout, audio);
+            return new Options(callerNumber, n, script, arguments, digits, hangupAfterMs, promptTime, serverTimeout, audio, recordTalk);
         }
 
         public Options withScript(String s) {
-            return new Options(callerNumber, dnid, s, arguments, digits, hangupAfterMs, promptTime, serverTimeout, audio);
+            return new Options(callerNumber, dnid, s, arguments, digits, hangupAfterMs, promptTime, serverTimeout, audio, recordTalk);
         }
 
         public Options withArguments(List<String> a) {
-            return new Options(callerNumber, dnid, script, a, digits, hangupAfterMs, promptTime, serverTimeout, audio);
+            return new Options(callerNumber, dnid, script, a, digits, hangupAfterMs, promptTime, serverTimeout, audio, recordTalk);
         }
 
         public Options withDigits(String d) {
-            return new Options(callerNumber, dnid, script, arguments, d, hangupAfterMs, promptTime, serverTimeout, audio);
+            return new Options(callerNumber, dnid, script, arguments, d, hangupAfterMs, promptTime, serverTimeout, audio, recordTalk);
         }
 
         public Options withHangupAfterMs(long ms) {
-            return new Options(callerNumber, dnid, script, arguments, digits, ms, promptTime, serverTimeout, audio);
+            return new Options(callerNumber, dnid, script, arguments, digits, ms, promptTime, serverTimeout, audio, recordTalk);
         }
 
         public Options withPromptTime(Duration t) {
-            return new Options(callerNumber, dnid, script, arguments, digits, hangupAfterMs, t, serverTimeout, audio);
+            return new Options(callerNumber, dnid, script, arguments, digits, hangupAfterMs, t, serverTimeout, audio, recordTalk);
         }
 
         public Options withAudio(AudioSocketPeer a) {
-            return new Options(callerNumber, dnid, script, arguments, digits, hangupAfterMs, promptTime, serverTimeout, a);
+            return new Options(callerNumber, dnid, script, arguments, digits, hangupAfterMs, promptTime, serverTimeout, a, recordTalk);
+        }
+
+        public Options withRecordTalk(Duration talk) {
+            return new Options(callerNumber, dnid, script, arguments, digits, hangupAfterMs, promptTime, serverTimeout, audio, talk);
         }
     }
 
@@ -133,6 +143,11 @@ public final class SimulatedCall {
     private volatile boolean hungUp;
     /** DTMF queued on this channel from outside the call (AMI PlayDTMF with Receive): RECORD FILE stops on it. */
     private final java.util.concurrent.BlockingQueue<Character> receivedDtmf = new java.util.concurrent.LinkedBlockingQueue<>();
+    /** Put on {@link #receivedDtmf} by a hang-up during RECORD FILE: the recording notices at once, as Asterisk's does. */
+    private static final char HANGUP_MARK = '\uffff';
+    /** A RECORD FILE is running: a hang-up now is answered by it first, then by the bare HANGUP line (res_agi.c). */
+    private boolean recording;
+    private boolean hangupLineOwed;
     private int digitIndex;
     private long startNanos;
 
@@ -151,6 +166,11 @@ public final class SimulatedCall {
     /** Asterisk received {@code digit} on this channel as if the caller had pressed it (AMI PlayDTMF Receive). */
     public void receiveDtmf(char digit) {
         receivedDtmf.add(digit);
+    }
+
+    /** Whether the caller has hung up (the channel is gone for AMI too). */
+    public boolean hungUp() {
+        return hungUp;
     }
 
     /** The caller channel's name, as in {@code agi_channel} and AMI's {@code Channel} header. */
@@ -211,7 +231,13 @@ public final class SimulatedCall {
                 }
                 rtts.add((System.nanoTime() - lastReply) / 1_000);
                 String reply = reply(line);
-                write(out, reply + "\n");
+                synchronized (writeLock) {
+                    write(out, reply + "\n");
+                    if (hangupLineOwed) {
+                        hangupLineOwed = false;
+                        write(out, "HANGUP\n");
+                    }
+                }
                 lastReply = System.nanoTime();
                 Exchange exchange = new Exchange(elapsedMs(), line, reply);
                 exchanges.add(exchange);
@@ -256,6 +282,11 @@ public final class SimulatedCall {
                 return;
             }
             hungUp = true;
+            if (recording) {
+                hangupLineOwed = true;
+                receivedDtmf.add(HANGUP_MARK);
+                return;
+            }
             try {
                 out.write("HANGUP\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
@@ -423,10 +454,19 @@ public final class SimulatedCall {
     }
 
     /**
-     * {@code RECORD FILE file format escape timeout [offset] [BEEP] [s=N]}: the simulated caller talks
-     * until the recording's time limit (the longest wait a recording can cause; the file is written, as
-     * Asterisk writes it, with silence), unless a DTMF digit among the escape digits arrives first, which
-     * ends the recording as in res_agi.c: {@code 200 result=<digit> (dtmf) endpos=N}.
+     * {@code RECORD FILE file format escape timeout [offset] [BEEP] [s=N]} as res_agi.c's handle_recordfile
+     * answers it. The file is opened first ({@code 200 result=-1 (writefile)} at once if it cannot be).
+     * The caller talks ({@link Options#recordTalk}; a tone stands for their voice in the file), then is
+     * silent. It ends on the first of:
+     * <ul>
+     *   <li>a DTMF digit among the escape digits, pressed or queued by AMI PlayDTMF Receive (others are
+     *       ignored): {@code 200 result=<digit> (dtmf) endpos=N}, the last 200 ms cut off;</li>
+     *   <li>{@code s=N} seconds of silence: {@code 200 result=<ms left of the time limit> (timeout) endpos=N},
+     *       the silence cut to its last second; the result is what Asterisk's last ast_waitfor returned,
+     *       not 0 and not a key;</li>
+     *   <li>the time limit: {@code 200 result=0 (timeout) endpos=N};</li>
+     *   <li>the caller hanging up: {@code 200 result=-1 (hangup) endpos=N}, then the bare HANGUP line.</li>
+     * </ul>
      */
     private String recordFile(List<String> words) {
         if (words.size() < 6) {
@@ -439,24 +479,90 @@ public final class SimulatedCall {
         } catch (NumberFormatException e) {
             return "520 Invalid command syntax.  Proper usage not available.";
         }
-        long start = System.nanoTime();
-        Character key = null;
-        try {
-            key = receivedDtmf.poll(limitMs < 0 ? Long.MAX_VALUE : limitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        long silenceMs = 0;
+        for (int i = 6; i < Math.min(words.size(), 9) && silenceMs == 0; i++) {
+            int at = words.get(i).indexOf('s');
+            if (at >= 0 && words.get(i).startsWith("s=", at) && words.get(i).length() - at > 2) {
+                silenceMs = 1000L * leadingInt(words.get(i).substring(at + 2));
+            }
         }
-        long samples = (System.nanoTime() - start) / 125_000; // 8 kHz
+        java.nio.file.Path file = java.nio.file.Path.of(words.get(2) + "." + words.get(3));
         try {
-            new cn.hotline.ivr.media.Pcm(8000, new short[(int) Math.min(samples, 8000L * 60)])
-                    .writeWav(java.nio.file.Path.of(words.get(2) + "." + words.get(3)));
+            java.nio.file.Files.write(file, new byte[0]); // ast_writefile: created (or truncated) before recording
         } catch (IOException | RuntimeException e) {
             return "200 result=-1 (writefile)";
         }
-        if (key != null && escape.indexOf(key) >= 0) {
-            return "200 result=" + (int) key + " (dtmf) endpos=" + samples;
+        long talkMs = options.recordTalk() == null ? Long.MAX_VALUE : options.recordTalk().toMillis();
+        long silenceEndMs = silenceMs > 0 && talkMs < Long.MAX_VALUE ? talkMs + silenceMs : Long.MAX_VALUE;
+        long limit = limitMs < 0 ? Long.MAX_VALUE : limitMs;
+        long endMs = Math.min(limit, silenceEndMs);
+        synchronized (writeLock) {
+            if (hungUp) {
+                return "200 result=-1 (hangup) endpos=0";
+            }
+            recording = true;
         }
-        return "200 result=0 (timeout) endpos=" + samples;
+        long start = System.nanoTime();
+        Character key = null;
+        try {
+            while (key == null) {
+                long left = endMs - (System.nanoTime() - start) / 1_000_000;
+                if (left <= 0) {
+                    break;
+                }
+                Character c = receivedDtmf.poll(left, java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (c != null && (c == HANGUP_MARK || escape.indexOf(c) >= 0)) {
+                    key = c;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            synchronized (writeLock) {
+                recording = false;
+            }
+        }
+        long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+        long samples = elapsedMs * 8; // 8 kHz
+        String reply;
+        if (key != null && key == HANGUP_MARK) {
+            reply = "200 result=-1 (hangup) endpos=" + samples;
+        } else if (key != null) {
+            samples = Math.max(0, samples - 1600); // ast_stream_rewind(fs, 200): the key's own tone is cut off
+            reply = "200 result=" + (int) key.charValue() + " (dtmf) endpos=" + samples;
+        } else if (elapsedMs < limit && silenceEndMs <= limit) {
+            samples = Math.max(0, samples - (silenceMs - 1000) * 8); // ast_stream_rewind(fs, silence - 1000)
+            reply = "200 result=" + (limitMs < 0 ? 0 : Math.max(1, limit - elapsedMs)) + " (timeout) endpos=" + samples;
+        } else {
+            reply = "200 result=0 (timeout) endpos=" + samples;
+        }
+        try {
+            new cn.hotline.ivr.media.Pcm(8000, callerAudio((int) Math.min(samples, 8000L * 60), talkMs)).writeWav(file);
+        } catch (IOException | RuntimeException e) {
+            return "200 result=-1 (writefile)";
+        }
+        return reply;
+    }
+
+    /** What the caller said into a recording: a syllable-like tone while they talk, then silence. */
+    private static short[] callerAudio(int samples, long talkMs) {
+        short[] pcm = new short[samples];
+        long talking = Math.min(samples, talkMs == Long.MAX_VALUE ? samples : talkMs * 8);
+        for (int i = 0; i < talking; i++) {
+            double t = i / 8000.0;
+            double syllables = 0.4 + 0.6 * Math.abs(Math.sin(2 * Math.PI * 2.5 * t));
+            pcm[i] = (short) (6000 * syllables * (Math.sin(2 * Math.PI * 220 * t) + 0.5 * Math.sin(2 * Math.PI * 660 * t)) / 1.5);
+        }
+        return pcm;
+    }
+
+    /** C's atoi: the leading digits, 0 when there are none. */
+    private static long leadingInt(String s) {
+        int end = 0;
+        while (end < s.length() && end < 9 && Character.isDigit(s.charAt(end))) {
+            end++;
+        }
+        return end == 0 ? 0 : Long.parseLong(s.substring(0, end));
     }
 
     private static void pause(Duration d) {

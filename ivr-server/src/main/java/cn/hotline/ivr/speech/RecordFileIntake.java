@@ -20,7 +20,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -56,8 +56,26 @@ public final class RecordFileIntake implements SpeechIntake {
         boolean press(String channelName, char digit);
     }
 
-    /** A capture in progress: the caller's channel name (for the remote key) and whether an agent freed up. */
-    private record Capturing(String channelName, AtomicBoolean preempted) {
+    /**
+     * Where a capture is, as far as a free agent is concerned. Only in {@code LISTENING} is a command
+     * running (or being sent) that the remote key ends: the invitation or a recording. Between two
+     * segments nothing needs ending (the loop looks before the next one), and once the last recording
+     * is over a free agent has nothing left to end: the caller heads for the queue anyway, and a key
+     * sent then would only land on the channel after intake.
+     */
+    private enum Phase { BETWEEN, LISTENING, PREEMPTED, FINISHED }
+
+    /** A capture in progress: the caller's channel name (for the remote key) and its phase. */
+    private record Capturing(String channelName, AtomicReference<Phase> phase) {
+        /** About to send a command a key ends; false when an agent freed up meanwhile. */
+        boolean listen() {
+            return phase.compareAndSet(Phase.BETWEEN, Phase.LISTENING);
+        }
+
+        /** The command returned; true when the remote key was sent while it ran (it ended it, or will end nothing). */
+        boolean endedByAgent() {
+            return !phase.compareAndSet(Phase.LISTENING, Phase.BETWEEN);
+        }
     }
 
     private final DecoderPool pool;
@@ -88,68 +106,87 @@ public final class RecordFileIntake implements SpeechIntake {
     public IntakeResult capture(CallChannel channel, CaptureRequest request) throws CallEndedException {
         String callId = channel.callId();
         try (var c = CallLog.callId(callId)) {
-            if (earlyPreemptions.take(callId)) {
-                return counted(IntakeResult.skipped(Outcome.PREEMPTED, PREEMPTED));
-            }
-            DecoderPool.Admission admission = pool.admit();
-            if (!admission.admitted()) {
-                return counted(IntakeResult.skipped(admission.refusal(), admission.detail()));
-            }
-            try (DecoderPool.Slot slot = admission.slot()) {
-                Capturing capturing = new Capturing(remoteKey == null ? null : channel.getVariable("CHANNEL"),
-                        new AtomicBoolean());
-                active.put(callId, capturing);
-                try {
-                    if (earlyPreemptions.take(callId)) { // preempted between the first check and registering
-                        return counted(IntakeResult.skipped(Outcome.PREEMPTED, PREEMPTED));
-                    }
-                    IntakeResult r = record(channel, request, slot, capturing.preempted());
-                    if (capturing.preempted().get() && r.outcome() != Outcome.FAILED) {
-                        r = new IntakeResult(Outcome.PREEMPTED, r.transcript(), r.confidence(), r.speech(), PREEMPTED);
-                    }
-                    return counted(r);
-                } finally {
-                    active.remove(callId, capturing);
+            try {
+                if (earlyPreemptions.take(callId)) {
+                    return counted(IntakeResult.skipped(Outcome.PREEMPTED, PREEMPTED));
                 }
+                DecoderPool.Admission admission = pool.admit();
+                if (!admission.admitted()) {
+                    return counted(IntakeResult.skipped(admission.refusal(), admission.detail()));
+                }
+                try (DecoderPool.Slot slot = admission.slot()) {
+                    Capturing capturing = new Capturing(remoteKey == null ? null : channel.getVariable("CHANNEL"),
+                            new AtomicReference<>(Phase.BETWEEN));
+                    active.put(callId, capturing);
+                    try {
+                        if (earlyPreemptions.take(callId)) { // preempted between the first check and registering
+                            return counted(IntakeResult.skipped(Outcome.PREEMPTED, PREEMPTED));
+                        }
+                        return counted(record(channel, request, slot, capturing));
+                    } finally {
+                        capturing.phase().set(Phase.FINISHED);
+                        active.remove(callId, capturing);
+                    }
+                }
+            } finally {
+                // From now on a free agent is too late for this capture: nothing is remembered for a next one.
+                earlyPreemptions.captureEnded(callId);
             }
         }
     }
 
     /**
      * Ends the capture in progress for {@code callId} (an agent freed up): the remote key ends the
-     * recording, and the capture returns PREEMPTED with what was recorded. A call not capturing yet is
-     * remembered, and its capture ends as soon as it starts. False when none is running.
+     * invitation or the recording, and the capture returns PREEMPTED with what was recorded. A call not
+     * capturing yet is remembered, and its capture ends as soon as it starts; a call whose capture has
+     * ended (the caller is on the way to the queue) is left alone. False when none is running.
      */
     public boolean preempt(String callId) {
-        Capturing c = active.get(callId);
-        if (c == null) {
-            earlyPreemptions.remember(callId);
-            c = active.get(callId); // capture() registers first and checks second; this writes first and checks second
+        try (var scope = CallLog.callId(callId)) { // the AMI thread: the lines below are about this call
+            Capturing c = active.get(callId);
             if (c == null) {
-                return false;
+                if (!earlyPreemptions.remember(callId)) {
+                    return false; // its capture is over: the caller reaches the queue without help
+                }
+                c = active.get(callId); // capture() registers first and checks second; this writes first and checks second
+                if (c == null) {
+                    return false;
+                }
+                if (!earlyPreemptions.take(callId)) {
+                    return true; // the capture found it as it started and ends at once: no key to send
+                }
             }
-            earlyPreemptions.take(callId);
-        }
-        if (c.preempted().compareAndSet(false, true) && remoteKey != null) {
-            if (c.channelName() == null || c.channelName().isEmpty()) {
-                log.warn("agent free, but Asterisk did not give this caller's channel name: the recording runs to its end");
-            } else {
-                remoteKey.press(c.channelName(), PREEMPT_KEY);
+            Phase was;
+            do {
+                was = c.phase().get();
+                if (was != Phase.BETWEEN && was != Phase.LISTENING) {
+                    return true; // already preempted, or its last recording is over: nothing to end
+                }
+            } while (!c.phase().compareAndSet(was, Phase.PREEMPTED));
+            if (was == Phase.LISTENING && remoteKey != null) {
+                if (c.channelName() == null || c.channelName().isEmpty()) {
+                    log.warn("agent free, but Asterisk did not give this caller's channel name: the recording runs to its end");
+                } else {
+                    remoteKey.press(c.channelName(), PREEMPT_KEY);
+                }
             }
+            return true;
         }
-        return true;
     }
 
-    private IntakeResult record(CallChannel channel, CaptureRequest request, DecoderPool.Slot slot,
-            AtomicBoolean preempted) throws CallEndedException {
+    private IntakeResult record(CallChannel channel, CaptureRequest request, DecoderPool.Slot slot, Capturing capturing)
+            throws CallEndedException {
         VadSettings vad = settings.vad().with(request.noInput(), request.trailingSilence(), request.maxUtterance());
         if (vad.maxUtterance().compareTo(settings.recordMax()) > 0) {
             vad = vad.with(null, null, settings.recordMax());
         }
         if (!request.prompt().isEmpty()) {
+            if (!capturing.listen()) {
+                return IntakeResult.skipped(Outcome.PREEMPTED, PREEMPTED);
+            }
             char key = channel.play(request.prompt(), ANY_KEY);
-            if (preempted.get()) {
-                return IntakeResult.skipped(Outcome.PREEMPTED, PREEMPTED); // the remote key ended the prompt
+            if (capturing.endedByAgent()) {
+                return IntakeResult.skipped(Outcome.PREEMPTED, PREEMPTED); // the remote key ended the prompt, not the caller
             }
             if (key != 0) {
                 return IntakeResult.skipped(Outcome.DTMF, "key " + key);
@@ -168,15 +205,21 @@ public final class RecordFileIntake implements SpeechIntake {
         int maxSegments = (int) Math.max(1, (vad.noInput().toMillis() + silence.toMillis() - 1) / silence.toMillis());
         Duration waited = Duration.ZERO;
         for (int segment = 1; ; segment++) {
-            if (preempted.get()) {
-                return IntakeResult.skipped(Outcome.PREEMPTED, PREEMPTED);
+            if (!capturing.listen()) {
+                return IntakeResult.skipped(Outcome.PREEMPTED, PREEMPTED); // nothing was heard in the segments so far
             }
             Duration remaining = vad.noInput().minus(waited);
             Path base = settings.recordDir().resolve(RECORDING_PREFIX + safe(channel.callId()) + "-" + UUID.randomUUID());
             Path wav = Path.of(base + ".wav");
             try {
                 char key = channel.record(base.toString(), "wav", ANY_KEY, vad.maxUtterance().plus(remaining), silence);
-                if (preempted.get()) {
+                boolean preempted = capturing.endedByAgent();
+                if (ANY_KEY.indexOf(key) < 0) {
+                    // Only a key among the escape digits ends a recording; res_agi.c answers a recording ended
+                    // on silence with "200 result=<ms left of the time limit> (timeout)", which is no key.
+                    key = 0;
+                }
+                if (preempted) {
                     key = 0; // the remote key (or a key of the caller's at the same moment): what was said still counts
                 }
                 if (key != 0 && key != '#') {
@@ -190,10 +233,15 @@ public final class RecordFileIntake implements SpeechIntake {
                 // Asterisk cuts all but one second of the closing silence: count at least the silence waited.
                 Duration recorded = Duration.ofMillis((long) (audio.seconds() * 1000));
                 waited = waited.plus(recorded.compareTo(silence) > 0 ? recorded : silence);
-                boolean again = key == 0 && !preempted.get() && !heardSpeech(audio, vad)
+                boolean again = key == 0 && !preempted && !heardSpeech(audio, vad)
                         && waited.compareTo(vad.noInput()) < 0 && segment < maxSegments;
                 if (!again) {
-                    return recognise(audio, request, vad, slot, key == '#');
+                    // The recording is over: an agent freeing up during recognition has nothing left to end.
+                    capturing.phase().set(Phase.FINISHED);
+                    IntakeResult r = recognise(audio, request, vad, slot, key == '#');
+                    return preempted && r.outcome() != Outcome.FAILED
+                            ? new IntakeResult(Outcome.PREEMPTED, r.transcript(), r.confidence(), r.speech(), PREEMPTED)
+                            : r;
                 }
             } catch (IOException | RuntimeException e) {
                 // A damaged recording ends this capture only: FAILED sends the flow to its keypad fallback.

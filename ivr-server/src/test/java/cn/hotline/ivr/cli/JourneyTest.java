@@ -146,4 +146,28 @@ class JourneyTest {
             }
         }
     }
+
+    @Test
+    void inRecordFileModeACallerWhoPausesIsHeardNotTakenForAKey() throws Exception {
+        // Asterisk ends a recording on silence with "200 result=<ms left> (timeout)": a number, not a key.
+        AmiSimulatorConfig ami = AmiSimulatorConfig.defaults().withAgents(1)
+                .withTiming(Duration.ofMillis(200), Duration.ZERO);
+        java.nio.file.Path recordings = java.nio.file.Files.createTempDirectory("ivr-journey-rec-");
+        try (SimulatedSite site = SimulatedSite.start("ivr-journey-rec-", ami, TOKENS, Map.of(
+                     "IVR_SPEECH_CAPTURE", "record-file", "IVR_SPEECH_RECORD_DIR", recordings.toString()));
+             HotlineServer server = new HotlineServer(site.settings(), null, Map.of())) {
+            server.start();
+            await("AMI is logged in", () -> "ok".equals(server.readiness().get("ami")));
+            HotlineCaller.call(server.agiAddress(), SimulatedCall.Options.defaults().withCaller("13800000001"), site.asterisk());
+            await("the agent answers the first caller", () -> site.asterisk().stats().answered() == 1);
+            // The second caller describes their problem for a second and a half, then waits for an answer.
+            HotlineCaller.Outcome b = HotlineCaller.call(server.agiAddress(), SimulatedCall.Options.defaults()
+                    .withCaller("13800000002").withRecordTalk(Duration.ofMillis(1500)), site.asterisk());
+            String recordReply = b.agi().exchanges().stream().filter(e -> e.command().startsWith("RECORD FILE"))
+                    .map(SimulatedCall.Exchange::reply).findFirst().orElseThrow();
+            assertTrue(recordReply.matches("200 result=[1-9][0-9]* \\(timeout\\) endpos=\\d+"), recordReply);
+            assertEquals("completed", b.agi().variables().get("IVR_INTAKE"), "their words were heard");
+            assertTrue(b.queued(), "and they joined the queue");
+        }
+    }
 }

@@ -103,4 +103,97 @@ class SimulatedCallTest {
             assertEquals("caller_hangup", r.outcome());
         }
     }
+
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path dir;
+
+    /** One RECORD FILE from a minimal server; returns its reply and the time it took, in ms. */
+    private record Recorded(String reply, long ms) {
+    }
+
+    private Recorded record(SimulatedCall.Options options, String args, java.util.function.Consumer<SimulatedCall> during)
+            throws Exception {
+        try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Recorded> server = CompletableFuture.supplyAsync(() -> {
+                try (Socket s = listener.accept()) {
+                    BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+                    while (!in.readLine().isEmpty()) {
+                        // the environment
+                    }
+                    long t0 = System.nanoTime();
+                    s.getOutputStream().write(("RECORD FILE " + dir.resolve("rec") + " wav \"0123456789*#\" " + args + "\n")
+                            .getBytes(StandardCharsets.UTF_8));
+                    String reply = in.readLine();
+                    return new Recorded(reply, (System.nanoTime() - t0) / 1_000_000);
+                } catch (Exception e) {
+                    return new Recorded("error:" + e, -1);
+                }
+            });
+            SimulatedCall call = new SimulatedCall((InetSocketAddress) listener.getLocalSocketAddress(), options, e -> { });
+            Thread caller = Thread.ofVirtual().start(call::run);
+            during.accept(call);
+            Recorded r = server.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            caller.join(5_000);
+            return r;
+        }
+    }
+
+    @Test
+    void recordFileEndsOnSilenceWithTheMillisecondsLeftAsItsResultAsResAgiDoes() throws Exception {
+        // The caller says something for 0.5 s, then is silent: s=1 ends it 1 s later, long before the 5 s limit.
+        Recorded r = record(SimulatedCall.Options.defaults().withRecordTalk(Duration.ofMillis(500)), "5000 0 s=1", c -> { });
+        var m = java.util.regex.Pattern.compile("200 result=(\\d+) \\(timeout\\) endpos=(\\d+)").matcher(r.reply());
+        assertTrue(m.matches(), r.reply());
+        assertTrue(r.ms() < 3000, "ended on silence, not on the time limit: " + r.ms() + " ms");
+        long left = Long.parseLong(m.group(1));
+        assertTrue(left > 2500 && left <= 3600, "the time left of the 5 s limit, not 0: " + r.reply());
+        assertTrue(Long.parseLong(m.group(2)) >= 4000, "the words and 1 s of the silence are kept: " + r.reply());
+        cn.hotline.ivr.media.Pcm kept = cn.hotline.ivr.media.Pcm.readWav(dir.resolve("rec.wav"));
+        assertTrue(kept.seconds() >= 0.5 && kept.seconds() < 2, "what Asterisk keeps: " + kept.seconds());
+    }
+
+    @Test
+    void recordFileStopsOnlyOnAnEscapeDigitAndCutsItsTone() throws Exception {
+        Recorded r = record(SimulatedCall.Options.defaults(), "4000 0 s=2", call -> {
+            pause(300);
+            call.receiveDtmf('A'); // not an escape digit: Asterisk records on
+            pause(300);
+            call.receiveDtmf('#');
+        });
+        var m = java.util.regex.Pattern.compile("200 result=35 \\(dtmf\\) endpos=(\\d+)").matcher(r.reply());
+        assertTrue(m.matches(), r.reply());
+        assertTrue(r.ms() >= 550, "'A' did not end it: " + r.ms() + " ms");
+        long endpos = Long.parseLong(m.group(1));
+        assertTrue(endpos <= r.ms() * 8 - 1600 + 800, "the last 200 ms (the key's tone) are cut off: " + r.reply());
+    }
+
+    @Test
+    void recordFileAnswersAHangUpAtOnceThenTheBareHangupLine() throws Exception {
+        Recorded r = record(SimulatedCall.Options.defaults().withHangupAfterMs(400), "10000 0 s=2", c -> { });
+        assertTrue(r.reply().matches("200 result=-1 \\(hangup\\) endpos=\\d+"), r.reply());
+        assertTrue(r.ms() < 3000, "not after the 10 s limit: " + r.ms());
+    }
+
+    @Test
+    void recordFileThatCannotWriteItsFileFailsAtOnce() throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("rec"), "a file, not a directory");
+        try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            var server = serve(listener, List.of("RECORD FILE " + dir.resolve("rec").resolve("x") + " wav \"#\" 5000 0 s=2"),
+                    0, true);
+            long t0 = System.nanoTime();
+            new SimulatedCall((InetSocketAddress) listener.getLocalSocketAddress(), SimulatedCall.Options.defaults(), e -> { })
+                    .run();
+            List<String> seen = server.get();
+            assertEquals("200 result=-1 (writefile)", seen.get(seen.size() - 1));
+            assertTrue((System.nanoTime() - t0) / 1_000_000 < 3000, "ast_writefile fails before anything is recorded");
+        }
+    }
+
+    private static void pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

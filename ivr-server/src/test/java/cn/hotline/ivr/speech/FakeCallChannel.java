@@ -36,6 +36,10 @@ final class FakeCallChannel implements CallChannel {
      */
     java.util.concurrent.BlockingQueue<Character> receivedKeys;
     final java.util.concurrent.CountDownLatch recording = new java.util.concurrent.CountDownLatch(1);
+    /** Runs while GET VARIABLE is in flight (something happening on another thread meanwhile). */
+    Runnable duringGetVariable = () -> { };
+    /** Runs while STREAM FILE plays; when it queued a key on {@code receivedKeys}, the prompt stops on it. */
+    Runnable duringPlay = () -> { };
 
     FakeCallChannel(String id, Pcm audio) {
         this.id = id;
@@ -55,7 +59,9 @@ final class FakeCallChannel implements CallChannel {
     @Override
     public char play(String prompt, String escapeDigits) {
         commands.add("STREAM FILE " + prompt + " " + escapeDigits);
-        return playKey;
+        duringPlay.run();
+        Character queued = receivedKeys == null ? null : receivedKeys.poll();
+        return queued != null && escapeDigits.indexOf(queued) >= 0 ? queued : playKey;
     }
 
     @Override
@@ -71,6 +77,7 @@ final class FakeCallChannel implements CallChannel {
     @Override
     public String getVariable(String name) {
         commands.add("GET VARIABLE " + name);
+        duringGetVariable.run();
         return name.equals("CHANNEL") ? channelName : null;
     }
 

@@ -144,6 +144,93 @@ class RecordFileIntakeTest {
     }
 
     @Test
+    void aRecordingEndedOnSilenceIsNotAKeyWhateverItsResultCode() throws Exception {
+        // res_agi.c answers a recording ended on silence with "200 result=<ms left of the time limit> (timeout)",
+        // which reaches the intake as that number: it once made every caller who paused a DTMF caller, words lost.
+        FakeCallChannel ch = new FakeCallChannel("1795448040.23", AudioSocketIntakeTest.clip("BAC009S0150W0001.wav"));
+        ch.recordKey = (char) 22980;
+        IntakeResult r = intake(new FakeRecognizer()).capture(ch, request());
+        assertEquals(Outcome.COMPLETED, r.outcome(), r.toString());
+        assertTrue(r.transcript().startsWith("字"), r.transcript());
+    }
+
+    /** The engine, with something happening the moment recognition starts (the recording is over by then). */
+    private static SpeechRecognizer onRecognition(SpeechRecognizer engine, Runnable atStart) {
+        return new SpeechRecognizer() {
+            @Override
+            public Health health() {
+                return engine.health();
+            }
+
+            @Override
+            public Stream open(List<String> phrases) throws RecognizerException {
+                atStart.run();
+                return engine.open(phrases);
+            }
+
+            @Override
+            public void close() {
+                engine.close();
+            }
+        };
+    }
+
+    @Test
+    void anAgentFreeingUpOnceTheRecordingIsOverNeitherSendsAKeyNorRelabelsTheCapture() throws Exception {
+        QueuedKeys keys = new QueuedKeys();
+        java.util.concurrent.atomic.AtomicReference<RecordFileIntake> intake = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean wasCapturing = new java.util.concurrent.atomic.AtomicBoolean();
+        intake.set(intake(onRecognition(new FakeRecognizer(),
+                () -> wasCapturing.set(intake.get().preempt("1795448040.24"))), "rec", keys));
+        FakeCallChannel ch = new FakeCallChannel("1795448040.24", AudioSocketIntakeTest.clip("BAC009S0150W0001.wav"));
+        ch.channelName = "PJSIP/carrier-trunk-0000002b";
+        ch.recordKey = '#'; // the caller ended the recording themselves
+        IntakeResult r = intake.get().capture(ch, request());
+        assertTrue(wasCapturing.get(), "the agent freed up while the recording was being recognised");
+        assertEquals(Outcome.COMPLETED, r.outcome(), "the caller had finished; IVR_INTAKE says so: " + r);
+        assertTrue(r.detail().startsWith("ended with #"), r.detail());
+        assertEquals(List.of(), keys.pressed, "no key is sent to a channel whose recording is over: it would land after intake");
+    }
+
+    @Test
+    void aFreeAgentTooLateForOneCaptureDoesNotEndTheCallsNextCapture() throws Exception {
+        QueuedKeys keys = new QueuedKeys();
+        RecordFileIntake intake = intake(new FakeRecognizer(), "rec", keys);
+        FakeCallChannel first = new FakeCallChannel("1795448040.25", AudioSocketIntakeTest.clip("BAC009S0150W0001.wav"));
+        assertEquals(Outcome.COMPLETED, intake.capture(first, request()).outcome());
+        // The agent frees up while this caller hears the transfer line: their capture is over.
+        assertFalse(intake.preempt("1795448040.25"), "nothing to end");
+        FakeCallChannel again = new FakeCallChannel("1795448040.25", AudioSocketIntakeTest.clip("BAC009S0150W0001.wav"));
+        IntakeResult r = intake.capture(again, request());
+        assertEquals(Outcome.COMPLETED, r.outcome(), "the next capture of the same call records the caller: " + r);
+        assertTrue(again.commands.stream().anyMatch(c -> c.startsWith("RECORD FILE")), again.commands.toString());
+        assertEquals(List.of(), keys.pressed);
+    }
+
+    @Test
+    void aFreeAgentDuringTheStartOrTheInvitationEndsTheCaptureAndTheKeyIsNotTheCallers() throws Exception {
+        QueuedKeys keys = new QueuedKeys();
+        RecordFileIntake intake = intake(null, "rec", keys);
+        // While GET VARIABLE CHANNEL is in flight: the capture is not registered yet, so it is remembered.
+        FakeCallChannel starting = new FakeCallChannel("1795448040.26", AudioSocketIntakeTest.clip("BAC009S0150W0001.wav"));
+        starting.channelName = "PJSIP/carrier-trunk-0000002c";
+        starting.duringGetVariable = () -> assertFalse(intake.preempt("1795448040.26"));
+        IntakeResult r = intake.capture(starting, request());
+        assertEquals(Outcome.PREEMPTED, r.outcome(), r.toString());
+        assertEquals(List.of("GET VARIABLE CHANNEL"), starting.commands, "neither invited nor recorded");
+        assertEquals(List.of(), keys.pressed, "nothing was running to be ended");
+        // During the invitation: the queued # stops STREAM FILE, and it is the agent's, not the caller's key.
+        FakeCallChannel invited = new FakeCallChannel("1795448040.27", AudioSocketIntakeTest.clip("BAC009S0150W0001.wav"));
+        invited.channelName = "PJSIP/carrier-trunk-0000002d";
+        invited.receivedKeys = keys.channel;
+        invited.duringPlay = () -> assertTrue(intake.preempt("1795448040.27"));
+        r = intake.capture(invited, request());
+        assertEquals(Outcome.PREEMPTED, r.outcome(), "not DTMF '#': " + r);
+        assertEquals(List.of("PJSIP/carrier-trunk-0000002d #"), keys.pressed);
+        assertTrue(invited.commands.stream().noneMatch(c -> c.startsWith("RECORD FILE")), invited.commands.toString());
+    }
+
+    @Test
     void withoutModelSpeechIsStillMeasured() throws Exception {
         FakeCallChannel ch = new FakeCallChannel("c2", AudioSocketIntakeTest.clip("BAC009S0150W0001.wav"));
         IntakeResult r = intake(null).capture(ch, request());

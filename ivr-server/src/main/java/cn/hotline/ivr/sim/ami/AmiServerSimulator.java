@@ -58,8 +58,14 @@ public final class AmiServerSimulator implements AutoCloseable {
     private final SimQueue queue;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final Map<String, String> globals = new LinkedHashMap<>();
+    /** What CoreSettings reports; actions behave as in that version where versions differ (PlayDTMF Receive). */
+    private volatile String asteriskVersion = "22.10.1";
     /** Channels outside the queue (a call still in its AGI script), by name: where received DTMF goes. */
-    private final Map<String, java.util.function.Consumer<Character>> liveChannels = new ConcurrentHashMap<>();
+    private final Map<String, Live> liveChannels = new ConcurrentHashMap<>();
+
+    /** A channel in its AGI script: where a received digit goes, and whether the caller is still there. */
+    private record Live(java.util.function.Consumer<Character> receivedDtmf, java.util.function.BooleanSupplier up) {
+    }
     private final AtomicLong uniqueSeq = new AtomicLong();
     private final AtomicLong channelSeq = new AtomicLong();
     private final long startEpoch = System.currentTimeMillis() / 1000;
@@ -201,8 +207,35 @@ public final class AmiServerSimulator implements AutoCloseable {
      * as Asterisk queues it on the channel for whatever application reads it (RECORD FILE stops on it).
      */
     public LiveChannel liveChannel(String channel, java.util.function.Consumer<Character> receivedDtmf) {
-        liveChannels.put(channel, receivedDtmf);
-        return () -> liveChannels.remove(channel, receivedDtmf);
+        return liveChannel(channel, receivedDtmf, () -> true);
+    }
+
+    /**
+     * As {@link #liveChannel(String, java.util.function.Consumer)}, for a caller who may hang up before the
+     * handle is closed: once {@code up} is false the channel is gone ({@code Channel not found}), as in
+     * Asterisk, where it is destroyed at the hang-up while the AGI server may still be finishing.
+     */
+    public LiveChannel liveChannel(String channel, java.util.function.Consumer<Character> receivedDtmf,
+            java.util.function.BooleanSupplier up) {
+        Live live = new Live(receivedDtmf, up);
+        liveChannels.put(channel, live);
+        return () -> liveChannels.remove(channel, live);
+    }
+
+    /**
+     * Plays an older (or newer) Asterisk from now on: CoreSettings reports {@code version}, and before 16
+     * PlayDTMF knows no {@code Receive} (it sends the digit to the caller's phone, answering Success).
+     */
+    public void asteriskVersion(String version) {
+        this.asteriskVersion = version;
+    }
+
+    private boolean receiveSupported() {
+        try {
+            return Integer.parseInt(asteriskVersion.split("[.-]", 2)[0]) >= 16;
+        } catch (NumberFormatException e) {
+            return true; // GIT-master and the like
+        }
     }
 
     /** Changes ring and talk time for calls rung from now on. */
@@ -439,7 +472,7 @@ public final class AmiServerSimulator implements AutoCloseable {
                                 System.currentTimeMillis() / 1000, (System.nanoTime() / 1000) % 1_000_000))
                         .build().toWire());
                 case "coresettings" -> send(AmiMessage.builder().add("Response", "Success").actionId(id)
-                        .add("AMIversion", "11.0.0").add("AsteriskVersion", "22.10.1").add("SystemName", "")
+                        .add("AMIversion", "11.0.0").add("AsteriskVersion", asteriskVersion).add("SystemName", "")
                         .add("CoreMaxCalls", 0).add("CoreMaxLoadAvg", "0.000000").add("CoreRunUser", "")
                         .add("CoreRunGroup", "").add("CoreMaxFilehandles", 0).add("CoreRealTimeEnabled", "No")
                         .add("CoreCDRenabled", "Yes").add("CoreHTTPenabled", "No")
@@ -568,7 +601,10 @@ public final class AmiServerSimulator implements AutoCloseable {
         /** As app_senddtmf.c's manager_play_dtmf: the channel first, then the digit, then the duration. */
         private void playDtmf(AmiMessage m, String id) {
             String channel = m.getOr("Channel", "");
-            java.util.function.Consumer<Character> live = liveChannels.get(channel);
+            Live live = liveChannels.get(channel);
+            if (live != null && !live.up().getAsBoolean()) {
+                live = null;
+            }
             boolean queued = lockedGet(() -> queue.caller(channel).isPresent());
             if (live == null && !queued) {
                 error(id, "Channel not found");
@@ -580,13 +616,14 @@ public final class AmiServerSimulator implements AutoCloseable {
                 return;
             }
             String duration = m.getOr("Duration", "");
-            if (!duration.isEmpty() && !duration.matches("[0-9]{1,30}")) {
+            // sscanf("%30u"): blanks, a sign and digits up front are enough ("100ms" is 100); "-1" wraps around.
+            if (!duration.isEmpty() && !duration.matches("(?s)\\s*[+-]?[0-9].*")) {
                 error(id, "Could not convert Duration parameter");
                 return;
             }
-            if (live != null && isTrue(m.getOr("Receive", ""))) {
-                live.accept(digit.charAt(0));
-            }
+            if (live != null && receiveSupported() && isTrue(m.getOr("Receive", ""))) {
+                live.receivedDtmf().accept(digit.charAt(0));
+            } // else: played to the caller's phone (ast_senddigit_external); nothing the channel reads
             success(id, "DTMF successfully queued");
         }
 

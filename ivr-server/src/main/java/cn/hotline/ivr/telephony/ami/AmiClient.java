@@ -22,6 +22,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.asteriskjava.AsteriskVersion;
 import org.asteriskjava.manager.AuthenticationFailedException;
 import org.asteriskjava.manager.DefaultManagerConnection;
 import org.asteriskjava.manager.ManagerConnectionState;
@@ -52,6 +53,7 @@ import org.asteriskjava.manager.event.ResponseEvent;
 import org.asteriskjava.manager.response.ManagerError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The AMI client: logs in to Asterisk, keeps the connection up, and keeps {@link QueueState} current
@@ -310,27 +312,55 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
      * Makes Asterisk act as if the caller on {@code channel} had pressed {@code digit} (AMI
      * {@code PlayDTMF} with {@code Receive: true}, Asterisk 16 and later: the digit is queued on the
      * channel as received DTMF). The only way to end a {@code RECORD FILE} early from outside the call's
-     * AGI session. Does not wait for the answer; returns false (and logs why) when not connected.
+     * AGI session. Does not wait for the answer; returns false (and logs why) when it cannot be sent.
+     * Asterisk's answer arrives on the AMI reader thread: a refusal is logged there with the call id
+     * that was current here.
      */
     public boolean receiveKey(String channel, char digit) {
         if (!isConnected()) {
-            LOG.warn("AMI PlayDTMF skipped: not connected to Asterisk");
+            LOG.warn("AMI PlayDTMF {} not sent: not connected to Asterisk; the caller's recording runs to its end", digit);
+            return false;
+        }
+        AsteriskVersion version = connection.getVersion();
+        if (version != null && !version.isAtLeast(AsteriskVersion.ASTERISK_16)) {
+            // Before 16 PlayDTMF has no Receive: Asterisk answers Success and plays the tone into the caller's ear.
+            LOG.warn("AMI PlayDTMF {} not sent: {} cannot queue a key on a channel (PlayDTMF Receive needs Asterisk 16"
+                    + " or later); the caller's recording runs to its end", digit, version);
             return false;
         }
         PlayDtmfAction action = new PlayDtmfAction(channel, String.valueOf(digit));
         action.setReceive(true);
+        String callId = MDC.get(CallLog.KEY);
         try {
             connection.sendAction(action, response -> {
                 if (response instanceof ManagerError e) {
-                    LOG.warn("AMI PlayDTMF {} on {} failed: {} (the caller's recording runs to its end; PlayDTMF "
-                            + "Receive needs Asterisk 16 or later)", digit, FastAgiServer.maskedChannel(channel), e.getMessage());
+                    try (var scope = callId == null ? null : CallLog.callId(callId)) {
+                        LOG.warn("AMI PlayDTMF {} on {} refused: {}; {}", digit, FastAgiServer.maskedChannel(channel),
+                                e.getMessage(), playDtmfRefusal(e.getMessage()));
+                    }
                 }
             });
             return true;
         } catch (IOException | RuntimeException e) {
-            LOG.warn("AMI PlayDTMF failed: {}", e.toString());
+            LOG.warn("AMI PlayDTMF {} not sent: {}; the caller's recording runs to its end", digit,
+                    e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
             return false;
         }
+    }
+
+    /** What a refusal of PlayDTMF means for the caller, by Asterisk's message (app_senddtmf.c, manager.c). */
+    static String playDtmfRefusal(String message) {
+        String m = message == null ? "" : message;
+        if (m.startsWith("Channel not found")) {
+            return "the caller's channel is gone (they hung up): nothing to end";
+        }
+        if (m.startsWith("Permission denied")) {
+            return "the AMI user needs 'write = call' in manager.conf; the caller's recording runs to its end";
+        }
+        if (m.startsWith("Invalid/unknown command")) {
+            return "Asterisk has no PlayDTMF (load app_senddtmf); the caller's recording runs to its end";
+        }
+        return "the caller's recording runs to its end";
     }
 
     // ---- connection supervision --------------------------------------------------------------

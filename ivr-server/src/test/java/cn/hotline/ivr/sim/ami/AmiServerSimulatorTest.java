@@ -48,6 +48,38 @@ class AmiServerSimulatorTest {
     }
 
     @Test
+    void playDtmfAnswersAsAppSendDtmfDoes() throws Exception {
+        java.util.concurrent.BlockingQueue<Character> received = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean(true);
+        String channel = "PJSIP/trunk-0000002a";
+        try (RawAmiClient c = new RawAmiClient(sim.port());
+             var live = sim.liveChannel(channel, received::add, up::get)) {
+            c.login("hotline", "hotline123");
+            c.until("FullyBooted");
+            // asterisk-java writes lower-case names and Receive as "true"; astman_get_header ignores case.
+            c.send("action", "PlayDTMF", "actionid", "d-1", "receive", "true", "channel", channel, "digit", "#");
+            AmiMessage ok = c.until("Success");
+            assertEquals(List.of("Response", "ActionID", "Message"), ok.names(), "astman_send_ack");
+            assertEquals("DTMF successfully queued", ok.getOr("Message", ""));
+            assertEquals('#', received.poll(5, java.util.concurrent.TimeUnit.SECONDS));
+            c.send("Action", "PlayDTMF", "ActionID", "d-2", "Channel", channel, "Digit", "1", "Duration", "100ms");
+            assertEquals("DTMF successfully queued", c.until("Success").getOr("Message", ""), "sscanf reads 100");
+            assertEquals(null, received.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS),
+                    "without Receive the digit goes to the caller's phone, not to what the channel reads");
+            c.send("Action", "PlayDTMF", "ActionID", "d-3", "Channel", channel, "Digit", "1", "Duration", "ms");
+            assertEquals("Could not convert Duration parameter", c.until("Error").getOr("Message", ""));
+            c.send("Action", "PlayDTMF", "ActionID", "d-4", "Channel", channel);
+            assertEquals("No digit specified", c.until("Error").getOr("Message", ""));
+            up.set(false); // the caller hangs up; the AGI server has not closed the script yet
+            c.send("Action", "PlayDTMF", "ActionID", "d-5", "Channel", channel, "Digit", "#", "Receive", "yes");
+            AmiMessage gone = c.until("Error");
+            assertEquals(List.of("Response", "ActionID", "Message"), gone.names(), "astman_send_error");
+            assertEquals("Channel not found", gone.getOr("Message", ""));
+            assertEquals("d-5", gone.getOr("ActionID", ""));
+        }
+    }
+
+    @Test
     void wrongSecretIsRefusedAndTheSocketClosed() throws Exception {
         try (RawAmiClient c = new RawAmiClient(sim.port())) {
             c.login("hotline", "wrong-password");

@@ -216,14 +216,51 @@ class AmiClientTest {
             assertTrue(client.receiveKey(channel, '#'));
             assertEquals('#', received.poll(10, TimeUnit.SECONDS), "Receive: true queues the digit on the channel");
 
-            assertTrue(client.receiveKey("PJSIP/13800000009-0000002b", '#'), "sent; the answer comes later");
+            // The caller hung up meanwhile. Asterisk's answer is read on the AMI thread, yet the line is about that call.
+            try (var call = cn.hotline.ivr.ops.CallLog.callId("1795448040.31")) {
+                assertTrue(client.receiveKey("PJSIP/13800000009-0000002b", '#'), "sent; the answer comes later");
+            }
             Await.until("the refusal is logged", WAIT, () -> logs.any("WARN", "Channel not found"));
             String line = logs.lines().stream().filter(l -> l.contains("Channel not found")).findFirst().orElseThrow();
+            assertTrue(line.startsWith("WARN [1795448040.31] "), "the call id on the line: " + line);
             assertTrue(line.contains("PJSIP/138****0009-0000002b"), "caller number masked, leg readable: " + line);
-            assertTrue(line.contains("Asterisk 16"), "says what it needs: " + line);
+            assertTrue(line.contains("they hung up"), "says what it means, not a version requirement: " + line);
+            assertEquals(1, logs.lines().size(), "one line: " + logs.lines());
         }
         client.close();
-        assertFalse(client.receiveKey(channel, '#'), "not connected");
+        try (LogCapture logs = new LogCapture(AmiClient.class);
+             var call = cn.hotline.ivr.ops.CallLog.callId("1795448040.32")) {
+            assertFalse(client.receiveKey(channel, '#'), "not connected");
+            assertEquals(java.util.List.of("WARN [1795448040.32] AMI PlayDTMF # not sent: not connected to Asterisk;"
+                    + " the caller's recording runs to its end"), logs.lines());
+        }
+    }
+
+    @Test
+    void beforeAsterisk16NoKeyIsPlayedIntoTheCallersEar() throws Exception {
+        // Asterisk 13-15 ignore Receive, answer Success and send the tone to the caller's phone instead.
+        startSim(0);
+        sim.asteriskVersion("13.38.3");
+        startClient(sim.port(), "hotline123");
+        awaitSynced();
+        BlockingQueue<Character> received = new LinkedBlockingQueue<>();
+        String channel = "PJSIP/13800000001-0000002c";
+        try (var live = sim.liveChannel(channel, received::add);
+             LogCapture logs = new LogCapture(AmiClient.class);
+             var call = cn.hotline.ivr.ops.CallLog.callId("1795448040.33")) {
+            assertFalse(client.receiveKey(channel, '#'), "not sent");
+            assertTrue(logs.any("WARN [1795448040.33]", "needs Asterisk 16 or later"), logs.lines().toString());
+            assertEquals(1, logs.lines().size(), logs.lines().toString());
+        }
+        assertEquals(null, received.poll(300, TimeUnit.MILLISECONDS));
+    }
+
+    @Test
+    void aRefusedPlayDtmfSaysWhatToDo() {
+        assertTrue(AmiClient.playDtmfRefusal("Permission denied").contains("write = call"));
+        assertTrue(AmiClient.playDtmfRefusal("Invalid/unknown command: PlayDTMF. Use Action: ListCommands to show available commands.")
+                .contains("app_senddtmf"));
+        assertEquals("the caller's recording runs to its end", AmiClient.playDtmfRefusal("No digit specified"));
     }
 
     @Test
