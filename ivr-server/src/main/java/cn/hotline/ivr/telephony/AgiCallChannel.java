@@ -113,8 +113,11 @@ final class AgiCallChannel implements CallChannel {
             throws CallEndedException {
         RecordFileCommand command = new RecordFileCommand(
                 file, format, escapeDigits, (int) maxDuration.toMillis(), 0, false, (int) silence.toSeconds());
-        int code = send("RECORD FILE", command).getResultCode();
-        return code > 0 ? (char) code : 0;
+        AgiReply reply = send("RECORD FILE", command);
+        // Only "(dtmf)" carries a key: a recording ended on silence answers "result=<ms left> (timeout)"
+        // (res_agi.c reports its last ast_waitfor), and 35 ms left must not read as '#'.
+        int code = reply.getResultCode();
+        return code > 0 && "dtmf".equals(reply.getExtra()) ? (char) code : 0;
     }
 
     @Override
