@@ -1,10 +1,13 @@
 package cn.hotline.ivr.workorder;
 
 import cn.hotline.ivr.ops.Json;
+import cn.hotline.ivr.understanding.PersonalData;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -15,12 +18,14 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * changed to {@value #FILE} in the outbox directory and syncs once per {@link #INTERVAL}, so at most one
  * interval of words is lost and no recognizer waits for the disk. The file holds JSON lines
  * ({@code heard} with the call's details, {@code settled}); it is rewritten with the open calls only
- * when it grows past a few megabytes. A torn last line (killed mid-write) is skipped with a warning.
+ * when it grows past a few megabytes. A line that cannot be read (cut short by a kill, damaged) is
+ * skipped with a warning.
  */
 public final class IntakeCheckpoints implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IntakeCheckpoints.class);
@@ -42,6 +48,10 @@ public final class IntakeCheckpoints implements AutoCloseable {
     /** At most this much of a caller's words is lost when the server dies. */
     public static final Duration INTERVAL = Duration.ofSeconds(1);
     private static final long COMPACT_BYTES = 4L << 20;
+    /** Far above any caller's words (a few kilobytes): a longer line is junk, skipped without holding it in memory. */
+    static final int MAX_LINE_BYTES = 1 << 20;
+    /** What Asterisk makes ({@code telephony.UniqueId}); anything else in the file is damage, and could be a phone number. */
+    private static final Pattern CALL_ID = Pattern.compile("(?:[A-Za-z][A-Za-z0-9_.-]{0,62}-)?[1-3][0-9]{9}\\.[0-9]{1,10}");
 
     /** One caller in intake: the call's details a draft needs, and the words heard so far. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -227,39 +237,73 @@ public final class IntakeCheckpoints implements AutoCloseable {
 
     /** The calls still open in a checkpoint file: their last words, in the order they started. */
     static List<Checkpoint> read(Path file) throws IOException {
-        Map<String, Checkpoint> open = new LinkedHashMap<>();
         if (!Files.exists(file)) {
             return List.of();
         }
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        Map<String, Checkpoint> open = new LinkedHashMap<>();
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            boolean tooLong = false;
             int n = 0;
-            for (String line; (line = in.readLine()) != null; ) {
-                n++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                Checkpoint c;
-                try {
-                    c = Json.MAPPER.readValue(line, Checkpoint.class);
-                } catch (IOException e) {
-                    log.warn("{}:{}: not a checkpoint (cut short when the server stopped?), skipped", file, n);
-                    continue;
-                }
-                if (c.id() == null || c.id().isEmpty()) {
-                    log.warn("{}:{}: checkpoint without a call id, skipped", file, n);
-                } else if (Checkpoint.SETTLED.equals(c.op())) {
-                    open.remove(c.id());
-                } else if (Checkpoint.HEARD.equals(c.op())) {
-                    open.remove(c.id()); // re-insert: the order is that of the calls' latest words
-                    open.put(c.id(), c.withHeard(c.heard() == null ? "" : c.heard()));
-                } else {
-                    log.warn("{}:{}: unknown checkpoint '{}', skipped", file, n, c.op());
+            for (int b = in.read(); ; b = in.read()) {
+                if (b == '\n' || b == -1) {
+                    if (b == -1 && line.size() == 0 && !tooLong) {
+                        break;
+                    }
+                    n++;
+                    if (tooLong) {
+                        log.warn("{}:{}: longer than {} bytes, no checkpoint; skipped", file, n, MAX_LINE_BYTES);
+                    } else {
+                        // Decoded leniently: a character cut in half by the kill must not stop the server starting.
+                        apply(open, new String(line.toByteArray(), StandardCharsets.UTF_8), file, n);
+                    }
+                    line.reset();
+                    tooLong = false;
+                    if (b == -1) {
+                        break;
+                    }
+                } else if (!tooLong) {
+                    if (line.size() >= MAX_LINE_BYTES) {
+                        tooLong = true;
+                        line = new ByteArrayOutputStream(); // let the megabyte go
+                    } else {
+                        line.write(b);
+                    }
                 }
             }
         }
         List<Checkpoint> list = new ArrayList<>(open.values());
-        list.sort((a, b) -> a.started() == null || b.started() == null ? 0 : a.started().compareTo(b.started()));
+        list.sort(Comparator.comparing(Checkpoint::started, Comparator.nullsLast(Comparator.naturalOrder())));
         return list;
+    }
+
+    private static void apply(Map<String, Checkpoint> open, String line, Path file, int n) {
+        if (line.isBlank()) {
+            return;
+        }
+        Checkpoint c;
+        try {
+            c = Json.MAPPER.readValue(line, Checkpoint.class);
+        } catch (IOException e) {
+            c = null;
+        }
+        if (c == null) {
+            log.warn("{}:{}: not a checkpoint (cut short when the server stopped?), skipped", file, n);
+        } else if (c.id() == null || c.id().isEmpty()) {
+            log.warn("{}:{}: checkpoint without a call id, skipped", file, n);
+        } else if (!CALL_ID.matcher(c.id()).matches()) {
+            // Not logged: a damaged id may be a phone number, and would become a draft's id.
+            log.warn("{}:{}: checkpoint whose call id is not an Asterisk unique id, skipped", file, n);
+        } else if (Checkpoint.SETTLED.equals(c.op())) {
+            open.remove(c.id());
+        } else if (Checkpoint.HEARD.equals(c.op())) {
+            open.remove(c.id()); // re-insert: the order is that of the calls' latest words
+            open.put(c.id(), c.withHeard(c.heard() == null ? "" : c.heard()));
+        } else {
+            String op = c.op() == null ? "" : c.op();
+            log.warn("{}:{}: unknown checkpoint '{}', skipped", file, n,
+                    PersonalData.mask(op.length() > 40 ? op.substring(0, 40) + "..." : op));
+        }
     }
 
     /**

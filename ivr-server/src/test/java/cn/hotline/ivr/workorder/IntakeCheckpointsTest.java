@@ -98,4 +98,92 @@ class IntakeCheckpointsTest {
         assertEquals("噪音扰民", open.get(0).heard());
         assertFalse(Files.exists(dir.resolve(IntakeCheckpoints.FILE + ".tmp")));
     }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aCharacterCutInHalfOrJunkBytesDoNotStopTheNextStart() throws Exception {
+        try (IntakeCheckpoints c = IntakeCheckpoints.open(dir)) {
+            start(c, "1795448040.7", 7);
+            c.heard("1795448040.7", "路灯坏了");
+        }
+        Path file = dir.resolve(IntakeCheckpoints.FILE);
+        java.io.ByteArrayOutputStream more = new java.io.ByteArrayOutputStream();
+        more.write(new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, (byte) 0xc3, '\n'}); // binary junk, not UTF-8
+        more.write(utf8("{\"op\":\"heard\",\"id\":\"1795448040.9\",\"started\":\"2026-12-06T01:00:09Z\",\"heard\":\"井盖丢了\"}\n"));
+        byte[] torn = utf8("{\"op\":\"heard\",\"id\":\"1795448040.8\",\"heard\":\"半句");
+        more.write(torn, 0, torn.length - 2); // the kill (or a full disk) cut the last character in half
+        Files.write(file, more.toByteArray(), StandardOpenOption.APPEND);
+        try (LogCapture logs = new LogCapture(IntakeCheckpoints.class);
+             IntakeCheckpoints again = IntakeCheckpoints.open(dir)) {
+            assertEquals(List.of("1795448040.7", "1795448040.9"),
+                    again.leftovers().stream().map(IntakeCheckpoints.Checkpoint::id).toList());
+            assertEquals("井盖丢了", again.leftovers().get(1).heard());
+            assertTrue(logs.any("WARN", IntakeCheckpoints.FILE + ":2: not a checkpoint"), logs.lines().toString());
+            assertTrue(logs.any("WARN", IntakeCheckpoints.FILE + ":4: not a checkpoint"), logs.lines().toString());
+        }
+    }
+
+    @Test
+    void linesThatAreNotCheckpointsAreSkippedAndNoNumberInThemIsLogged() throws Exception {
+        Path file = dir.resolve(IntakeCheckpoints.FILE);
+        Files.writeString(file, String.join("\n",
+                "null",
+                "[]",
+                "42",
+                "{\"op\":\"heard\",\"heard\":\"没有编号\"}",
+                "{\"op\":\"heard\",\"id\":\"13800138000\",\"caller\":\"13800138000\",\"heard\":\"编号是手机号\"}",
+                "{\"op\":\"call 13900139000\",\"id\":\"1795448040.4\"}",
+                "{\"op\":\"heard\",\"id\":\"1795448040.5\",\"started\":\"2026-12-06T01:00:05Z\",\"heard\":\"噪音\"}",
+                ""), StandardCharsets.UTF_8);
+        try (LogCapture logs = new LogCapture(IntakeCheckpoints.class)) {
+            List<IntakeCheckpoints.Checkpoint> open = IntakeCheckpoints.read(file);
+            assertEquals(List.of("1795448040.5"), open.stream().map(IntakeCheckpoints.Checkpoint::id).toList());
+            assertTrue(logs.any("WARN", IntakeCheckpoints.FILE + ":1: not a checkpoint"), logs.lines().toString());
+            assertTrue(logs.any("WARN", IntakeCheckpoints.FILE + ":5: "), logs.lines().toString());
+            assertFalse(logs.lines().stream().anyMatch(l -> l.contains("13800138000") || l.contains("13900139000")),
+                    "numbers masked: " + logs.lines());
+        }
+    }
+
+    @Test
+    void checkpointsWithoutAStartTimeDoNotBreakTheOrderOfTheOthers() throws Exception {
+        Path file = dir.resolve(IntakeCheckpoints.FILE);
+        for (int seed = 0; seed < 20; seed++) {
+            java.util.Random random = new java.util.Random(seed);
+            StringBuilder lines = new StringBuilder();
+            for (int i = 0; i < 100; i++) {
+                String started = i % 3 == 0 ? "" : ",\"started\":\"" + T0.plusSeconds(random.nextInt(1000)) + "\"";
+                lines.append("{\"op\":\"heard\",\"id\":\"1795448042.").append(i).append('"').append(started).append("}\n");
+            }
+            Files.writeString(file, lines, StandardCharsets.UTF_8);
+            List<IntakeCheckpoints.Checkpoint> open = IntakeCheckpoints.read(file);
+            assertEquals(100, open.size());
+            List<Instant> times = open.stream().map(IntakeCheckpoints.Checkpoint::started).toList();
+            List<Instant> known = times.stream().filter(java.util.Objects::nonNull).toList();
+            assertEquals(66, known.size());
+            assertEquals(known, times.subList(0, 66), "the calls without a start time come last; seed " + seed);
+            assertEquals(known.stream().sorted().toList(), known, "the others in the order they started; seed " + seed);
+        }
+    }
+
+    @Test
+    void aLineTooLongForAnyCallersWordsIsSkippedWithoutBeingRead() throws Exception {
+        Path file = dir.resolve(IntakeCheckpoints.FILE);
+        try (java.io.OutputStream out = Files.newOutputStream(file)) {
+            byte[] junk = new byte[1 << 16];
+            java.util.Arrays.fill(junk, (byte) 'x');
+            for (int i = 0; i < 48; i++) { // 3 MB without a line break
+                out.write(junk);
+            }
+            out.write(utf8("\n{\"op\":\"heard\",\"id\":\"1795448040.6\",\"started\":\"2026-12-06T01:00:06Z\",\"heard\":\"漏水\"}\n"));
+        }
+        try (LogCapture logs = new LogCapture(IntakeCheckpoints.class)) {
+            List<IntakeCheckpoints.Checkpoint> open = IntakeCheckpoints.read(file);
+            assertEquals(List.of("1795448040.6"), open.stream().map(IntakeCheckpoints.Checkpoint::id).toList());
+            assertTrue(logs.any("WARN", IntakeCheckpoints.FILE + ":1: longer than"), logs.lines().toString());
+        }
+    }
 }
