@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cn.hotline.ivr.testing.Await;
 import cn.hotline.ivr.testing.LogCapture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -184,6 +185,93 @@ class IntakeCheckpointsTest {
             List<IntakeCheckpoints.Checkpoint> open = IntakeCheckpoints.read(file);
             assertEquals(List.of("1795448040.6"), open.stream().map(IntakeCheckpoints.Checkpoint::id).toList());
             assertTrue(logs.any("WARN", IntakeCheckpoints.FILE + ":1: longer than"), logs.lines().toString());
+        }
+    }
+
+    @Test
+    void aFailedRewriteDoesNotStopTheWordsReachingTheFile() throws Exception {
+        Path file = dir.resolve(IntakeCheckpoints.FILE);
+        try (IntakeCheckpoints c = IntakeCheckpoints.open(dir, 1)) { // rewritten after every write
+            // No new file can be made beside it (inodes used up, say): appending still works.
+            Files.createDirectory(dir.resolve(IntakeCheckpoints.FILE + ".tmp"));
+            start(c, "1795448040.1", 1);
+            c.heard("1795448040.1", "我家楼下");
+            try {
+                c.flush();
+            } catch (java.io.IOException expected) {
+                // the rewrite failed; what was appended before it is on disk
+            }
+            c.heard("1795448040.1", "我家楼下的饭店油烟很大");
+            try {
+                c.flush();
+            } catch (java.io.IOException expected) {
+                // as above
+            }
+            List<IntakeCheckpoints.Checkpoint> open = IntakeCheckpoints.read(file);
+            assertEquals(1, open.size(), open.toString());
+            assertEquals("我家楼下的饭店油烟很大", open.get(0).heard(), "the latest words are on disk");
+        }
+    }
+
+    private static List<String> problems(LogCapture logs) {
+        return logs.lines().stream().filter(l -> l.startsWith("ERROR") || l.startsWith("WARN")).toList();
+    }
+
+    @Test
+    void aRewriteProblemIsLoggedOnceAndSoIsItsEnd() throws Exception {
+        Path tmp = dir.resolve(IntakeCheckpoints.FILE + ".tmp");
+        try (LogCapture logs = new LogCapture(IntakeCheckpoints.class);
+             IntakeCheckpoints c = IntakeCheckpoints.open(dir, 1)) {
+            Files.createDirectory(tmp);
+            start(c, "1795448040.1", 1);
+            start(c, "1795448040.2", 2);
+            for (int i = 0; i < 8; i++) { // four intervals of the writer, words changing all the time
+                c.heard("1795448040.1", "第" + i + "句");
+                Thread.sleep(IntakeCheckpoints.INTERVAL.toMillis() / 2);
+            }
+            List<String> problems = problems(logs);
+            assertEquals(1, problems.size(), "one line per problem, not one a second: " + logs.lines());
+            assertTrue(problems.get(0).startsWith("WARN") && problems.get(0).contains(IntakeCheckpoints.FILE)
+                    && problems.get(0).contains("cannot rewrite it (Is a directory: "), problems.toString());
+            assertFalse(problems.get(0).contains("java.") || problems.get(0).contains("Exception"),
+                    "a reason, not a Java exception name: " + problems);
+
+            c.settled("1795448040.2");
+            c.heard("1795448040.1", "我家楼下的饭店油烟很大");
+            Files.delete(tmp); // the disk is fine again
+            Await.until("the writer reports that it writes again", java.time.Duration.ofSeconds(10),
+                    () -> logs.any("INFO", "written again"));
+            List<IntakeCheckpoints.Checkpoint> open = IntakeCheckpoints.read(dir.resolve(IntakeCheckpoints.FILE));
+            assertEquals(List.of("1795448040.1"), open.stream().map(IntakeCheckpoints.Checkpoint::id).toList(),
+                    "nothing lost, nothing settled comes back");
+            assertEquals("我家楼下的饭店油烟很大", open.get(0).heard());
+            assertEquals(1, problems(logs).size(), logs.lines().toString());
+        }
+    }
+
+    @Test
+    void closingWhileTheWriterRewritesTheFileIsNotAnError() throws Exception {
+        Path tmp = dir.resolve(IntakeCheckpoints.FILE + ".tmp");
+        String words = "我家楼下的饭店油烟很大".repeat(150);
+        try (LogCapture logs = new LogCapture(IntakeCheckpoints.class)) {
+            IntakeCheckpoints c = IntakeCheckpoints.open(dir, 1); // the writer rewrites the file after every write
+            for (int i = 0; i < 1500; i++) {
+                start(c, "1795448043." + i, i);
+                c.heard("1795448043." + i, words + i);
+            }
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+            for (long polls = 1; !Files.exists(tmp); polls++) {
+                assertTrue(System.nanoTime() < deadline, "the writer rewrites the file");
+                if (polls % 2000 == 0) { // about every 200 ms: something for the writer's next round to write
+                    c.heard("1795448043.0", words + polls);
+                }
+                Thread.sleep(0, 100_000);
+            }
+            c.close(); // as a shutdown would, in the middle of the rewrite
+            assertFalse(logs.any("ERROR", ""), logs.lines().toString());
+            List<IntakeCheckpoints.Checkpoint> open = IntakeCheckpoints.read(dir.resolve(IntakeCheckpoints.FILE));
+            assertEquals(1500, open.size());
+            assertEquals(words + "1499", open.get(1499).heard());
         }
     }
 }

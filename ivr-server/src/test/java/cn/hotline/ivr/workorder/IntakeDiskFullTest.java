@@ -70,6 +70,26 @@ class IntakeDiskFullTest {
     }
 
     @Test
+    void aFullDiskIsLoggedOnceAndOnceThereIsRoomEveryOpenCallsLatestWordsAreOnDisk() throws Exception {
+        Child child = start("room");
+        child.await("done");
+        child.kill();
+        List<String> errors = child.log("ERROR");
+        assertEquals(1, errors.size(), "one line for the problem, not one a second: " + child.lines());
+        assertTrue(errors.get(0).contains("cannot write (File too large)"), errors.toString());
+        assertEquals(0, child.log("WARN").size(), child.lines().toString());
+        assertEquals(1, child.log("INFO").stream().filter(l -> l.contains("written again")).count(), child.lines().toString());
+
+        List<IntakeCheckpoints.Checkpoint> open = IntakeCheckpoints.read(dir.resolve(IntakeCheckpoints.FILE));
+        assertEquals(IntStream.rangeClosed(7, 12).mapToObj(DiskFullDuringIntake::id).toList(),
+                open.stream().map(IntakeCheckpoints.Checkpoint::id).toList(), "the settled calls do not come back");
+        for (IntakeCheckpoints.Checkpoint c : open) {
+            int caller = Integer.parseInt(c.id().substring(c.id().indexOf('.') + 1));
+            assertEquals(DiskFullDuringIntake.words(caller, 1), c.heard(), "latest words of " + c.id());
+        }
+    }
+
+    @Test
     void aServerKilledWhileTheDiskIsFullStartsAgainWithTheLinesThatWereWritten() throws Exception {
         Child child = start("full");
         child.await("full");
