@@ -15,6 +15,8 @@ import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,12 +28,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class DraftWriter implements DraftRecorder {
     private static final Logger log = LoggerFactory.getLogger(DraftWriter.class);
+    /** {@code <call id>-2} to {@code -9}: the ids a draft takes when its call id is another call's. */
+    private static final int MAX_SUFFIX = 9;
 
     private final Understander understander;
     private final Outbox outbox;
     private final ZoneId zone;
     private final Function<Draft, Map<String, String>> channelVariables;
     private final IntakeCheckpoints checkpoints;
+    /** The checkpoint of each call in intake (two calls may share an id: the checkpoint's name tells them apart). */
+    private final Map<CallSession, String> checkpointOf = new ConcurrentHashMap<>();
 
     /**
      * @param zone             the hotline's time zone (drafts carry local time with its offset)
@@ -56,15 +62,16 @@ public final class DraftWriter implements DraftRecorder {
     @Override
     public void intakeStarted(CallSession call) {
         if (checkpoints != null) {
-            checkpoints.started(call.callId(), call.callerNumber(), call.dnid(), call.channel(), call.language(),
-                    call.started());
+            checkpointOf.put(call, checkpoints.started(call.callId(), call.callerNumber(), call.dnid(), call.channel(),
+                    call.language(), call.started()));
         }
     }
 
     @Override
     public void heard(CallSession call, String soFar) {
-        if (checkpoints != null) {
-            checkpoints.heard(call.callId(), soFar);
+        String checkpoint = checkpoints == null ? null : checkpointOf.get(call);
+        if (checkpoint != null) {
+            checkpoints.heard(checkpoint, soFar);
         }
     }
 
@@ -83,9 +90,10 @@ public final class DraftWriter implements DraftRecorder {
         int written = 0;
         for (IntakeCheckpoints.Checkpoint c : checkpoints.leftovers()) {
             try (CallLog.Scope scope = CallLog.callId(c.id())) {
-                if (outbox.entry(c.id()).isPresent()) {
-                    log.info("intake checkpoint: the draft is already in the outbox");
-                    checkpoints.settled(c.id());
+                Optional<String> draftId = draftOf(c);
+                if (draftId.isPresent()) {
+                    log.info("intake checkpoint: the draft is already in the outbox as {}", draftId.get());
+                    checkpoints.settled(c.name());
                     continue;
                 }
                 CallSession call = new CallSession(c.id(), nonNull(c.caller()), nonNull(c.dnid()), nonNull(c.channel()),
@@ -94,12 +102,32 @@ public final class DraftWriter implements DraftRecorder {
                 Recorded r = record(call, new FlowDecision(FlowSettings.ROUTE_QUEUE, "recovered", List.of()),
                         new IntakeResult(IntakeResult.Outcome.FAILED, nonNull(c.heard()), 0, java.time.Duration.ZERO,
                                 "server stopped during intake; recovered at restart"));
-                written += r.draftId().isEmpty() ? 0 : 1;
+                if (!r.draftId().isEmpty()) {
+                    checkpoints.settled(c.name());
+                    written++;
+                }
             }
         }
         log.warn("{} of {} callers were describing their problem when the server last stopped; their drafts were "
                 + "written from their words so far", written, checkpoints.leftovers().size());
         return written;
+    }
+
+    /**
+     * The id of the draft already in the outbox for this checkpoint's call: under the call id or, when
+     * that id was taken, a suffixed one; the same caller arriving at the same time, so that another
+     * call's draft under that id does not count.
+     */
+    private Optional<String> draftOf(IntakeCheckpoints.Checkpoint c) {
+        for (int n = 1; n <= MAX_SUFFIX; n++) {
+            String id = n == 1 ? c.id() : c.id() + "-" + n;
+            Optional<Call> call = outbox.find(id).map(Draft::call); // every suffix: an earlier one may be purged
+            if (call.isPresent() && call.get().callerNumber().equals(nonNull(c.caller()))
+                    && (c.started() == null || call.get().receivedAt().toInstant().equals(c.started()))) {
+                return Optional.of(id);
+            }
+        }
+        return Optional.empty();
     }
 
     private static String nonNull(String s) {
@@ -108,6 +136,8 @@ public final class DraftWriter implements DraftRecorder {
 
     @Override
     public Recorded record(CallSession call, FlowDecision decision, IntakeResult intake) {
+        // Removed first: a partial arriving from here on is late, whatever happens to the draft.
+        String checkpoint = checkpoints == null ? null : checkpointOf.remove(call);
         Understanding u = understander.understand(intake.transcript(), new CallerContext(call.callerNumber(), ""));
         Draft draft = draft(call.callId(), call, intake, u);
         try {
@@ -115,12 +145,12 @@ public final class DraftWriter implements DraftRecorder {
         } catch (IOException | RuntimeException e) {
             // The caller still reaches an agent; the operator must see this at once.
             log.error("draft {} NOT persisted ({}); the agent gets the call without it{}", draft.id(), e.toString(),
-                    checkpoints != null && checkpoints.isOpen(call.callId())
+                    checkpoint != null && checkpoints.isOpen(checkpoint)
                             ? "; the intake checkpoint keeps the caller's words for the next start" : "");
             return new Recorded("", u.emergency().detected() ? u.emergency().route() : "", Map.of());
         }
-        if (checkpoints != null) {
-            checkpoints.settled(call.callId());
+        if (checkpoint != null) {
+            checkpoints.settled(checkpoint);
         }
         log.info("draft persisted: type={} topic={} district={} urgency={} intake={} transcript=\"{}\"",
                 u.requestType().code(), u.topic().code(), u.region().district(),
@@ -141,7 +171,7 @@ public final class DraftWriter implements DraftRecorder {
                 outbox.persist(draft);
                 return draft;
             } catch (Outbox.IdTaken taken) {
-                if (n > 9) {
+                if (n > MAX_SUFFIX) {
                     throw taken;
                 }
                 String id = call.callId() + "-" + n;

@@ -46,6 +46,11 @@ import org.slf4j.LoggerFactory;
  * ({@code heard} with the call's details, {@code settled}); it is rewritten with the open calls only
  * when it grows past a few megabytes. A line that cannot be read (cut short by a kill, damaged) is
  * skipped with a warning.
+ *
+ * <p>Each checkpoint has a name: the call id, or {@code <call id>#2}, {@code #3}... while another
+ * checkpoint of that id is open or its end is not yet written (two Asterisk servers without a
+ * {@code systemname} can hand out the same uniqueid), so two callers never share, or end, one
+ * checkpoint.
  */
 public final class IntakeCheckpoints implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IntakeCheckpoints.class);
@@ -60,15 +65,24 @@ public final class IntakeCheckpoints implements AutoCloseable {
     /** What Asterisk makes ({@code telephony.UniqueId}); anything else in the file is damage, and could be a phone number. */
     private static final Pattern CALL_ID = Pattern.compile("(?:[A-Za-z][A-Za-z0-9_.-]{0,62}-)?[1-3][0-9]{9}\\.[0-9]{1,10}");
 
-    /** One caller in intake: the call's details a draft needs, and the words heard so far. */
+    /**
+     * One caller in intake: the call's details a draft needs, and the words heard so far.
+     *
+     * @param key the checkpoint's name when it is not the call id (see the class comment); null otherwise
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Checkpoint(String op, String id, String caller, String dnid, String channel, String language,
-            Instant started, String heard) {
+            Instant started, String heard, String key) {
         static final String HEARD = "heard";
         static final String SETTLED = "settled";
 
+        /** The checkpoint's name: what {@link #heard}, {@link #settled} and {@link #isOpen} take. */
+        public String name() {
+            return key == null ? id : key;
+        }
+
         Checkpoint withHeard(String words) {
-            return new Checkpoint(op, id, caller, dnid, channel, language, started, words);
+            return new Checkpoint(op, id, caller, dnid, channel, language, started, words, key);
         }
     }
 
@@ -78,7 +92,7 @@ public final class IntakeCheckpoints implements AutoCloseable {
     private final Set<String> changed = ConcurrentHashMap.newKeySet();
     /** Ended checkpoints whose {@code settled} line is not written yet; guarded by {@code names}. */
     private final Set<String> settled = new LinkedHashSet<>();
-    /** Orders starts and ends of checkpoints with the writer's taking of them. */
+    /** Orders starts and ends of checkpoints with the writer's taking of them, so a name is reused only after its end is in the file. */
     private final Object names = new Object();
     private final List<Checkpoint> leftovers;
     private final Object writeLock = new Object();
@@ -104,7 +118,7 @@ public final class IntakeCheckpoints implements AutoCloseable {
         this.file = file;
         this.compactBytes = compactBytes;
         this.leftovers = List.copyOf(leftovers);
-        leftovers.forEach(c -> open.put(c.id(), c));
+        leftovers.forEach(c -> open.put(c.name(), c));
         synchronized (writeLock) {
             rewrite(); // a fresh file holding only what is still open, so restarts do not pile up old lines
         }
@@ -131,11 +145,22 @@ public final class IntakeCheckpoints implements AutoCloseable {
         return leftovers;
     }
 
-    /** A caller starts describing their problem. */
-    public void started(String id, String caller, String dnid, String channel, String language, Instant started) {
+    /**
+     * A caller starts describing their problem.
+     *
+     * @return the checkpoint's name, for {@link #heard} and {@link #settled}: the call id unless another
+     *         caller with the same id is in intake too
+     */
+    public String started(String id, String caller, String dnid, String channel, String language, Instant started) {
         synchronized (names) {
-            open.put(id, new Checkpoint(Checkpoint.HEARD, id, caller, dnid, channel, language, started, ""));
-            changed.add(id);
+            String name = id;
+            for (int n = 2; open.containsKey(name) || settled.contains(name); n++) {
+                name = id + "#" + n;
+            }
+            open.put(name, new Checkpoint(Checkpoint.HEARD, id, caller, dnid, channel, language, started, "",
+                    name.equals(id) ? null : name));
+            changed.add(name);
+            return name;
         }
     }
 
@@ -215,8 +240,11 @@ public final class IntakeCheckpoints implements AutoCloseable {
             changed.removeAll(changes);
         }
         StringBuilder lines = new StringBuilder();
-        for (String id : ends) {
-            lines.append(Json.write(new Checkpoint(Checkpoint.SETTLED, id, null, null, null, null, null, null))).append('\n');
+        for (String name : ends) {
+            int hash = name.indexOf('#'); // never in a call id
+            String id = hash < 0 ? name : name.substring(0, hash);
+            lines.append(Json.write(new Checkpoint(Checkpoint.SETTLED, id, null, null, null, null, null, null,
+                    hash < 0 ? null : name))).append('\n');
         }
         for (String name : changes) {
             Checkpoint c = open.get(name);
@@ -434,14 +462,14 @@ public final class IntakeCheckpoints implements AutoCloseable {
             log.warn("{}:{}: not a checkpoint (cut short when the server stopped?), skipped", file, n);
         } else if (c.id() == null || c.id().isEmpty()) {
             log.warn("{}:{}: checkpoint without a call id, skipped", file, n);
-        } else if (!CALL_ID.matcher(c.id()).matches()) {
+        } else if (!CALL_ID.matcher(c.id()).matches() || c.key() != null && !c.key().startsWith(c.id() + "#")) {
             // Not logged: a damaged id may be a phone number, and would become a draft's id.
             log.warn("{}:{}: checkpoint whose call id is not an Asterisk unique id, skipped", file, n);
         } else if (Checkpoint.SETTLED.equals(c.op())) {
-            open.remove(c.id());
+            open.remove(c.name());
         } else if (Checkpoint.HEARD.equals(c.op())) {
-            open.remove(c.id()); // re-insert: the order is that of the calls' latest words
-            open.put(c.id(), c.withHeard(c.heard() == null ? "" : c.heard()));
+            open.remove(c.name()); // re-insert: the order is that of the calls' latest words
+            open.put(c.name(), c.withHeard(c.heard() == null ? "" : c.heard()));
         } else {
             String op = c.op() == null ? "" : c.op();
             log.warn("{}:{}: unknown checkpoint '{}', skipped", file, n,
