@@ -3,7 +3,6 @@ package cn.hotline.ivr.workorder;
 import cn.hotline.ivr.flow.CallSession;
 import cn.hotline.ivr.flow.DraftRecorder;
 import cn.hotline.ivr.flow.FlowDecision;
-import cn.hotline.ivr.flow.FlowSettings;
 import cn.hotline.ivr.ops.CallLog;
 import cn.hotline.ivr.flow.IntakeResult;
 import cn.hotline.ivr.understanding.CallerContext;
@@ -11,6 +10,8 @@ import cn.hotline.ivr.understanding.PersonalData;
 import cn.hotline.ivr.understanding.Understander;
 import cn.hotline.ivr.understanding.Understanding;
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.util.List;
@@ -79,37 +80,61 @@ public final class DraftWriter implements DraftRecorder {
      * Writes the drafts of the callers who were still describing their problem when the previous server
      * stopped without finishing them (killed, power loss): what they had said by the last checkpoint.
      * Run once at start-up, before calls are taken. A call whose draft did reach the outbox (the server
-     * died between the draft and its checkpoint's end) is not written twice.
+     * died between the draft and its checkpoint's end) is not written twice. A checkpoint whose draft
+     * cannot be written (the outbox is full, or the checkpoint is damaged) stays for the next start, and
+     * the start goes on.
      *
      * @return how many drafts were written
      */
     public int recoverInterruptedIntakes() {
-        if (checkpoints == null || checkpoints.leftovers().isEmpty()) {
+        List<IntakeCheckpoints.Checkpoint> leftovers = checkpoints == null ? List.of() : checkpoints.leftovers();
+        if (leftovers.isEmpty()) {
             return 0;
         }
         int written = 0;
-        for (IntakeCheckpoints.Checkpoint c : checkpoints.leftovers()) {
+        int already = 0;
+        int kept = 0;
+        Outbox.FullException full = null;
+        for (IntakeCheckpoints.Checkpoint c : leftovers) {
+            if (full != null) {
+                kept++; // one line for them all below, not one per caller
+                continue;
+            }
             try (CallLog.Scope scope = CallLog.callId(c.id())) {
                 Optional<String> draftId = draftOf(c);
                 if (draftId.isPresent()) {
                     log.info("intake checkpoint: the draft is already in the outbox as {}", draftId.get());
                     checkpoints.settled(c.name());
+                    already++;
                     continue;
                 }
                 CallSession call = new CallSession(c.id(), nonNull(c.caller()), nonNull(c.dnid()), nonNull(c.channel()),
                         nonNull(c.language()), "", "", "hotline", List.of(), null,
-                        c.started() == null ? java.time.Instant.now() : c.started());
-                Recorded r = record(call, new FlowDecision(FlowSettings.ROUTE_QUEUE, "recovered", List.of()),
-                        new IntakeResult(IntakeResult.Outcome.FAILED, nonNull(c.heard()), 0, java.time.Duration.ZERO,
-                                "server stopped during intake; recovered at restart"));
-                if (!r.draftId().isEmpty()) {
+                        c.started() == null ? Instant.now() : c.started());
+                IntakeResult intake = new IntakeResult(IntakeResult.Outcome.FAILED, nonNull(c.heard()), 0, Duration.ZERO,
+                        "server stopped during intake; recovered at restart");
+                try {
+                    persist(call, intake, understander.understand(intake.transcript(),
+                            new CallerContext(call.callerNumber(), "")));
                     checkpoints.settled(c.name());
                     written++;
+                } catch (Outbox.FullException e) {
+                    full = e;
+                    kept++;
+                } catch (IOException | RuntimeException e) {
+                    log.error("intake checkpoint: draft NOT written ({}); kept for the next start",
+                            e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+                    kept++;
                 }
             }
         }
-        log.warn("{} of {} callers were describing their problem when the server last stopped; their drafts were "
-                + "written from their words so far", written, checkpoints.leftovers().size());
+        if (full != null) {
+            log.error("{}; the words of {} callers who were describing their problem when the server last stopped "
+                    + "are kept for the next start", full.getMessage(), kept);
+        }
+        log.warn("{} callers were describing their problem when the server last stopped: {} drafts written from their "
+                + "words so far, {} already in the outbox, {} kept for the next start", leftovers.size(), written, already,
+                kept);
         return written;
     }
 
@@ -139,12 +164,12 @@ public final class DraftWriter implements DraftRecorder {
         // Removed first: a partial arriving from here on is late, whatever happens to the draft.
         String checkpoint = checkpoints == null ? null : checkpointOf.remove(call);
         Understanding u = understander.understand(intake.transcript(), new CallerContext(call.callerNumber(), ""));
-        Draft draft = draft(call.callId(), call, intake, u);
+        Draft draft;
         try {
-            draft = persist(draft, call, intake, u);
+            draft = persist(call, intake, u);
         } catch (IOException | RuntimeException e) {
             // The caller still reaches an agent; the operator must see this at once.
-            log.error("draft {} NOT persisted ({}); the agent gets the call without it{}", draft.id(), e.toString(),
+            log.error("draft {} NOT persisted ({}); the agent gets the call without it{}", call.callId(), e.toString(),
                     checkpoint != null && checkpoints.isOpen(checkpoint)
                             ? "; the intake checkpoint keeps the caller's words for the next start" : "");
             return new Recorded("", u.emergency().detected() ? u.emergency().route() : "", Map.of());
@@ -152,10 +177,6 @@ public final class DraftWriter implements DraftRecorder {
         if (checkpoint != null) {
             checkpoints.settled(checkpoint);
         }
-        log.info("draft persisted: type={} topic={} district={} urgency={} intake={} transcript=\"{}\"",
-                u.requestType().code(), u.topic().code(), u.region().district(),
-                draft.urgency() == null ? "" : draft.urgency().code(), intake.outcome().name().toLowerCase(),
-                PersonalData.mask(intake.transcript()));
         return new Recorded(draft.id(), u.emergency().detected() ? u.emergency().route() : "",
                 channelVariables.apply(draft));
     }
@@ -165,11 +186,12 @@ public final class DraftWriter implements DraftRecorder {
      * (two Asterisk servers without {@code systemname} in asterisk.conf can hand out the same
      * uniqueid), under {@code <call id>-2}, {@code -3}, ...: the request is kept either way.
      */
-    private Draft persist(Draft draft, CallSession call, IntakeResult intake, Understanding u) throws IOException {
+    private Draft persist(CallSession call, IntakeResult intake, Understanding u) throws IOException {
+        Draft draft = draft(call.callId(), call, intake, u);
         for (int n = 2; ; n++) {
             try {
                 outbox.persist(draft);
-                return draft;
+                break;
             } catch (Outbox.IdTaken taken) {
                 if (n > MAX_SUFFIX) {
                     throw taken;
@@ -180,6 +202,11 @@ public final class DraftWriter implements DraftRecorder {
                 draft = draft(id, call, intake, u);
             }
         }
+        log.info("draft persisted: type={} topic={} district={} urgency={} intake={} transcript=\"{}\"",
+                u.requestType().code(), u.topic().code(), u.region().district(),
+                draft.urgency() == null ? "" : draft.urgency().code(), intake.outcome().name().toLowerCase(),
+                PersonalData.mask(intake.transcript()));
+        return draft;
     }
 
     /**

@@ -58,7 +58,8 @@ class IntakeCrashTest {
             assertFalse(outbox.find(KilledDuringIntake.FINISHED + "-2").isPresent(), "a finished call is not written twice");
             assertEquals(3, outbox.entries().size());
 
-            assertTrue(logs.any("WARN", "2 of 2 callers were describing their problem"), logs.lines().toString());
+            assertTrue(logs.any("WARN", "2 callers were describing their problem when the server last stopped: 2 drafts "
+                    + "written from their words so far, 0 already in the outbox, 0 kept"), logs.lines().toString());
             assertTrue(logs.any("INFO [" + KilledDuringIntake.SPEAKING + "]", "draft persisted"), logs.lines().toString());
             assertFalse(logs.lines().stream().anyMatch(l -> l.contains("13800138000")), "phone number masked in logs");
         }

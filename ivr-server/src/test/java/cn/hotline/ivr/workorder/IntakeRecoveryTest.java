@@ -108,6 +108,54 @@ class IntakeRecoveryTest {
             assertEquals(0, writer.recoverInterruptedIntakes());
             assertEquals(2, outbox.entries().size(), "no draft written twice: " + outbox.entries());
             assertEquals(0, checkpoints.openCount());
+            assertTrue(logs.any("WARN", "2 already in the outbox"), logs.lines().toString());
+        }
+    }
+
+    @Test
+    void aCheckpointTheWriterCannotTurnIntoADraftDoesNotStopTheOthersNorTheStart() throws Exception {
+        try (IntakeCheckpoints checkpoints = IntakeCheckpoints.open(dir)) {
+            // A damaged line whose arrival no draft can carry (past the year 999999999).
+            checkpoints.started("1795448090.2", "13800138000", "12345", "PJSIP/t-00000002", "zh", Instant.MAX);
+            checkpoints.heard("1795448090.2", "楼上漏水");
+            checkpoints.started("1795448090.3", "057187654321", "12345", "PJSIP/t-00000003", "zh", T0);
+            checkpoints.heard("1795448090.3", "西湖区文三路的路灯坏了");
+        }
+        try (Outbox outbox = outbox(); IntakeCheckpoints checkpoints = IntakeCheckpoints.open(dir);
+             LogCapture logs = new LogCapture(DraftWriter.class)) {
+            DraftWriter writer = KilledDuringIntake.writer(dir, outbox, checkpoints);
+            assertEquals(1, writer.recoverInterruptedIntakes());
+            assertTrue(outbox.find("1795448090.3").isPresent());
+            assertTrue(logs.any("ERROR [1795448090.2]", "kept for the next start"), logs.lines().toString());
+            assertTrue(checkpoints.isOpen("1795448090.2"), "kept: a later release may write it");
+            assertFalse(logs.lines().stream().anyMatch(l -> l.contains("13800138000")), logs.lines().toString());
+        }
+    }
+
+    @Test
+    void aFullOutboxKeepsEveryCheckpointForTheNextStartWithOneErrorLine() throws Exception {
+        try (IntakeCheckpoints checkpoints = IntakeCheckpoints.open(dir)) {
+            for (int i = 1; i <= 5; i++) {
+                checkpoints.started("1795448091." + i, "057187654321", "12345", "PJSIP/t-0000000" + i, "zh", T0.plusSeconds(i));
+                checkpoints.heard("1795448091." + i, "第" + i + "位来电人反映路灯坏了");
+            }
+        }
+        OutboxSettings tiny = new OutboxSettings(dir, 1_200, 0.5, 600, Duration.ofDays(1), Duration.ofHours(1),
+                Duration.ofSeconds(1), Duration.ofSeconds(10), 1);
+        try (Outbox outbox = Outbox.open(tiny, new SimpleMeterRegistry());
+             IntakeCheckpoints checkpoints = IntakeCheckpoints.open(dir);
+             LogCapture logs = new LogCapture(DraftWriter.class)) {
+            DraftWriter writer = KilledDuringIntake.writer(dir, outbox, checkpoints);
+            assertEquals(0, writer.recoverInterruptedIntakes(), "start-up goes on");
+            List<String> errors = logs.lines().stream().filter(l -> l.startsWith("ERROR")).toList();
+            assertEquals(1, errors.size(), logs.lines().toString());
+            assertTrue(errors.get(0).contains("5 ") && errors.get(0).contains("kept for the next start"), errors.toString());
+            assertEquals(5, checkpoints.openCount());
+        }
+        try (Outbox outbox = outbox(); IntakeCheckpoints checkpoints = IntakeCheckpoints.open(dir)) {
+            assertEquals(5, checkpoints.leftovers().size(), "every caller kept");
+            assertEquals(5, KilledDuringIntake.writer(dir, outbox, checkpoints).recoverInterruptedIntakes());
+            assertEquals("第3位来电人反映路灯坏了", outbox.find("1795448091.3").orElseThrow().intake().transcript());
         }
     }
 }
