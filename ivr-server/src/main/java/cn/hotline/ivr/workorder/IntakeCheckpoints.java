@@ -203,7 +203,8 @@ public final class IntakeCheckpoints implements AutoCloseable {
             if (closed) {
                 return;
             }
-            if (writeChanges() && written > compactBytes) {
+            // Retried every round while it fails, so its end is seen without waiting for new words.
+            if ((writeChanges() || rewriteFailing) && written > compactBytes) {
                 try {
                     rewrite();
                     rewriteFailing = false;

@@ -236,9 +236,9 @@ class IntakeCheckpointsTest {
             assertFalse(problems.get(0).contains("java.") || problems.get(0).contains("Exception"),
                     "a reason, not a Java exception name: " + problems);
 
+            Files.delete(tmp); // the disk is fine again
             c.settled("1795448040.2");
             c.heard("1795448040.1", "我家楼下的饭店油烟很大");
-            Files.delete(tmp); // the disk is fine again
             Await.until("the writer reports that it writes again", java.time.Duration.ofSeconds(10),
                     () -> logs.any("INFO", "written again"));
             List<IntakeCheckpoints.Checkpoint> open = IntakeCheckpoints.read(dir.resolve(IntakeCheckpoints.FILE));
@@ -246,6 +246,22 @@ class IntakeCheckpointsTest {
                     "nothing lost, nothing settled comes back");
             assertEquals("我家楼下的饭店油烟很大", open.get(0).heard());
             assertEquals(1, problems(logs).size(), logs.lines().toString());
+        }
+    }
+
+    @Test
+    void aFailedRewriteIsRetriedWithoutWaitingForNewWords() throws Exception {
+        Path tmp = dir.resolve(IntakeCheckpoints.FILE + ".tmp");
+        try (LogCapture logs = new LogCapture(IntakeCheckpoints.class);
+             IntakeCheckpoints c = IntakeCheckpoints.open(dir, 1)) {
+            Files.createDirectory(tmp);
+            start(c, "1795448040.1", 1);
+            c.heard("1795448040.1", "我家楼下的饭店油烟很大");
+            Await.until("the rewrite fails", java.time.Duration.ofSeconds(10), () -> logs.any("WARN", "cannot rewrite"));
+            Files.delete(tmp); // room again, and the caller says nothing new
+            Await.until("the writer reports that it writes again", java.time.Duration.ofSeconds(10),
+                    () -> logs.any("INFO", "written again"));
+            assertFalse(Files.exists(tmp));
         }
     }
 
