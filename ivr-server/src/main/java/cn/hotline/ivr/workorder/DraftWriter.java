@@ -3,7 +3,6 @@ package cn.hotline.ivr.workorder;
 import cn.hotline.ivr.flow.CallSession;
 import cn.hotline.ivr.flow.DraftRecorder;
 import cn.hotline.ivr.flow.FlowDecision;
-import cn.hotline.ivr.flow.FlowSettings;
 import cn.hotline.ivr.ops.CallLog;
 import cn.hotline.ivr.flow.IntakeResult;
 import cn.hotline.ivr.understanding.CallerContext;
@@ -11,10 +10,14 @@ import cn.hotline.ivr.understanding.PersonalData;
 import cn.hotline.ivr.understanding.Understander;
 import cn.hotline.ivr.understanding.Understanding;
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,12 +29,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class DraftWriter implements DraftRecorder {
     private static final Logger log = LoggerFactory.getLogger(DraftWriter.class);
+    /** {@code <call id>-2} to {@code -9}: the ids a draft takes when its call id is another call's. */
+    private static final int MAX_SUFFIX = 9;
 
     private final Understander understander;
     private final Outbox outbox;
     private final ZoneId zone;
     private final Function<Draft, Map<String, String>> channelVariables;
     private final IntakeCheckpoints checkpoints;
+    /** The checkpoint of each call in intake (two calls may share an id: the checkpoint's name tells them apart). */
+    private final Map<CallSession, String> checkpointOf = new ConcurrentHashMap<>();
 
     /**
      * @param zone             the hotline's time zone (drafts carry local time with its offset)
@@ -56,15 +63,16 @@ public final class DraftWriter implements DraftRecorder {
     @Override
     public void intakeStarted(CallSession call) {
         if (checkpoints != null) {
-            checkpoints.started(call.callId(), call.callerNumber(), call.dnid(), call.channel(), call.language(),
-                    call.started());
+            checkpointOf.put(call, checkpoints.started(call.callId(), call.callerNumber(), call.dnid(), call.channel(),
+                    call.language(), call.started()));
         }
     }
 
     @Override
     public void heard(CallSession call, String soFar) {
-        if (checkpoints != null) {
-            checkpoints.heard(call.callId(), soFar);
+        String checkpoint = checkpoints == null ? null : checkpointOf.get(call);
+        if (checkpoint != null) {
+            checkpoints.heard(checkpoint, soFar);
         }
     }
 
@@ -72,34 +80,79 @@ public final class DraftWriter implements DraftRecorder {
      * Writes the drafts of the callers who were still describing their problem when the previous server
      * stopped without finishing them (killed, power loss): what they had said by the last checkpoint.
      * Run once at start-up, before calls are taken. A call whose draft did reach the outbox (the server
-     * died between the draft and its checkpoint's end) is not written twice.
+     * died between the draft and its checkpoint's end) is not written twice. A checkpoint whose draft
+     * cannot be written (the outbox is full, or the checkpoint is damaged) stays for the next start, and
+     * the start goes on.
      *
      * @return how many drafts were written
      */
     public int recoverInterruptedIntakes() {
-        if (checkpoints == null || checkpoints.leftovers().isEmpty()) {
+        List<IntakeCheckpoints.Checkpoint> leftovers = checkpoints == null ? List.of() : checkpoints.leftovers();
+        if (leftovers.isEmpty()) {
             return 0;
         }
         int written = 0;
-        for (IntakeCheckpoints.Checkpoint c : checkpoints.leftovers()) {
+        int already = 0;
+        int kept = 0;
+        Outbox.FullException full = null;
+        for (IntakeCheckpoints.Checkpoint c : leftovers) {
+            if (full != null) {
+                kept++; // one line for them all below, not one per caller
+                continue;
+            }
             try (CallLog.Scope scope = CallLog.callId(c.id())) {
-                if (outbox.entry(c.id()).isPresent()) {
-                    log.info("intake checkpoint: the draft is already in the outbox");
-                    checkpoints.settled(c.id());
+                Optional<String> draftId = draftOf(c);
+                if (draftId.isPresent()) {
+                    log.info("intake checkpoint: the draft is already in the outbox as {}", draftId.get());
+                    checkpoints.settled(c.name());
+                    already++;
                     continue;
                 }
                 CallSession call = new CallSession(c.id(), nonNull(c.caller()), nonNull(c.dnid()), nonNull(c.channel()),
                         nonNull(c.language()), "", "", "hotline", List.of(), null,
-                        c.started() == null ? java.time.Instant.now() : c.started());
-                Recorded r = record(call, new FlowDecision(FlowSettings.ROUTE_QUEUE, "recovered", List.of()),
-                        new IntakeResult(IntakeResult.Outcome.FAILED, nonNull(c.heard()), 0, java.time.Duration.ZERO,
-                                "server stopped during intake; recovered at restart"));
-                written += r.draftId().isEmpty() ? 0 : 1;
+                        c.started() == null ? Instant.now() : c.started());
+                IntakeResult intake = new IntakeResult(IntakeResult.Outcome.FAILED, nonNull(c.heard()), 0, Duration.ZERO,
+                        "server stopped during intake; recovered at restart");
+                try {
+                    persist(call, intake, understander.understand(intake.transcript(),
+                            new CallerContext(call.callerNumber(), "")));
+                    checkpoints.settled(c.name());
+                    written++;
+                } catch (Outbox.FullException e) {
+                    full = e;
+                    kept++;
+                } catch (IOException | RuntimeException e) {
+                    log.error("intake checkpoint: draft NOT written ({}); kept for the next start",
+                            e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+                    kept++;
+                }
             }
         }
-        log.warn("{} of {} callers were describing their problem when the server last stopped; their drafts were "
-                + "written from their words so far", written, checkpoints.leftovers().size());
+        if (full != null) {
+            log.error("{}; the words of {} callers who were describing their problem when the server last stopped "
+                    + "are kept for the next start", full.getMessage(), kept);
+        }
+        log.warn("{} callers were describing their problem when the server last stopped: {} drafts written from their "
+                + "words so far, {} already in the outbox, {} kept for the next start", leftovers.size(), written, already,
+                kept);
         return written;
+    }
+
+    /**
+     * The id of the draft already in the outbox for this checkpoint's call: under the call id or, when
+     * that id was taken, a suffixed one; the same caller arriving at the same time, so that another
+     * call's draft under that id does not count.
+     */
+    private Optional<String> draftOf(IntakeCheckpoints.Checkpoint c) {
+        for (int n = 1; n <= MAX_SUFFIX; n++) {
+            String id = n == 1 ? c.id() : c.id() + "-" + n;
+            Optional<Call> call = outbox.find(id).map(Draft::call); // every suffix: an earlier one may be purged
+            if (call.isPresent() && call.get().callerNumber().equals(nonNull(c.caller()))
+                    && (c.started() == null || call.get().receivedAt().toInstant().equals(c.started()))) {
+                return Optional.of(id);
+            }
+        }
+        return Optional.empty();
     }
 
     private static String nonNull(String s) {
@@ -108,24 +161,22 @@ public final class DraftWriter implements DraftRecorder {
 
     @Override
     public Recorded record(CallSession call, FlowDecision decision, IntakeResult intake) {
+        // Removed first: a partial arriving from here on is late, whatever happens to the draft.
+        String checkpoint = checkpoints == null ? null : checkpointOf.remove(call);
         Understanding u = understander.understand(intake.transcript(), new CallerContext(call.callerNumber(), ""));
-        Draft draft = draft(call.callId(), call, intake, u);
+        Draft draft;
         try {
-            draft = persist(draft, call, intake, u);
+            draft = persist(call, intake, u);
         } catch (IOException | RuntimeException e) {
             // The caller still reaches an agent; the operator must see this at once.
-            log.error("draft {} NOT persisted ({}); the agent gets the call without it{}", draft.id(), e.toString(),
-                    checkpoints != null && checkpoints.isOpen(call.callId())
+            log.error("draft {} NOT persisted ({}); the agent gets the call without it{}", call.callId(), e.toString(),
+                    checkpoint != null && checkpoints.isOpen(checkpoint)
                             ? "; the intake checkpoint keeps the caller's words for the next start" : "");
             return new Recorded("", u.emergency().detected() ? u.emergency().route() : "", Map.of());
         }
-        if (checkpoints != null) {
-            checkpoints.settled(call.callId());
+        if (checkpoint != null) {
+            checkpoints.settled(checkpoint);
         }
-        log.info("draft persisted: type={} topic={} district={} urgency={} intake={} transcript=\"{}\"",
-                u.requestType().code(), u.topic().code(), u.region().district(),
-                draft.urgency() == null ? "" : draft.urgency().code(), intake.outcome().name().toLowerCase(),
-                PersonalData.mask(intake.transcript()));
         return new Recorded(draft.id(), u.emergency().detected() ? u.emergency().route() : "",
                 channelVariables.apply(draft));
     }
@@ -135,13 +186,14 @@ public final class DraftWriter implements DraftRecorder {
      * (two Asterisk servers without {@code systemname} in asterisk.conf can hand out the same
      * uniqueid), under {@code <call id>-2}, {@code -3}, ...: the request is kept either way.
      */
-    private Draft persist(Draft draft, CallSession call, IntakeResult intake, Understanding u) throws IOException {
+    private Draft persist(CallSession call, IntakeResult intake, Understanding u) throws IOException {
+        Draft draft = draft(call.callId(), call, intake, u);
         for (int n = 2; ; n++) {
             try {
                 outbox.persist(draft);
-                return draft;
+                break;
             } catch (Outbox.IdTaken taken) {
-                if (n > 9) {
+                if (n > MAX_SUFFIX) {
                     throw taken;
                 }
                 String id = call.callId() + "-" + n;
@@ -150,6 +202,11 @@ public final class DraftWriter implements DraftRecorder {
                 draft = draft(id, call, intake, u);
             }
         }
+        log.info("draft persisted: type={} topic={} district={} urgency={} intake={} transcript=\"{}\"",
+                u.requestType().code(), u.topic().code(), u.region().district(),
+                draft.urgency() == null ? "" : draft.urgency().code(), intake.outcome().name().toLowerCase(),
+                PersonalData.mask(intake.transcript()));
+        return draft;
     }
 
     /**

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import cn.hotline.ivr.flow.CallSession;
+import cn.hotline.ivr.flow.FlowDecision;
+import cn.hotline.ivr.flow.IntakeResult;
 import cn.hotline.ivr.testing.LogCapture;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -55,7 +58,8 @@ class IntakeCrashTest {
             assertFalse(outbox.find(KilledDuringIntake.FINISHED + "-2").isPresent(), "a finished call is not written twice");
             assertEquals(3, outbox.entries().size());
 
-            assertTrue(logs.any("WARN", "2 of 2 callers were describing their problem"), logs.lines().toString());
+            assertTrue(logs.any("WARN", "2 callers were describing their problem when the server last stopped: 2 drafts "
+                    + "written from their words so far, 0 already in the outbox, 0 kept"), logs.lines().toString());
             assertTrue(logs.any("INFO [" + KilledDuringIntake.SPEAKING + "]", "draft persisted"), logs.lines().toString());
             assertFalse(logs.lines().stream().anyMatch(l -> l.contains("13800138000")), "phone number masked in logs");
         }
@@ -70,10 +74,14 @@ class IntakeCrashTest {
         try (Outbox outbox = Outbox.open(OutboxSettings.defaults(dir), new SimpleMeterRegistry());
              IntakeCheckpoints checkpoints = IntakeCheckpoints.open(dir)) {
             // As if killed after the draft's fsync and before the checkpoint's end reached the disk.
-            checkpoints.started("1795448070.1", "13800138000", "12345", "PJSIP/t-00000001", "zh", java.time.Instant.now());
-            checkpoints.heard("1795448070.1", "噪音扰民");
+            CallSession call = KilledDuringIntake.call("1795448070.1");
+            DraftWriter writer = KilledDuringIntake.writer(dir, outbox, checkpoints);
+            writer.intakeStarted(call);
+            writer.heard(call, "噪音扰民");
             checkpoints.flush();
-            outbox.persist(SampleDrafts.complaint("1795448070.1", java.time.Instant.now()));
+            KilledDuringIntake.writer(dir, outbox, null).record(call, new FlowDecision("queue", "direct",
+                    List.of()), new IntakeResult(IntakeResult.Outcome.COMPLETED,
+                    "噪音扰民", 0.8, Duration.ofSeconds(2), ""));
         }
         try (Outbox outbox = Outbox.open(OutboxSettings.defaults(dir), new SimpleMeterRegistry());
              IntakeCheckpoints checkpoints = IntakeCheckpoints.open(dir)) {
