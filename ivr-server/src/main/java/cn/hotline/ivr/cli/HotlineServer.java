@@ -293,13 +293,23 @@ public final class HotlineServer implements AutoCloseable {
         return Optional.empty();
     }
 
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
     /** The words of callers in intake, beside the outbox (whose lock makes the directory this server's own). */
     private static IntakeCheckpoints openCheckpoints(Settings settings) throws ConfigException {
         try {
             return IntakeCheckpoints.open(settings.outbox().dir());
         } catch (IOException e) {
             throw new ConfigException(List.of(new ConfigProblem(settings.file(), "outbox.dir", "cannot open "
-                    + settings.outbox().dir().resolve(IntakeCheckpoints.FILE) + ": " + e)));
+                    + settings.outbox().dir().resolve(IntakeCheckpoints.FILE) + ": " + reason(e))));
         }
     }
 

@@ -289,13 +289,13 @@ public final class HotlineFlow {
         CaptureRequest request = new CaptureRequest(s.prompt(s.intake().invitePrompt()), null, null, null, List.of(),
                 partial -> {
                     lastPartial.set(partial);
-                    services.drafts().heard(call, partial);
                     services.emergencies().check(partial).ifPresent(target -> {
                         if (emergencyHeard.compareAndSet("", target)) {
                             log.warn("emergency heard while the caller speaks: hand-over to {}", target);
                             line.leave(call.callId());
                         }
                     });
+                    services.drafts().heard(call, partial); // after the emergency check: nothing may delay it
                 });
         IntakeResult result;
         services.drafts().intakeStarted(call);

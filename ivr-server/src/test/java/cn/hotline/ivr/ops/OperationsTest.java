@@ -70,6 +70,17 @@ class OperationsTest {
     }
 
     @Test
+    void anUnusableCheckpointFileStopsTheStartWithOneLineNamingIt(@TempDir Path dir) throws Exception {
+        Path outbox = dir.resolve("outbox");
+        Files.createDirectories(outbox.resolve(IntakeCheckpoints.FILE)); // a directory where the file belongs
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> TestServer.start(TestServer.PORTS + "outbox:\n  dir: " + outbox + "\n").close());
+        String message = e.getMessage();
+        assertTrue(message.contains("outbox.dir: cannot open " + outbox.resolve(IntakeCheckpoints.FILE) + ": "), message);
+        assertFalse(message.contains("Exception"), "a reason, not a Java class name: " + message);
+    }
+
+    @Test
     void gracefulShutdownLetsCallsFinishAndRefusesNewOnes() throws Exception {
         HotlineServer server = TestServer.start(TestServer.PORTS);
         var inProgress = CompletableFuture.supplyAsync(() -> TestServer.call(server,
@@ -88,11 +99,15 @@ class OperationsTest {
         while (server.agiServer().isAccepting()) {
             Thread.sleep(5);
         }
-        boolean refused;
-        try (Socket s = new Socket(address.getAddress(), address.getPort())) {
-            refused = false;
-        } catch (ConnectException e) {
-            refused = true;
+        // ServerSocket.isClosed() turns true a moment before the descriptor is closed: look again briefly.
+        boolean refused = false;
+        long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        while (!refused && System.nanoTime() < deadline) {
+            try (Socket s = new Socket(address.getAddress(), address.getPort())) {
+                Thread.sleep(20);
+            } catch (ConnectException e) {
+                refused = true;
+            }
         }
         assertTrue(refused, "new calls must be refused while draining");
         SimulatedCall.Result r = inProgress.get();
