@@ -169,7 +169,8 @@ public final class DraftWriter implements DraftRecorder {
             draft = persist(call, intake, u);
         } catch (IOException | RuntimeException e) {
             // The caller still reaches an agent; the operator must see this at once.
-            log.error("draft {} NOT persisted ({}); the agent gets the call without it{}", call.callId(), e.toString(),
+            log.error("draft {} NOT persisted ({}); the agent gets the call without it{}", call.callId(),
+                    e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName(),
                     checkpoint != null && checkpoints.isOpen(checkpoint)
                             ? "; the intake checkpoint keeps the caller's words for the next start" : "");
             return new Recorded("", u.emergency().detected() ? u.emergency().route() : "", Map.of());

@@ -102,6 +102,24 @@ class DraftWriterTest {
     }
 
     @Test
+    void aFullOutboxIsOneErrorThatSaysWhatToDoAndTheCallerStillGoesOn() throws Exception {
+        OutboxSettings tiny = new OutboxSettings(dir.resolve("tiny"), 1024, 0.8, 512, Duration.ofDays(1),
+                Duration.ofHours(1), Duration.ofMillis(200), Duration.ofSeconds(30), 1);
+        try (Outbox full = Outbox.open(tiny, new SimpleMeterRegistry());
+             cn.hotline.ivr.testing.LogCapture logs = new cn.hotline.ivr.testing.LogCapture(DraftWriter.class)) {
+            Settings s = Settings.read(ConfigFile.fromYaml("t.yaml", "understanding:\n  home-city: 杭州市\n", dir, Map.of()));
+            DraftWriter w = new DraftWriter(Understander.create(s.understanding()), full, ZoneId.of("Asia/Shanghai"),
+                    DraftPops::channelVariables);
+            DraftRecorder.Recorded r = w.record(call("1795448040.61", "13800138000"),
+                    new FlowDecision("queue", "direct", List.of()), heard("小区门口的路灯坏了一个星期"));
+            assertEquals("", r.draftId(), "nothing to pop, but the caller is not held up");
+            String line = logs.lines().stream().filter(l -> l.contains("NOT persisted")).findFirst().orElseThrow();
+            assertTrue(line.startsWith("ERROR [") && line.contains("outbox.max-bytes"), line);
+            assertFalse(line.contains("Exception"), "what to do, not a Java class name: " + line);
+        }
+    }
+
+    @Test
     void aSecondCallWithTheSameUniqueidKeepsItsDraftUnderASuffixedId() {
         FlowDecision queue = new FlowDecision("queue", "direct", List.of());
         DraftRecorder.Recorded first = writer.record(call("1795448040.14", "13800138001"), queue, heard("小区停水三天了"));
