@@ -17,7 +17,7 @@ final class BenchCommand implements Command {
     @Override
     public String usage() {
         return "bench agi|media|vosk|nlu|outbox|screen-pop|queue [options]   benchmarks, JSON on stdout"
-                + " (agi: --calls N --concurrency C [--hold-ms MS]; media: --streams N; outbox: --drafts N;"
+                + " (agi: --calls N --concurrency C [--hold-ms MS]; media: --streams N; outbox: --drafts N [--speakers S];"
                 + " queue: --callers N --agents M --minutes T)";
     }
 

@@ -23,7 +23,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 /**
- * {@code ivr bench outbox --drafts N [--threads T] [--workers W] [--rate R] [--dir DIR] [--backend process|in-process | --backend-url URL]}:
+ * {@code ivr bench outbox --drafts N [--threads T] [--workers W] [--rate R] [--speakers S] [--speak-s SEC] [--dir DIR] [--backend process|in-process | --backend-url URL]}:
  * measures the outbox on this machine with real fsyncs and a real HTTP backend, printing JSON.
  *
  * <p>First the device's own fsync latency is sampled (the floor for persist latency). After a warm-up (up to 3000 drafts persisted and delivered through a separate outbox), phase 1: T threads (concurrent calls) persist N drafts as fast as they can, delivery off:
@@ -41,6 +41,8 @@ public final class OutboxBench {
         int threads = args.integer("--threads", 16);
         int workers = args.integer("--workers", 64);
         int rate = args.integer("--rate", 100);
+        int speakers = args.integer("--speakers", 2000);
+        int speakSeconds = args.integer("--speak-s", 10);
         Path dirOption = args.path("--dir", null);
         String backendUrl = args.string("--backend-url", null);
         String backendMode = args.string("--backend", "process");
@@ -48,8 +50,8 @@ public final class OutboxBench {
         if (!backendMode.equals("process") && !backendMode.equals("in-process")) {
             throw new UsageException("--backend must be process or in-process, got '" + backendMode + "'");
         }
-        if (drafts < 1 || threads < 1 || workers < 1 || rate < 1) {
-            throw new UsageException("--drafts, --threads, --workers and --rate must be positive");
+        if (drafts < 1 || threads < 1 || workers < 1 || rate < 1 || speakers < 1 || speakSeconds < 1) {
+            throw new UsageException("--drafts, --threads, --workers, --rate, --speakers and --speak-s must be positive");
         }
         Path dir = dirOption != null ? dirOption : Files.createTempDirectory("ivr-outbox-bench");
         Files.createDirectories(dir);
@@ -114,6 +116,9 @@ public final class OutboxBench {
             seconds = (System.nanoTime() - start) / 1e9;
             result.put("mixedDeliveredPerSecond", round(drafts / seconds));
             result.put("diskBytes", outbox.stats().diskBytes());
+            err.println("phase 4: " + speakers + " callers in intake, new words every 200 ms each, for " + speakSeconds
+                    + " s (intake checkpoints)");
+            result.put("intakeCheckpoints", checkpoints(dir.resolve("checkpoints"), speakers, Duration.ofSeconds(speakSeconds)));
         } finally {
             if (backend != null) {
                 backend.close();
@@ -215,6 +220,60 @@ public final class OutboxBench {
         r.put("p50Ms", round(nanos[samples / 2] / 1e6));
         r.put("p99Ms", round(nanos[(int) Math.ceil(samples * 0.99) - 1] / 1e6));
         r.put("maxMs", round(nanos[samples - 1] / 1e6));
+        return r;
+    }
+
+    /**
+     * Phase 4: {@code speakers} callers describing their problem at once, each reporting new words every
+     * 200 ms (a recognizer's partials), through the real {@link IntakeCheckpoints}: what a partial costs
+     * the thread that reports it, and what the writer thread costs (CPU, bytes and syncs per second).
+     */
+    private static Map<String, Object> checkpoints(Path dir, int speakers, Duration duration) throws IOException {
+        Files.createDirectories(dir);
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        Map<String, Object> r = new LinkedHashMap<>();
+        try (IntakeCheckpoints c = IntakeCheckpoints.open(dir)) {
+            Thread writer = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("intake-checkpoints")).findFirst().orElseThrow();
+            long cpuBefore = mx.getThreadCpuTime(writer.threadId());
+            String[] names = new String[speakers];
+            Instant now = Instant.now();
+            for (int i = 0; i < speakers; i++) {
+                names[i] = c.started("1796000000." + i, "13800138000", "12345", "PJSIP/trunk-00000001", "zh", now);
+            }
+            String sentence = "我家楼下的饭店每天晚上油烟很大而且噪音扰民已经反映过好几次了希望有关部门尽快处理";
+            List<Long> nanos = new ArrayList<>();
+            long start = System.nanoTime();
+            int round = 0;
+            while (System.nanoTime() - start < duration.toNanos()) {
+                long roundStart = System.nanoTime();
+                int words = 4 + (round % (sentence.length() - 4));
+                for (int i = 0; i < speakers; i++) {
+                    long t0 = System.nanoTime();
+                    c.heard(names[i], sentence.substring(0, words) + i);
+                    if (i % 10 == 0) {
+                        nanos.add(System.nanoTime() - t0);
+                    }
+                }
+                round++;
+                LockSupport.parkNanos(Math.max(0, 200_000_000L - (System.nanoTime() - roundStart)));
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            c.flush();
+            long cpu = mx.getThreadCpuTime(writer.threadId()) - cpuBefore;
+            long fileBytes = Files.size(dir.resolve(IntakeCheckpoints.FILE));
+            long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
+            r.put("speakers", speakers);
+            r.put("partialsPerSecond", round(speakers * (double) round / seconds));
+            r.put("reportP50Us", round(sorted[sorted.length / 2] / 1e3));
+            r.put("reportP99Us", round(sorted[(int) Math.ceil(sorted.length * 0.99) - 1] / 1e3));
+            r.put("writerCpuPercentOfOneCore", round(100.0 * cpu / (seconds * 1e9)));
+            r.put("fileBytesAtEnd", fileBytes);
+            r.put("syncIntervalMs", IntakeCheckpoints.INTERVAL.toMillis());
+            for (String name : names) {
+                c.settled(name);
+            }
+        }
         return r;
     }
 

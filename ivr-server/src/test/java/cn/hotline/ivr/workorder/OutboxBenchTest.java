@@ -22,7 +22,7 @@ class OutboxBenchTest {
     void smallRunPrintsTheMeasurementsAsJson() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int code = OutboxBench.run(Args.of("--drafts", "40", "--threads", "4", "--workers", "4", "--rate", "400",
-                "--backend", "in-process", "--dir", tmp.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
+                "--speakers", "50", "--speak-s", "1", "--backend", "in-process", "--dir", tmp.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         assertEquals(0, code);
         JsonNode r = Json.MAPPER.readTree(out.toString(StandardCharsets.UTF_8));
@@ -31,5 +31,9 @@ class OutboxBenchTest {
             assertTrue(r.get(phase).get("p99Ms").asDouble() >= r.get(phase).get("p50Ms").asDouble(), phase);
         }
         assertTrue(r.get("delivery").get("deliveredPerSecond").asDouble() > 0);
+        JsonNode checkpoints = r.get("intakeCheckpoints");
+        assertEquals(50, checkpoints.get("speakers").asInt());
+        assertTrue(checkpoints.get("reportP99Us").asDouble() >= checkpoints.get("reportP50Us").asDouble());
+        assertTrue(checkpoints.get("fileBytesAtEnd").asLong() > 0, "the words reached the file");
     }
 }
