@@ -21,7 +21,8 @@ public interface CallChannel {
 
     /**
      * Plays a prompt and collects up to {@code maxDigits} DTMF digits ({@code #} ends input early).
-     * Returns the digits, or an empty string when the caller entered nothing before the timeout.
+     * Returns the digits, {@code "#"} when the caller pressed {@code #} alone, or an empty string when the
+     * caller entered nothing before the timeout.
      */
     String collectDigits(String prompt, Duration timeout, int maxDigits) throws CallEndedException;
 

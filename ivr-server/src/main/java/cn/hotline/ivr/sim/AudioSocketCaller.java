@@ -81,11 +81,15 @@ public final class AudioSocketCaller {
     /**
      * The FastAGI simulator's {@code EXEC AudioSocket <uuid>,<host:port>}: streams {@code wav} (null: a
      * silent caller) and returns what Asterisk's application returns: 0 when the server ended the
-     * stream (0x00 or close), -1 when it could not connect or the caller hung up first (the simulator
-     * then reports the hangup to the AGI session).
+     * stream (0x00 or close), -1 when it could not connect; when the caller hung up first it throws
+     * {@link SimulatedCall.CallerHungUp}, so the simulator answers -1 and then reports the hang-up to the
+     * AGI session (the bare HANGUP line), as Asterisk does.
      */
     public static int exec(String uuid, InetSocketAddress server, Path wav, Options options) throws IOException {
         Result r = run(server, UUID.fromString(uuid), wav, options);
+        if (r.ending() == Ending.CALLER_HUNG_UP) {
+            throw new SimulatedCall.CallerHungUp();
+        }
         return r.ending() == Ending.SERVER_HANGUP || r.ending() == Ending.SERVER_CLOSED ? 0 : -1;
     }
 

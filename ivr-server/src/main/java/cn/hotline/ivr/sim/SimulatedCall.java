@@ -22,8 +22,10 @@ import java.util.function.Consumer;
  * One call placed the way Asterisk places it: a FastAGI client that sends Asterisk 22's environment
  * (the 22 variables seen on every call), answers every command as Asterisk does ({@code 200 result=}
  * replies, DTMF on STREAM FILE escape digits and GET DATA, {@code 510} for unknown commands), and can
- * hang up at any moment: the bare {@code HANGUP} line, {@code 511} for later commands except GET
- * VARIABLE, and the socket left open for the server to close, exactly as PROTOCOLS.md records.
+ * hang up at any moment: the bare {@code HANGUP} line (after the reply of a command under way, which
+ * answers -1), {@code 511} for later commands except those res_agi.c runs on a dead channel (GET and
+ * SET VARIABLE, EXEC, NOOP, VERBOSE), and the socket left open for the server to close, as
+ * PROTOCOLS.md and res_agi.c's run_agi have it.
  *
  * <p>Keys: {@code digits} is consumed left to right; a digit is pressed at the first prompt that
  * accepts it, {@code #} ends a GET DATA entry, and {@code w} lets one interruptible prompt or one
@@ -99,7 +101,9 @@ public final class SimulatedCall {
 
     /**
      * Plays the Asterisk side of {@code EXEC AudioSocket uuid,host:port}; returns the application's
-     * result code (0 when the server ended the stream, -1 on timeout or failure).
+     * result code (0 when the server ended the stream, -1 on timeout or failure), or throws
+     * {@link CallerHungUp} when the caller hung up during it (Asterisk's application then returns -1 and
+     * the AGI session learns of the hang-up).
      */
     @FunctionalInterface
     public interface AudioSocketPeer {
@@ -107,6 +111,13 @@ public final class SimulatedCall {
 
         /** A caller that connects and stays silent (answers with silence frames until the server ends it). */
         AudioSocketPeer SILENT = (uuid, server) -> 0;
+    }
+
+    /** An {@link AudioSocketPeer}'s caller hung up during the stream: the whole call ends, not just the stream. */
+    public static final class CallerHungUp extends IOException {
+        public CallerHungUp() {
+            super("the caller hung up during AudioSocket");
+        }
     }
 
     /** One command and Asterisk's reply, {@code atMs} after the connection opened. */
@@ -145,9 +156,16 @@ public final class SimulatedCall {
     private final java.util.concurrent.BlockingQueue<Character> receivedDtmf = new java.util.concurrent.LinkedBlockingQueue<>();
     /** Put on {@link #receivedDtmf} by a hang-up during RECORD FILE: the recording notices at once, as Asterisk's does. */
     private static final char HANGUP_MARK = '\uffff';
-    /** A RECORD FILE is running: a hang-up now is answered by it first, then by the bare HANGUP line (res_agi.c). */
+    /** A RECORD FILE is running: it notices a hang-up through {@link #receivedDtmf}. */
     private boolean recording;
+    /**
+     * A command is running: a hang-up now is answered by it first (STREAM FILE, GET DATA, EXEC answer -1),
+     * then by the bare HANGUP line, as res_agi.c's run_agi writes it only between commands.
+     */
+    private boolean inCommand;
     private boolean hangupLineOwed;
+    /** Released by the hang-up: a prompt being played stops at once, as Asterisk's ast_waitstream does. */
+    private final java.util.concurrent.CountDownLatch hangupSignal = new java.util.concurrent.CountDownLatch(1);
     private int digitIndex;
     private long startNanos;
 
@@ -230,9 +248,13 @@ public final class SimulatedCall {
                     break;
                 }
                 rtts.add((System.nanoTime() - lastReply) / 1_000);
+                synchronized (writeLock) {
+                    inCommand = true;
+                }
                 String reply = reply(line);
                 synchronized (writeLock) {
                     write(out, reply + "\n");
+                    inCommand = false;
                     if (hangupLineOwed) {
                         hangupLineOwed = false;
                         write(out, "HANGUP\n");
@@ -282,9 +304,12 @@ public final class SimulatedCall {
                 return;
             }
             hungUp = true;
+            hangupSignal.countDown();
             if (recording) {
-                hangupLineOwed = true;
                 receivedDtmf.add(HANGUP_MARK);
+            }
+            if (inCommand) {
+                hangupLineOwed = true;
                 return;
             }
             try {
@@ -345,31 +370,33 @@ public final class SimulatedCall {
         String verb = words.get(0).toUpperCase(Locale.ROOT);
         String verb2 = words.size() > 1 ? verb + " " + words.get(1).toUpperCase(Locale.ROOT) : verb;
         if (hungUp) {
-            if (verb2.equals("GET VARIABLE") || verb2.equals("GET FULL")) {
-                return getVariable(words);
-            }
-            return DEAD_CHANNEL;
+            // res_agi.c runs only the commands its table marks dead-capable on a hung-up channel.
+            return switch (verb2) {
+                case "GET VARIABLE", "GET FULL" -> getVariable(words);
+                case "SET VARIABLE" -> setVariable(words);
+                default -> switch (verb) {
+                    case "NOOP" -> "200 result=0";
+                    case "VERBOSE" -> "200 result=1";
+                    case "EXEC" -> "200 result=-1"; // the application finds the channel gone (ast_read fails)
+                    default -> DEAD_CHANNEL;
+                };
+            };
         }
         return switch (verb2) {
             case "STREAM FILE" -> streamFile(words);
             case "GET DATA" -> getData(words);
-            case "SET VARIABLE" -> {
-                if (words.size() < 4) {
-                    yield "520 Invalid command syntax.  Proper usage not available.";
-                }
-                variables.put(words.get(2), words.get(3));
-                yield "200 result=1";
-            }
+            case "SET VARIABLE" -> setVariable(words);
             case "GET VARIABLE", "GET FULL" -> getVariable(words);
             case "RECORD FILE" -> recordFile(words);
             case "WAIT FOR" -> "200 result=0";
             case "SET MUSIC", "CHANNEL STATUS" -> verb2.equals("CHANNEL STATUS") ? "200 result=6" : "200 result=0";
             default -> switch (verb) {
                 case "ANSWER" -> "200 result=0";
-                case "NOOP", "VERBOSE" -> "200 result=1";
+                case "NOOP" -> "200 result=0"; // handle_noop
+                case "VERBOSE" -> "200 result=1";
                 case "EXEC" -> exec(words);
                 case "HANGUP" -> {
-                    hungUp = true;
+                    hangUp(null); // soft hang-up: run_agi then writes the bare HANGUP line after this reply
                     yield "200 result=1";
                 }
                 default -> "510 Invalid or unknown command";
@@ -401,16 +428,32 @@ public final class SimulatedCall {
         if (hungUp) {
             return "200 result=-1";
         }
+        // ast_readstring: '#' ends the entry ("200 result=" when pressed alone), max digits complete it,
+        // and waiting out the timeout answers what came so far with "(timeout)".
         StringBuilder got = new StringBuilder();
         String digits = options.digits();
-        while (digitIndex < digits.length() && got.length() < max) {
+        while (got.length() < max) {
+            if (digitIndex >= digits.length()) {
+                return "200 result=" + got + " (timeout)";
+            }
             char c = digits.charAt(digitIndex++);
-            if (c == 'w' || c == '#') {
+            if (c == 'w') {
+                return "200 result=" + got + " (timeout)";
+            }
+            if (c == '#') {
                 break;
             }
             got.append(c);
         }
-        return got.isEmpty() ? "200 result= (timeout)" : "200 result=" + got;
+        return "200 result=" + got;
+    }
+
+    private String setVariable(List<String> words) {
+        if (words.size() < 4) {
+            return "520 Invalid command syntax.  Proper usage not available.";
+        }
+        variables.put(words.get(2), words.get(3));
+        return "200 result=1";
     }
 
     private String getVariable(List<String> words) {
@@ -440,6 +483,9 @@ public final class SimulatedCall {
             InetSocketAddress target = new InetSocketAddress(hostPort.substring(0, colon),
                     Integer.parseInt(hostPort.substring(colon + 1)));
             return "200 result=" + options.audio().run(args.substring(0, comma), target);
+        } catch (CallerHungUp e) {
+            hangUp(null); // the reply goes first, then the bare HANGUP line
+            return "200 result=-1";
         } catch (IOException | RuntimeException e) {
             return "200 result=-1";
         }
@@ -565,12 +611,13 @@ public final class SimulatedCall {
         return end == 0 ? 0 : Long.parseLong(s.substring(0, end));
     }
 
-    private static void pause(Duration d) {
+    /** A prompt playing for {@code d}; a hang-up ends it at once. */
+    private void pause(Duration d) {
         if (d.isZero()) {
             return;
         }
         try {
-            Thread.sleep(d);
+            hangupSignal.await(d.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -87,7 +87,13 @@ final class AgiCallChannel implements CallChannel {
         AgiReply reply = send("GET DATA", new GetDataCommand(prompt, timeout.toMillis(), maxDigits));
         String result = reply.getResult();
         if (result == null || "-1".equals(result)) {
+            // -1: the prompt could not be played, or the caller hung up (then HANGUP follows this reply).
             return "";
+        }
+        if (result.isEmpty() && !"timeout".equals(reply.getExtra())) {
+            // "200 result=" without "(timeout)": the caller pressed '#' alone (ast_readstring's
+            // AST_GETDATA_EMPTY_END_TERMINATED). A key, not silence: a menu may offer '#'.
+            return "#";
         }
         return result;
     }

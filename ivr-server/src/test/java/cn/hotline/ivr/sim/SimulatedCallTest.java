@@ -104,6 +104,65 @@ class SimulatedCallTest {
         }
     }
 
+    /** The replies after the environment, from a minimal server that does not close (so trailing lines are seen). */
+    private static List<String> replies(SimulatedCall.Options options, List<String> commands, long pauseMs) throws Exception {
+        try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            var server = serve(listener, commands, pauseMs, false);
+            new SimulatedCall((InetSocketAddress) listener.getLocalSocketAddress(), options, e -> { }).run();
+            List<String> seen = server.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            return seen.subList(seen.indexOf("--") + 1, seen.size());
+        }
+    }
+
+    /** handle_getdata's forms from ast_readstring: '#' alone, '#' after digits, max digits, a timeout with or without digits. */
+    @Test
+    void getDataAnswersAsAstReadstringEnds() throws Exception {
+        String getData = "GET DATA hotline/menu 5000 4";
+        assertEquals(List.of("200 result=", "200 result=12", "200 result=1234", "200 result=5 (timeout)",
+                        "200 result= (timeout)", "still-open"),
+                replies(SimulatedCall.Options.defaults().withDigits("#" + "12#" + "1234" + "5w" + "w"),
+                        List.of(getData, getData, getData, getData, getData), 0));
+        assertEquals(List.of("200 result=12 (timeout)", "still-open"),
+                replies(SimulatedCall.Options.defaults().withDigits("12"), List.of(getData), 0),
+                "digits that run out before max digits wait for the timeout");
+    }
+
+    /** run_agi writes HANGUP only between commands: the command under way answers first (-1), and at once. */
+    @Test
+    void aHangUpDuringAPromptIsAnsweredByItThenTheHangupLine() throws Exception {
+        long t0 = System.nanoTime();
+        List<String> replies = replies(SimulatedCall.Options.defaults().withHangupAfterMs(300)
+                .withPromptTime(Duration.ofSeconds(5)), List.of("ANSWER", "STREAM FILE x \"\"", "GET DATA y 5000 1"), 0);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(List.of("200 result=0", "200 result=-1 endpos=800", "HANGUP", SimulatedCall.DEAD_CHANNEL, "still-open"),
+                replies);
+        assertTrue(ms < 3_000, "the prompt must stop at the hang-up, took " + ms + " ms");
+    }
+
+    /** res_agi.c's command table: SET VARIABLE, EXEC, NOOP, VERBOSE and GET VARIABLE run on a dead channel. */
+    @Test
+    void deadCapableCommandsStillAnswerAfterAHangUp() throws Exception {
+        List<String> replies = replies(SimulatedCall.Options.defaults().withHangupAfterMs(0),
+                List.of("PAUSE", "SET VARIABLE IVR_STATUS OK", "NOOP", "VERBOSE hi 1", "EXEC Wait 1", "CHANNEL STATUS",
+                        "SET MUSIC on", "ANSWER"), 300);
+        assertEquals(List.of("HANGUP", "200 result=1", "200 result=0", "200 result=1", "200 result=-1",
+                SimulatedCall.DEAD_CHANNEL, SimulatedCall.DEAD_CHANNEL, SimulatedCall.DEAD_CHANNEL, "still-open"), replies);
+    }
+
+    /** The caller hanging up during AudioSocket: the application returns -1, then Asterisk reports the hang-up. */
+    @Test
+    void aCallerHangUpDuringAudioSocketIsMinusOneThenTheHangupLine() throws Exception {
+        SimulatedCall.Options options = SimulatedCall.Options.defaults().withAudio((uuid, at) -> {
+            throw new SimulatedCall.CallerHungUp();
+        });
+        String exec = "EXEC AudioSocket 0b9f4a4e-3a55-4d2b-9a52-3f0b2f1c9f10,127.0.0.1:9";
+        assertEquals(List.of("200 result=0", "200 result=-1", "HANGUP", SimulatedCall.DEAD_CHANNEL, "still-open"),
+                replies(options, List.of("ANSWER", exec, "STREAM FILE x \"\""), 0));
+        SimulatedCall.Options ended = SimulatedCall.Options.defaults().withAudio((uuid, at) -> 0);
+        assertEquals(List.of("200 result=0", "200 result=0", "200 result=0 endpos=8000", "still-open"),
+                replies(ended, List.of("ANSWER", exec, "STREAM FILE x \"\""), 0), "the server ended it: the call goes on");
+    }
+
     @org.junit.jupiter.api.io.TempDir
     java.nio.file.Path dir;
 
