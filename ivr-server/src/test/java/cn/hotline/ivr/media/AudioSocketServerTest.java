@@ -356,6 +356,27 @@ class AudioSocketServerTest {
         }
     }
 
+    /** app_audiosocket ast_write()s each frame to the caller on arrival, no buffer: prompts must come in real time. */
+    @Test
+    void promptReachesAsteriskInRealTimeNotAsAFlood() throws Exception {
+        UUID id = UUID.randomUUID();
+        RecordingListener l = new RecordingListener();
+        MediaSession session = server.expect(id, "call-pace", l);
+        CompletableFuture<Void> played = l.connected.thenAccept(s -> {
+            byte[] prompt = new byte[320 * 100];
+            java.util.Arrays.fill(prompt, (byte) 7);
+            s.play(prompt);
+        });
+        cn.hotline.ivr.sim.AudioSocketCaller.Result r = cn.hotline.ivr.sim.AudioSocketCaller.run(server.localAddress(), id,
+                new Pcm(Pcm.TELEPHONY_RATE, new short[0]),
+                cn.hotline.ivr.sim.AudioSocketCaller.Options.defaults().withHangUpAfter(Duration.ofMillis(1000)));
+        played.get(2, TimeUnit.SECONDS);
+        assertTrue(r.promptFrames() >= 40, r.toString());
+        assertTrue(r.maxAheadMs() <= 100, "prompt ran ahead of real time: " + r);
+        assertEquals(CloseReason.PEER_CLOSED, l.closed.get(2, TimeUnit.SECONDS));
+        assertTrue(session.connected());
+    }
+
     @Test
     void peerThatNeverSendsItsUuidIsClosed() throws Exception {
         try (Socket s = connect()) {
