@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Plays Asterisk's side of one AudioSocket stream as app_audiosocket and res_audiosocket do (Asterisk
- * 20.13 / 21.8 / 22.3 and later): connects, sends the UUID frame, streams the caller's audio in real
+ * Plays Asterisk's side of one AudioSocket stream as app_audiosocket and res_audiosocket do since
+ * the March 2025 fix (asterisk/asterisk PR 1138; before it every ending returned -1): connects, sends the UUID frame, streams the caller's audio in real
  * time as slin frames of the caller's packet size (20 ms = 320 bytes unless {@link Options#packetMs}
  * says otherwise; then line silence, as a quiet caller still produces frames), optionally presses a
  * key (0x03), and reads what the server sends the way ast_audiosocket_receive_frame_with_hangup does:
