@@ -176,7 +176,11 @@ public final class AudioSocketServer implements AutoCloseable {
         private ScheduledFuture<?> ticker;
         private int unwritableTicks;
         private long boundNanos;
+        /** 20 ms frames of caller audio delivered since the UUID: the peer's audio clock. */
         private long framesSinceBound;
+        /** Caller audio not yet making up a whole 20 ms frame (Asterisk sends the caller's packet size). */
+        private final byte[] partialFrame = new byte[AudioSocketFrame.FRAME_BYTES];
+        private int partialBytes;
         private boolean counted;
         private boolean refused;
 
@@ -202,9 +206,8 @@ public final class AudioSocketServer implements AutoCloseable {
                 bindSession(ctx, frame.asUuid());
                 return;
             }
-            framesSinceBound++;
             switch (frame.kind()) {
-                case AudioSocketFrame.AUDIO -> session.listener().audio(session, frame.payload());
+                case AudioSocketFrame.AUDIO -> deliverAudio(frame.payload());
                 case AudioSocketFrame.DTMF -> session.listener().dtmf(session, (char) (frame.payload()[0] & 0xFF));
                 case AudioSocketFrame.HANGUP -> {
                     session.closing(CloseReason.PEER_HANGUP);
@@ -218,6 +221,31 @@ public final class AudioSocketServer implements AutoCloseable {
                     ctx.close();
                 }
                 default -> throw new AudioSocketProtocolException("unexpected kind " + AudioSocketFrame.kindName(frame.kind()));
+            }
+        }
+
+        /**
+         * Asterisk forwards each frame as the caller's channel delivered it (res_audiosocket's
+         * ast_audiosocket_send_frame copies f->datalen): 320 bytes for 20 ms packets, but 160, 480, 960
+         * for a 10, 30, 60 ms ptime (G.723.1 defaults to 30). The listener counts time in 20 ms frames,
+         * so the audio is regrouped into exactly that; a remainder waits for the next packet.
+         */
+        private void deliverAudio(byte[] pcm) {
+            if (partialBytes == 0 && pcm.length == AudioSocketFrame.FRAME_BYTES) {
+                framesSinceBound++;
+                session.listener().audio(session, pcm);
+                return;
+            }
+            for (int off = 0; off < pcm.length; ) {
+                int n = Math.min(AudioSocketFrame.FRAME_BYTES - partialBytes, pcm.length - off);
+                System.arraycopy(pcm, off, partialFrame, partialBytes, n);
+                partialBytes += n;
+                off += n;
+                if (partialBytes == AudioSocketFrame.FRAME_BYTES) {
+                    partialBytes = 0;
+                    framesSinceBound++;
+                    session.listener().audio(session, partialFrame.clone());
+                }
             }
         }
 
@@ -259,14 +287,14 @@ public final class AudioSocketServer implements AutoCloseable {
                 return;
             }
             unwritableTicks = 0;
-            // Asterisk sends a frame every 20 ms. A peer that falls further behind real time than the
-            // idle timeout (whole frames, but too few) would stretch the caller's no-input and maximum
-            // utterance limits, which count frames, without bound.
+            // Asterisk sends the caller's audio in real time. A peer that falls further behind real time
+            // than the idle timeout (whole frames, but too little audio) would stretch the caller's
+            // no-input and maximum utterance limits, which count 20 ms frames, without bound.
             long elapsedMs = (System.nanoTime() - boundNanos) / 1_000_000;
             long behindMs = elapsedMs - framesSinceBound * TICK_MS;
             if (behindMs > settings.idleTimeout().toMillis()) {
                 closeWith(ctx, CloseReason.IDLE_TIMEOUT, "audio arrives " + behindMs + " ms behind real time ("
-                        + framesSinceBound + " frames in " + elapsedMs + " ms; Asterisk sends one every 20 ms)");
+                        + framesSinceBound * TICK_MS + " ms of audio in " + elapsedMs + " ms)");
                 return;
             }
             byte[] audio = session.nextPlayback();

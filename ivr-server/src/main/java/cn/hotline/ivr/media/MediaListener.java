@@ -8,7 +8,10 @@ public interface MediaListener {
     /** Asterisk connected with the registered UUID. */
     void connected(MediaSession session);
 
-    /** One frame of caller audio: signed 16-bit little-endian mono 8 kHz (normally 320 bytes, 20 ms). */
+    /**
+     * One frame of caller audio: signed 16-bit little-endian mono 8 kHz, always 320 bytes (20 ms); the
+     * server regroups Asterisk's frames, which carry whatever packet size the caller's channel uses.
+     */
     void audio(MediaSession session, byte[] pcm);
 
     /** The caller pressed a key. */

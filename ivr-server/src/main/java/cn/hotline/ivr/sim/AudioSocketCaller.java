@@ -4,7 +4,6 @@ import cn.hotline.ivr.media.AudioSocketFrame;
 import cn.hotline.ivr.media.Pcm;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -16,14 +15,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Plays Asterisk's side of one AudioSocket stream, as verified on Asterisk 22: connects, sends the
- * UUID frame, streams the caller's audio as 320-byte slin frames every 20 ms in real time (then line
- * silence, as a quiet caller still produces frames), optionally presses a key, reads what the server
- * sends, and ends like Asterisk: on the server's {@code 0x00} or close it stops; when the caller
- * "hangs up" it just closes the TCP connection, never sending {@code 0x00}.
+ * Plays Asterisk's side of one AudioSocket stream as app_audiosocket and res_audiosocket do since
+ * the March 2025 fix (asterisk/asterisk PR 1138; before it every ending returned -1): connects, sends the UUID frame, streams the caller's audio in real
+ * time as slin frames of the caller's packet size (20 ms = 320 bytes unless {@link Options#packetMs}
+ * says otherwise; then line silence, as a quiet caller still produces frames), optionally presses a
+ * key (0x03), and reads what the server sends the way ast_audiosocket_receive_frame_with_hangup does:
+ * {@code 0x00} or a close ends the application with 0; any kind other than audio, an empty audio
+ * frame, a frame cut off by the close, or a payload that is not there 5 ms after its header ends it
+ * with -1 ({@link Ending#ASTERISK_REFUSED}). When the caller "hangs up" it just closes the TCP
+ * connection, never sending {@code 0x00}.
  */
 public final class AudioSocketCaller {
-    private static final long FRAME_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** res_audiosocket waits this long (ast_wait_for_input(svc, 5)) for the rest of a payload, then gives up. */
+    static final int PAYLOAD_WAIT_MS = 5;
 
     private AudioSocketCaller() {
     }
@@ -32,26 +36,44 @@ public final class AudioSocketCaller {
      * @param hangUpAfter the caller hangs up (closes) if the server has not ended the stream by then
      * @param dtmf        a key to press ({@code 0} for none)
      * @param dtmfAt      when to press it, from the start of the stream
+     * @param packetMs    the caller's packet time: Asterisk forwards each packet as one frame (10 ms = 160
+     *                    bytes, 20 ms = 320, 30 ms = 480, ...)
      */
-    public record Options(Duration hangUpAfter, char dtmf, Duration dtmfAt) {
+    public record Options(Duration hangUpAfter, char dtmf, Duration dtmfAt, int packetMs) {
+        public Options {
+            if (packetMs < 10 || packetMs > 300 || packetMs % 10 != 0) {
+                throw new IllegalArgumentException("packetMs must be a multiple of 10 between 10 and 300, got " + packetMs);
+            }
+        }
+
         public static Options defaults() {
-            return new Options(Duration.ofSeconds(60), (char) 0, Duration.ZERO);
+            return new Options(Duration.ofSeconds(60), (char) 0, Duration.ZERO, 20);
         }
 
         public Options withHangUpAfter(Duration d) {
-            return new Options(d, dtmf, dtmfAt);
+            return new Options(d, dtmf, dtmfAt, packetMs);
         }
 
         public Options withDtmf(char digit, Duration at) {
-            return new Options(hangUpAfter, digit, at);
+            return new Options(hangUpAfter, digit, at, packetMs);
+        }
+
+        public Options withPacketMs(int ms) {
+            return new Options(hangUpAfter, dtmf, dtmfAt, ms);
         }
     }
 
     public enum Ending {
         /** The server sent 0x00 (Asterisk's AudioSocket() returns 0, the AGI session continues). */
         SERVER_HANGUP,
-        /** The server closed the connection without 0x00. */
+        /** The server closed the connection without 0x00 (also returns 0). */
         SERVER_CLOSED,
+        /**
+         * Asterisk could not take what the server sent (a kind other than 0x00 or audio, an empty audio
+         * frame, a frame cut short, a payload late): AudioSocket() logs an error and returns -1, the
+         * channel stays up. {@link Result#error} says which.
+         */
+        ASTERISK_REFUSED,
         /** We hung up (hangUpAfter reached). */
         CALLER_HUNG_UP,
         /** Could not connect. */
@@ -65,6 +87,10 @@ public final class AudioSocketCaller {
      * @param lastPromptMs     when the last non-silent server frame arrived
      * @param endedMs          when the stream ended (0x00 or close seen, or our hang-up)
      * @param maxLateMs        how far behind real time our own sending fell at worst (a starved simulator)
+     * @param maxAheadMs       how far the server's audio ran ahead of real time at worst, counted from its
+     *                         first audio frame: Asterisk writes each frame to the caller as it arrives, so
+     *                         audio sent faster than it plays is not buffered but garbled, and cannot be
+     *                         taken back on barge-in
      */
     public record Result(
             Ending ending,
@@ -75,13 +101,14 @@ public final class AudioSocketCaller {
             long lastPromptMs,
             long endedMs,
             long maxLateMs,
+            long maxAheadMs,
             String error) {
     }
 
     /**
      * The FastAGI simulator's {@code EXEC AudioSocket <uuid>,<host:port>}: streams {@code wav} (null: a
      * silent caller) and returns what Asterisk's application returns: 0 when the server ended the
-     * stream (0x00 or close), -1 when it could not connect; when the caller hung up first it throws
+     * stream (0x00 or close), -1 when it could not connect or refused a frame; when the caller hung up first it throws
      * {@link SimulatedCall.CallerHungUp}, so the simulator answers -1 and then reports the hang-up to the
      * AGI session (the bare HANGUP line), as Asterisk does.
      */
@@ -111,7 +138,7 @@ public final class AudioSocketCaller {
             socket.connect(server, 5_000);
         } catch (IOException e) {
             closeQuietly(socket);
-            return new Result(Ending.CONNECT_FAILED, 0, 0, 0, -1, -1, -1, 0, e.toString());
+            return new Result(Ending.CONNECT_FAILED, 0, 0, 0, -1, -1, -1, 0, 0, e.toString());
         }
         Reader reader = new Reader(socket);
         int sent = 0;
@@ -126,12 +153,14 @@ public final class AudioSocketCaller {
             out.write(encode(AudioSocketFrame.uuid(uuid)));
             long dtmfAtNanos = options.dtmf() == 0 ? Long.MAX_VALUE : options.dtmfAt().toNanos();
             long hangUpNanos = options.hangUpAfter().toNanos();
-            byte[] frame = new byte[AudioSocketFrame.HEADER_BYTES + AudioSocketFrame.FRAME_BYTES];
+            long packetNanos = TimeUnit.MILLISECONDS.toNanos(options.packetMs());
+            int packetBytes = options.packetMs() * Pcm.TELEPHONY_RATE / 1000 * 2;
+            byte[] frame = new byte[AudioSocketFrame.HEADER_BYTES + packetBytes];
             frame[0] = (byte) AudioSocketFrame.AUDIO;
-            frame[1] = (byte) (AudioSocketFrame.FRAME_BYTES >> 8);
-            frame[2] = (byte) AudioSocketFrame.FRAME_BYTES;
+            frame[1] = (byte) (packetBytes >> 8);
+            frame[2] = (byte) packetBytes;
             for (int i = 0; ; i++) {
-                long due = t0 + i * FRAME_NANOS;
+                long due = t0 + i * packetNanos;
                 long wait = due - System.nanoTime();
                 if (wait > 0) {
                     LockSupport.parkNanos(wait);
@@ -141,19 +170,19 @@ public final class AudioSocketCaller {
                 if (reader.ended) {
                     break;
                 }
-                if (i * FRAME_NANOS >= hangUpNanos) {
+                if (i * packetNanos >= hangUpNanos) {
                     weHungUp = true;
                     break;
                 }
-                int off = i * AudioSocketFrame.FRAME_BYTES;
+                int off = i * packetBytes;
                 java.util.Arrays.fill(frame, AudioSocketFrame.HEADER_BYTES, frame.length, (byte) 0);
                 if (off < pcm.length) {
                     System.arraycopy(pcm, off, frame, AudioSocketFrame.HEADER_BYTES,
-                            Math.min(AudioSocketFrame.FRAME_BYTES, pcm.length - off));
+                            Math.min(packetBytes, pcm.length - off));
                 }
                 out.write(frame);
                 sent++;
-                if (i * FRAME_NANOS >= dtmfAtNanos) {
+                if (i * packetNanos >= dtmfAtNanos) {
                     out.write(encode(AudioSocketFrame.dtmf(options.dtmf())));
                     dtmfAtNanos = Long.MAX_VALUE;
                 }
@@ -175,6 +204,9 @@ public final class AudioSocketCaller {
         if (reader.hangupMs >= 0) {
             ending = Ending.SERVER_HANGUP;
             endedMs = reader.hangupMs;
+        } else if (reader.refusedMs >= 0) {
+            ending = Ending.ASTERISK_REFUSED;
+            endedMs = reader.refusedMs;
         } else if (weHungUp || reader.closedMs < 0) {
             ending = Ending.CALLER_HUNG_UP;
             endedMs = (System.nanoTime() - t0) / 1_000_000;
@@ -183,7 +215,8 @@ public final class AudioSocketCaller {
             endedMs = reader.closedMs;
         }
         return new Result(ending, sent, reader.frames, reader.promptFrames, reader.firstPromptMs,
-                reader.lastPromptMs, endedMs, maxLate / 1_000_000, error != null ? error : reader.error);
+                reader.lastPromptMs, endedMs, maxLate / 1_000_000, reader.maxAheadMs,
+                error != null ? error : reader.error);
     }
 
     static byte[] encode(AudioSocketFrame f) {
@@ -214,6 +247,10 @@ public final class AudioSocketCaller {
         volatile long lastPromptMs = -1;
         volatile long hangupMs = -1;
         volatile long closedMs = -1;
+        volatile long refusedMs = -1;
+        volatile long maxAheadMs;
+        private long firstAudioNanos = -1;
+        private long audioBytes;
         volatile String error;
 
         Reader(Socket socket) {
@@ -224,19 +261,59 @@ public final class AudioSocketCaller {
             return (System.nanoTime() - t0) / 1_000_000;
         }
 
+        /** As ast_audiosocket_receive_frame_with_hangup reads one frame, and what app_audiosocket then does. */
         @Override
         public void run() {
             try (DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()))) {
                 while (true) {
-                    int kind = in.readUnsignedByte();
-                    int length = in.readUnsignedShort();
-                    byte[] payload = new byte[length];
-                    in.readFully(payload);
-                    frames++;
-                    if (kind == AudioSocketFrame.HANGUP) {
-                        hangupMs = now();
-                        ended = true;
+                    socket.setSoTimeout(0);
+                    int kind = in.read();
+                    if (kind < 0) {
+                        closedMs = now(); // socket closed: *hangup = 1, the application returns 0
                         return;
+                    }
+                    byte[] rest = new byte[2];
+                    if (in.readNBytes(rest, 0, 2) < 2 || kind == AudioSocketFrame.HANGUP) {
+                        // Its header loop stops at a read of 0 bytes and counts that as a closure, whatever it read before.
+                        if (kind == AudioSocketFrame.HANGUP) {
+                            frames++;
+                            hangupMs = now();
+                        } else {
+                            closedMs = now();
+                        }
+                        return;
+                    }
+                    if (kind < AudioSocketFrame.AUDIO || kind > 0x18) {
+                        refuse("Received AudioSocket message other than hangup or audio (kind "
+                                + AudioSocketFrame.kindName(kind) + ")");
+                        return;
+                    }
+                    int length = ((rest[0] & 0xFF) << 8) | (rest[1] & 0xFF);
+                    if (length < 1) {
+                        refuse("Invalid message length received from AudioSocket server (0)");
+                        return;
+                    }
+                    byte[] payload = new byte[length];
+                    socket.setSoTimeout(PAYLOAD_WAIT_MS);
+                    try {
+                        if (in.readNBytes(payload, 0, length) < length) {
+                            refuse("Insufficient payload read from AudioSocket (closed inside a frame)");
+                            return;
+                        }
+                    } catch (java.net.SocketTimeoutException e) {
+                        refuse("Poll timed out while waiting for data (payload not there " + PAYLOAD_WAIT_MS
+                                + " ms after its header)");
+                        return;
+                    }
+                    frames++;
+                    if (kind == AudioSocketFrame.AUDIO) {
+                        long nowNanos = System.nanoTime();
+                        if (firstAudioNanos < 0) {
+                            firstAudioNanos = nowNanos;
+                        }
+                        audioBytes += length;
+                        long aheadMs = audioBytes / 16 - (nowNanos - firstAudioNanos) / 1_000_000;
+                        maxAheadMs = Math.max(maxAheadMs, aheadMs);
                     }
                     if (kind == AudioSocketFrame.AUDIO && !silent(payload)) {
                         promptFrames++;
@@ -247,8 +324,6 @@ public final class AudioSocketCaller {
                         lastPromptMs = t;
                     }
                 }
-            } catch (EOFException e) {
-                closedMs = now();
             } catch (IOException e) {
                 if (!socket.isClosed()) {
                     closedMs = now();
@@ -257,6 +332,11 @@ public final class AudioSocketCaller {
             } finally {
                 ended = true;
             }
+        }
+
+        private void refuse(String why) {
+            refusedMs = now();
+            error = why;
         }
 
         private static boolean silent(byte[] payload) {

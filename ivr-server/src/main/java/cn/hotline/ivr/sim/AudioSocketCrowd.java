@@ -147,6 +147,9 @@ public final class AudioSocketCrowd implements AutoCloseable {
         long firstPromptMs = -1;
         long lastPromptMs = -1;
         long maxLate;
+        long maxAheadMs;
+        private long firstAudioNanos = -1;
+        private long audioBytes;
 
         Stream(InetSocketAddress server, UUID uuid, byte[] pcm, long hangUpNanos) {
             this.server = server;
@@ -257,6 +260,17 @@ public final class AudioSocketCrowd implements AutoCloseable {
                         finish(AudioSocketCaller.Ending.SERVER_HANGUP);
                         return;
                     }
+                    if (kind < AudioSocketFrame.AUDIO || kind > 0x18 || length == 0) {
+                        // res_audiosocket refuses anything but hangup or non-empty audio: AudioSocket() returns -1.
+                        finish(AudioSocketCaller.Ending.ASTERISK_REFUSED);
+                        return;
+                    }
+                    if (kind == AudioSocketFrame.AUDIO) {
+                        long now = System.nanoTime();
+                        firstAudioNanos = firstAudioNanos < 0 ? now : firstAudioNanos;
+                        audioBytes += length;
+                        maxAheadMs = Math.max(maxAheadMs, audioBytes / 16 - (now - firstAudioNanos) / 1_000_000);
+                    }
                     boolean silent = true;
                     for (int i = 0; i < length; i++) {
                         silent &= in.get() == 0;
@@ -281,7 +295,7 @@ public final class AudioSocketCrowd implements AutoCloseable {
         void fail(String error) {
             close();
             done.complete(new AudioSocketCaller.Result(AudioSocketCaller.Ending.CONNECT_FAILED, sent, received, prompt,
-                    firstPromptMs, lastPromptMs, -1, maxLate / 1_000_000, error));
+                    firstPromptMs, lastPromptMs, -1, maxLate / 1_000_000, maxAheadMs, error));
         }
 
         void finish(AudioSocketCaller.Ending ending) {
@@ -291,7 +305,7 @@ public final class AudioSocketCrowd implements AutoCloseable {
             long ended = started ? ms() : -1;
             close();
             done.complete(new AudioSocketCaller.Result(ending, sent, received, prompt, firstPromptMs, lastPromptMs,
-                    ended, maxLate / 1_000_000, null));
+                    ended, maxLate / 1_000_000, maxAheadMs, null));
         }
 
         private void close() {

@@ -154,7 +154,11 @@ public final class Capture implements MediaListener {
         switch (reason) {
             case SERVER_ENDED -> { }
             case NEVER_CONNECTED -> finish(Outcome.FAILED, "Asterisk did not connect to AudioSocket");
-            case PEER_CLOSED, PEER_HANGUP -> finish(Outcome.FAILED, "caller hung up");
+            // app_audiosocket closes the socket whenever it returns: the caller hung up (the AGI session
+            // then reports HANGUP and the flow ends the call), or it gave up on its own (its 2 s
+            // no-activity timeout, a failed write) and the call goes on. Only the AGI side can tell.
+            case PEER_CLOSED -> finish(Outcome.FAILED, "Asterisk closed the AudioSocket connection");
+            case PEER_HANGUP -> finish(Outcome.FAILED, "AudioSocket peer sent hangup (0x00)");
             default -> finish(Outcome.FAILED, "AudioSocket " + reason.name().toLowerCase().replace('_', ' '));
         }
     }

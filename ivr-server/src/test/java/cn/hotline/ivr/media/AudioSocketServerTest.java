@@ -29,6 +29,8 @@ class AudioSocketServerTest {
     /** Records what the server delivers for one session. */
     static final class RecordingListener implements MediaListener {
         final AtomicInteger audioFrames = new AtomicInteger();
+        final List<Integer> frameSizes = new CopyOnWriteArrayList<>();
+        final java.io.ByteArrayOutputStream audioBytes = new java.io.ByteArrayOutputStream();
         final List<Character> digits = new CopyOnWriteArrayList<>();
         final CompletableFuture<MediaSession> connected = new CompletableFuture<>();
         final CompletableFuture<CloseReason> closed = new CompletableFuture<>();
@@ -42,6 +44,10 @@ class AudioSocketServerTest {
         @Override
         public void audio(MediaSession session, byte[] pcm) {
             threads.add(Thread.currentThread().getName());
+            frameSizes.add(pcm.length);
+            synchronized (audioBytes) {
+                audioBytes.writeBytes(pcm);
+            }
             audioFrames.incrementAndGet();
         }
 
@@ -278,6 +284,97 @@ class AudioSocketServerTest {
             assertEquals(CloseReason.IDLE_TIMEOUT, l.closed.get(2, TimeUnit.SECONDS));
             assertTrue(l.audioFrames.get() < 20, "frames accepted before closing: " + l.audioFrames.get());
         }
+    }
+
+    /**
+     * app_audiosocket forwards each caller packet as it comes (res_audiosocket copies f->datalen): a
+     * 30 ms ptime gives 480-byte frames every 30 ms, 10 ms gives 160. The listener must still get
+     * 20 ms frames in order, and a peer keeping real time must not be taken for a slow one.
+     */
+    @Test
+    void callerPacketsOfOtherSizesArriveAsTwentyMsFramesAndKeepRealTime() throws Exception {
+        UUID id = UUID.randomUUID();
+        RecordingListener l = new RecordingListener();
+        MediaSession session = server.expect(id, "call-ptime", l);
+        java.io.ByteArrayOutputStream sent = new java.io.ByteArrayOutputStream();
+        try (Socket s = connect()) {
+            send(s, AudioSocketFrame.uuid(id));
+            l.connected.get(2, TimeUnit.SECONDS);
+            int n = 0;
+            long t0 = System.nanoTime();
+            // 2.1 s of 30 ms packets, then 10 ms ones: with 400 ms idle timeout, counting each packet as
+            // 20 ms put the peer 400 ms "behind" after 40 packets (1.2 s).
+            for (long audioMs = 0; audioMs < 2_400; ) {
+                int packetMs = audioMs < 2_100 ? 30 : 10;
+                byte[] pcm = new byte[packetMs * 16];
+                for (int i = 0; i < pcm.length; i++) {
+                    pcm[i] = (byte) n++;
+                }
+                send(s, AudioSocketFrame.audio(pcm));
+                sent.writeBytes(pcm);
+                audioMs += packetMs;
+                long wait = t0 + TimeUnit.MILLISECONDS.toNanos(audioMs) - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                }
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (l.audioFrames.get() < 120 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertTrue(!l.closed.isDone(), "closed: " + l.closed.getNow(null));
+            session.end();
+            assertTrue(closedByServer(s));
+        }
+        assertEquals(CloseReason.SERVER_ENDED, l.closed.get(2, TimeUnit.SECONDS));
+        assertEquals(120, l.audioFrames.get());
+        assertTrue(l.frameSizes.stream().allMatch(size -> size == 320), l.frameSizes.toString());
+        synchronized (l.audioBytes) {
+            assertTrue(java.util.Arrays.equals(sent.toByteArray(), l.audioBytes.toByteArray()), "audio regrouped out of order");
+        }
+    }
+
+    @Test
+    void defaultFrameLimitTakesTheLargestPacketAsteriskForwards() throws Exception {
+        assertEquals(4800, AudioSocketSettings.loopback().maxPayload());
+        server.close();
+        server = new AudioSocketServer(AudioSocketSettings.loopback(), new SimpleMeterRegistry()).start();
+        UUID id = UUID.randomUUID();
+        RecordingListener l = new RecordingListener();
+        server.expect(id, "call-g723", l);
+        try (Socket s = connect()) {
+            send(s, AudioSocketFrame.uuid(id));
+            l.connected.get(2, TimeUnit.SECONDS);
+            send(s, AudioSocketFrame.audio(new byte[960])); // 60 ms packet
+            send(s, AudioSocketFrame.audio(new byte[4800])); // 300 ms, G.723.1's largest
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (l.audioFrames.get() < 18 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(18, l.audioFrames.get());
+            assertTrue(!l.closed.isDone(), "closed: " + l.closed.getNow(null));
+        }
+    }
+
+    /** app_audiosocket ast_write()s each frame to the caller on arrival, no buffer: prompts must come in real time. */
+    @Test
+    void promptReachesAsteriskInRealTimeNotAsAFlood() throws Exception {
+        UUID id = UUID.randomUUID();
+        RecordingListener l = new RecordingListener();
+        MediaSession session = server.expect(id, "call-pace", l);
+        CompletableFuture<Void> played = l.connected.thenAccept(s -> {
+            byte[] prompt = new byte[320 * 100];
+            java.util.Arrays.fill(prompt, (byte) 7);
+            s.play(prompt);
+        });
+        cn.hotline.ivr.sim.AudioSocketCaller.Result r = cn.hotline.ivr.sim.AudioSocketCaller.run(server.localAddress(), id,
+                new Pcm(Pcm.TELEPHONY_RATE, new short[0]),
+                cn.hotline.ivr.sim.AudioSocketCaller.Options.defaults().withHangUpAfter(Duration.ofMillis(1000)));
+        played.get(2, TimeUnit.SECONDS);
+        assertTrue(r.promptFrames() >= 40, r.toString());
+        assertTrue(r.maxAheadMs() <= 100, "prompt ran ahead of real time: " + r);
+        assertEquals(CloseReason.PEER_CLOSED, l.closed.get(2, TimeUnit.SECONDS));
+        assertTrue(session.connected());
     }
 
     @Test

@@ -239,6 +239,31 @@ class AudioSocketIntakeTest {
         assertEquals(fake.opened.get(), fake.closedStreams.get());
     }
 
+    /**
+     * app_audiosocket closes its socket on every exit, its own 2 s timeout and failed writes too, and
+     * then the AGI session goes on: the capture must not tell the flow the caller hung up.
+     */
+    @Test
+    void asteriskClosingTheSocketIsNotReportedAsACallerHangup() throws Exception {
+        AudioSocketIntake intake = intake(null, 1);
+        AudioSocketIntake.Started started = intake.start("call-closed", request(""), pool.admit().slot(), null);
+        try (java.net.Socket s = new java.net.Socket(server.localAddress().getAddress(), server.localAddress().getPort())) {
+            s.getOutputStream().write(cn.hotline.ivr.media.AudioSocketFrame.uuid(started.uuid()).kind());
+            byte[] id = new byte[18];
+            id[1] = 16;
+            System.arraycopy(cn.hotline.ivr.media.AudioSocketFrame.uuid(started.uuid()).payload(), 0, id, 2, 16);
+            s.getOutputStream().write(id);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (!started.session().connected() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+        }
+        IntakeResult r = started.capture().result().get(3, TimeUnit.SECONDS);
+        assertEquals(Outcome.FAILED, r.outcome());
+        assertFalse(r.detail().contains("hung up"), r.detail());
+        assertTrue(r.detail().contains("Asterisk closed the AudioSocket connection"), r.detail());
+    }
+
     @Test
     void fullPoolOrSickEngineSkipsIntakeAndCountsIt() throws Exception {
         FakeRecognizer fake = new FakeRecognizer();

@@ -89,7 +89,9 @@ final class FakeCallChannel implements CallChannel {
         if (callerResult.ending() == AudioSocketCaller.Ending.CALLER_HUNG_UP) {
             throw new CallEndedException("caller hung up during AudioSocket");
         }
-        return callerResult.ending() == AudioSocketCaller.Ending.SERVER_HANGUP ? 0 : -1;
+        // app_audiosocket returns 0 for the server's 0x00 and for its close alike.
+        return callerResult.ending() == AudioSocketCaller.Ending.SERVER_HANGUP
+                || callerResult.ending() == AudioSocketCaller.Ending.SERVER_CLOSED ? 0 : -1;
     }
 
     @Override
