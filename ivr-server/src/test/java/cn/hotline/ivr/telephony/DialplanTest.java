@@ -88,6 +88,7 @@ class DialplanTest {
     // ---- What a real Asterisk does with the shipped files (rules cited from its sources) ----
 
     private static final Path PJSIP = Path.of("..", "dialplans", "pjsip.conf");
+    private static final Path QUEUES = Path.of("..", "dialplans", "queues.conf");
     private static final Path SHIPPED_CONFIG = Path.of("config", "hotline.yaml");
     private static final Instant ARRIVAL = Instant.parse("2026-12-06T07:55:01Z");
 
@@ -648,6 +649,27 @@ class DialplanTest {
         }
         assertEquals("hotline-12345", all.stream().filter(s -> s.name().equals("carrier-trunk")
                 && "endpoint".equals(s.value("type"))).findFirst().orElseThrow().value("context"));
+    }
+
+    @Test
+    void queuesConfUsesOnlyKeysAppQueueKnows() throws Exception {
+        // app_queue.c queue_set_param (Asterisk 18-22) plus "member"; anything else logs
+        // "Unknown keyword in queue '...': ... at line N of queues.conf" on every load.
+        java.util.Set<String> known = java.util.Set.of("musicclass", "music", "musiconhold", "announce", "context",
+                "timeout", "ringinuse", "setinterfacevar", "setqueuevar", "setqueueentryvar", "monitor-format",
+                "membermacro", "membergosub", "announce-frequency", "announce-to-first-user", "min-announce-frequency",
+                "announce-round-seconds", "announce-holdtime", "announce-position", "announce-position-limit",
+                "periodic-announce", "periodic-announce-frequency", "relative-periodic-announce",
+                "random-periodic-announce", "retry", "wrapuptime", "penaltymemberslimit", "autofill", "monitor-type",
+                "autopause", "autopausedelay", "autopausebusy", "autopauseunavail", "maxlen", "servicelevel",
+                "strategy", "joinempty", "leavewhenempty", "reportholdtime", "memberdelay", "weight", "timeoutrestart",
+                "defaultrule", "timeoutpriority", "member");
+        for (Section s : sections(QUEUES)) {
+            for (String[] e : s.entries()) {
+                assertTrue(known.contains(e[0]) || e[0].startsWith("queue-"),
+                        "queues.conf [" + s.name() + "] " + e[0] + ": not a key app_queue knows (since Asterisk 12)");
+            }
+        }
     }
 
 }
