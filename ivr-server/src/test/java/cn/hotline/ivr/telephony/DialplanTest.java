@@ -89,6 +89,7 @@ class DialplanTest {
 
     private static final Path PJSIP = Path.of("..", "dialplans", "pjsip.conf");
     private static final Path QUEUES = Path.of("..", "dialplans", "queues.conf");
+    private static final Path MANAGER = Path.of("..", "dialplans", "manager.conf");
     private static final Path SHIPPED_CONFIG = Path.of("config", "hotline.yaml");
     private static final Instant ARRIVAL = Instant.parse("2026-12-06T07:55:01Z");
 
@@ -561,9 +562,10 @@ class DialplanTest {
 
     @Test
     void noGlobalsOrGeneralSectionThatAsteriskWouldSilentlySkipWhenIncluded() throws Exception {
-        // pbx_config.c reads ast_variable_browse(cfg, "globals") (the first [globals] only) and skips every
-        // later one. The stock file has its own, so an #included one is lost without a warning.
-        for (Path file : List.of(EXTENSIONS)) {
+        // pbx_config.c reads ast_variable_browse(cfg, "globals") (the first [globals] only); manager.c reads
+        // the first [general] and skips every later one. The stock files have their own, so an #included
+        // one is lost without a warning.
+        for (Path file : List.of(EXTENSIONS, MANAGER)) {
             for (Section s : sections(file)) {
                 assertFalse(s.name().equalsIgnoreCase("globals") || s.name().equalsIgnoreCase("general"),
                         file + ": [" + s.name() + "] would be ignored after the stock file's own");
@@ -672,4 +674,19 @@ class DialplanTest {
         }
     }
 
+    @Test
+    void theAmiUserHasValidClassesAndOnlyThoseTheServerUses() throws Exception {
+        // manager.c perms[]: the class names Asterisk accepts in read/write.
+        java.util.Set<String> valid = java.util.Set.of("system", "call", "log", "verbose", "command", "agent", "user",
+                "config", "dtmf", "reporting", "cdr", "dialplan", "originate", "agi", "cc", "aoc", "test", "security",
+                "message", "all", "none");
+        Section ivr = sections(MANAGER).stream().filter(s -> s.name().equals("ivr")).findFirst().orElseThrow();
+        List<String> read = List.of(ivr.value("read").split("\\s*,\\s*"));
+        List<String> write = List.of(ivr.value("write").split("\\s*,\\s*"));
+        assertTrue(valid.containsAll(read) && valid.containsAll(write), read + " / " + write);
+        // Events: agent (ami.event-mask) for queue/agent events; Setvar and PlayDTMF need write=call;
+        // QueueStatus and Ping need no class. Originate is never sent: a leaked secret must not place calls.
+        assertEquals(List.of("agent"), read);
+        assertEquals(List.of("call"), write);
+    }
 }
