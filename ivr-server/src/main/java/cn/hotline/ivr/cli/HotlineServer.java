@@ -285,22 +285,17 @@ public final class HotlineServer implements AutoCloseable {
             Files.delete(Files.createTempDirectory(existing, probePrefix));
         } catch (IOException e) {
             // No reason (ENOENT from /proc, say) is better left out than shown as a Java exception name.
-            String reason = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
-                    : e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason() : null;
+            String reason = fileSystemReason(e);
             return Optional.of("cannot create or write " + dir + " (" + existing + " refuses new entries"
                     + (reason == null ? "" : ": " + reason) + ")");
         }
         return Optional.empty();
     }
 
-    private static String reason(IOException e) {
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-            return f.getReason();
-        }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    /** What the file system said, in words ("permission denied", "Is a directory"); null when it said nothing. */
+    private static String fileSystemReason(IOException e) {
+        return e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                : e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason() : null;
     }
 
     /** The words of callers in intake, beside the outbox (whose lock makes the directory this server's own). */
@@ -309,7 +304,8 @@ public final class HotlineServer implements AutoCloseable {
             return IntakeCheckpoints.open(settings.outbox().dir());
         } catch (IOException e) {
             throw new ConfigException(List.of(new ConfigProblem(settings.file(), "outbox.dir", "cannot open "
-                    + settings.outbox().dir().resolve(IntakeCheckpoints.FILE) + ": " + reason(e))));
+                    + settings.outbox().dir().resolve(IntakeCheckpoints.FILE) + ": " + java.util.Objects.requireNonNullElse(fileSystemReason(e),
+                    e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()))));
         }
     }
 

@@ -10,11 +10,16 @@ import java.util.regex.Pattern;
  * 2096): that also keeps a phone number (11-digit mobiles, 0-prefixed landlines, 400/800 numbers) from
  * passing as one and being logged in clear on every line.
  */
-final class UniqueId {
+public final class UniqueId {
     static final int MAX_LENGTH = 96;
     private static final Pattern ASTERISK = Pattern.compile("(?:[A-Za-z][A-Za-z0-9_.-]{0,62}-)?[1-3][0-9]{9}\\.[0-9]{1,10}");
 
     private UniqueId() {
+    }
+
+    /** Whether {@code value} is a unique id as Asterisk makes them (for files that hold call ids). */
+    public static boolean isAsterisk(String value) {
+        return value != null && value.length() <= MAX_LENGTH && ASTERISK.matcher(value).matches();
     }
 
     /** What is wrong with {@code value} as a call id, for one log line; empty when it is fine. */
@@ -22,7 +27,7 @@ final class UniqueId {
         if (value == null || value.isBlank()) {
             return "environment has no agi_uniqueid";
         }
-        if (value.length() <= MAX_LENGTH && ASTERISK.matcher(value).matches()) {
+        if (isAsterisk(value)) {
             return "";
         }
         // Quoted masked and cut short: the value came from the peer and may carry a caller number.

@@ -1,6 +1,7 @@
 package cn.hotline.ivr.workorder;
 
 import cn.hotline.ivr.ops.Json;
+import cn.hotline.ivr.telephony.UniqueId;
 import cn.hotline.ivr.understanding.PersonalData;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.io.BufferedInputStream;
@@ -30,7 +31,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,8 +62,6 @@ public final class IntakeCheckpoints implements AutoCloseable {
     static final Duration QUIET = Duration.ofMinutes(5);
     /** Far above any caller's words (a few kilobytes): a longer line is junk, skipped without holding it in memory. */
     static final int MAX_LINE_BYTES = 1 << 20;
-    /** What Asterisk makes ({@code telephony.UniqueId}); anything else in the file is damage, and could be a phone number. */
-    private static final Pattern CALL_ID = Pattern.compile("(?:[A-Za-z][A-Za-z0-9_.-]{0,62}-)?[1-3][0-9]{9}\\.[0-9]{1,10}");
 
     /**
      * One caller in intake: the call's details a draft needs, and the words heard so far.
@@ -463,7 +461,7 @@ public final class IntakeCheckpoints implements AutoCloseable {
             log.warn("{}:{}: not a checkpoint (cut short when the server stopped?), skipped", file, n);
         } else if (c.id() == null || c.id().isEmpty()) {
             log.warn("{}:{}: checkpoint without a call id, skipped", file, n);
-        } else if (!CALL_ID.matcher(c.id()).matches() || c.key() != null && !c.key().startsWith(c.id() + "#")) {
+        } else if (!UniqueId.isAsterisk(c.id()) || c.key() != null && !c.key().startsWith(c.id() + "#")) {
             // Not logged: a damaged id may be a phone number, and would become a draft's id.
             log.warn("{}:{}: checkpoint whose call id is not an Asterisk unique id, skipped", file, n);
         } else if (Checkpoint.SETTLED.equals(c.op())) {

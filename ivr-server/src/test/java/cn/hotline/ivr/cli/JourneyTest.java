@@ -114,20 +114,12 @@ class JourneyTest {
     void inRecordFileModeAFreeAgentEndsTheEarliestCallersRecordingThroughAmi() throws Exception {
         // Without AudioSocket, RECORD FILE cannot be ended from the AGI session: the server has Asterisk
         // act as if the caller pressed # (AMI PlayDTMF, Receive: true). Callers would talk for 30 s.
-        AmiSimulatorConfig ami = AmiSimulatorConfig.defaults().withAgents(1)
-                .withTiming(Duration.ofMillis(200), Duration.ZERO);
         java.nio.file.Path recordings = java.nio.file.Files.createTempDirectory("ivr-journey-rec-");
-        try (SimulatedSite site = SimulatedSite.start("ivr-journey-rec-", ami, TOKENS, Map.of(
-                     "IVR_SPEECH_CAPTURE", "record-file", "IVR_SPEECH_RECORD_DIR", recordings.toString()));
+        try (SimulatedSite site = recordFileSite(recordings);
              HotlineServer server = new HotlineServer(site.settings(), null, Map.of())) {
-            server.start();
-            await("AMI is logged in", () -> "ok".equals(server.readiness().get("ami")));
+            occupyTheOnlyAgent(server, site);
             // Simulated callers talk until a recording's time limit (26 s here) unless something ends it.
             SimulatedCall.Options talking = SimulatedCall.Options.defaults();
-            HotlineCaller.Outcome first = HotlineCaller.call(server.agiAddress(), talking.withCaller("13800000001"),
-                    site.asterisk());
-            assertEquals("skipped", first.agi().variables().get("IVR_INTAKE"), "the agent was free");
-            await("the agent answers the first caller", () -> site.asterisk().stats().answered() == 1);
 
             long start = System.nanoTime();
             CompletableFuture<HotlineCaller.Outcome> second = CompletableFuture.supplyAsync(() ->
@@ -150,16 +142,9 @@ class JourneyTest {
     @Test
     void inRecordFileModeACallerWhoPausesIsHeardNotTakenForAKey() throws Exception {
         // Asterisk ends a recording on silence with "200 result=<ms left> (timeout)": a number, not a key.
-        AmiSimulatorConfig ami = AmiSimulatorConfig.defaults().withAgents(1)
-                .withTiming(Duration.ofMillis(200), Duration.ZERO);
-        java.nio.file.Path recordings = java.nio.file.Files.createTempDirectory("ivr-journey-rec-");
-        try (SimulatedSite site = SimulatedSite.start("ivr-journey-rec-", ami, TOKENS, Map.of(
-                     "IVR_SPEECH_CAPTURE", "record-file", "IVR_SPEECH_RECORD_DIR", recordings.toString()));
+        try (SimulatedSite site = recordFileSite(java.nio.file.Files.createTempDirectory("ivr-journey-rec-"));
              HotlineServer server = new HotlineServer(site.settings(), null, Map.of())) {
-            server.start();
-            await("AMI is logged in", () -> "ok".equals(server.readiness().get("ami")));
-            HotlineCaller.call(server.agiAddress(), SimulatedCall.Options.defaults().withCaller("13800000001"), site.asterisk());
-            await("the agent answers the first caller", () -> site.asterisk().stats().answered() == 1);
+            occupyTheOnlyAgent(server, site);
             // The second caller describes their problem for a second and a half, then waits for an answer.
             HotlineCaller.Outcome b = HotlineCaller.call(server.agiAddress(), SimulatedCall.Options.defaults()
                     .withCaller("13800000002").withRecordTalk(Duration.ofMillis(1500)), site.asterisk());
@@ -169,5 +154,23 @@ class JourneyTest {
             assertEquals("completed", b.agi().variables().get("IVR_INTAKE"), "their words were heard");
             assertTrue(b.queued(), "and they joined the queue");
         }
+    }
+
+    /** One agent who stays on each call until the test hangs them up; the server captures with RECORD FILE. */
+    private static SimulatedSite recordFileSite(java.nio.file.Path recordings) throws Exception {
+        AmiSimulatorConfig ami = AmiSimulatorConfig.defaults().withAgents(1)
+                .withTiming(Duration.ofMillis(200), Duration.ZERO);
+        return SimulatedSite.start("ivr-journey-rec-", ami, TOKENS, Map.of(
+                "IVR_SPEECH_CAPTURE", "record-file", "IVR_SPEECH_RECORD_DIR", recordings.toString()));
+    }
+
+    /** Starts the server and puts a first caller through to the only agent, so the next caller gets intake. */
+    private static void occupyTheOnlyAgent(HotlineServer server, SimulatedSite site) throws Exception {
+        server.start();
+        await("AMI is logged in", () -> "ok".equals(server.readiness().get("ami")));
+        HotlineCaller.Outcome first = HotlineCaller.call(server.agiAddress(),
+                SimulatedCall.Options.defaults().withCaller("13800000001"), site.asterisk());
+        assertEquals("skipped", first.agi().variables().get("IVR_INTAKE"), "the agent was free");
+        await("the agent answers the first caller", () -> site.asterisk().stats().answered() == 1);
     }
 }
