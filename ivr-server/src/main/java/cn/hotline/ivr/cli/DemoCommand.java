@@ -8,7 +8,10 @@ import cn.hotline.ivr.sim.HotlineCaller;
 import cn.hotline.ivr.sim.SimulatedCall;
 import cn.hotline.ivr.sim.ami.AmiServerSimulator;
 import cn.hotline.ivr.sim.ami.AmiSimulatorConfig;
+import cn.hotline.ivr.understanding.CallerContext;
 import cn.hotline.ivr.understanding.PersonalData;
+import cn.hotline.ivr.understanding.Understander;
+import cn.hotline.ivr.understanding.Understanding;
 import cn.hotline.ivr.workorder.TicketBackend;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -17,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -82,6 +86,7 @@ final class DemoCommand implements Command {
                     Thread.sleep(500);
                     failures += report(backend, asterisk, desks, out);
                 }
+                understandingShowcase(settings, out);
                 if (holdSeconds > 0) {
                     out.println("serving for " + holdSeconds + " s: open an agent page above, then place calls with"
                             + " scripts/ivr call --agi 127.0.0.1:" + server.agiAddress().getPort());
@@ -200,6 +205,41 @@ final class DemoCommand implements Command {
                 PersonalData.maskNumber(d.path("call").path("callerNumber").asText()), d.path("intake").path("outcome").asText(),
                 d.path("region").path("cityName").asText("-"), d.path("region").path("districtName").asText(""),
                 d.path("topic").path("label").asText("-"));
+    }
+
+    /**
+     * What the understanding makes of a caller's words, for typed utterances: without a recognizer model the
+     * calls above carry no words, and even with one the clips are read news, not hotline calls.
+     */
+    private static void understandingShowcase(Settings settings, PrintStream out) throws Exception {
+        Understander understander = HotlineServer.understander(settings);
+        out.println();
+        out.println("== understanding: what a draft holds for a caller's words (typed as a recognizer gives them)");
+        String city = settings.understanding().homeCity();
+        for (String line : new String(DemoCommand.class.getResourceAsStream("/demo/utterances.txt").readAllBytes(),
+                StandardCharsets.UTF_8).split("\n")) {
+            if (!line.isBlank() && !line.startsWith("#")) {
+                out.print(understandingLines(understander.understand(line.strip(), new CallerContext("", city)), line.strip()));
+            }
+        }
+    }
+
+    /** One utterance and what was understood; numbers masked as in the logs. */
+    static String understandingLines(Understanding u, String words) {
+        StringBuilder b = new StringBuilder("     \u201c").append(PersonalData.mask(words)).append("\u201d\n");
+        Understanding.Region r = u.region();
+        b.append(String.format("       type %s, topic %s -> %s (%.2f), region %s%n", u.requestType().label(), u.topic().label(),
+                u.topic().department().isEmpty() ? "an agent decides" : u.topic().department(), u.topic().confidence(),
+                r.city().isEmpty() ? "-" : r.city() + r.district() + r.street()));
+        if (u.emergency().detected()) {
+            b.append(String.format("       EMERGENCY %s: route %s (rule %s)%n", u.emergency().label(), u.emergency().route(),
+                    u.emergency().rule()));
+        }
+        b.append("       summary ").append(PersonalData.mask(u.summary()));
+        for (Understanding.Slot s : u.slots()) {
+            b.append("; ").append(s.kind()).append(' ').append(PersonalData.mask(s.value()));
+        }
+        return b.append('\n').toString();
     }
 
     /** Clips whose words sound like a hotline call (property, parking, police, traffic), longest first. */

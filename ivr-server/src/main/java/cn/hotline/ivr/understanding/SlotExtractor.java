@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 final class SlotExtractor {
     private static final String NUM = "[0-9零〇一二两三四五六七八九十百千万几半]";
     private static final Pattern ADDRESS = Pattern.compile(
-            "(?:[\\p{IsHan}0-9]{0,12}?(?:路(?!灯)|街|大道|巷|弄)" + "(?:" + NUM + "+号)?(?:[\\p{IsHan}0-9]{0,10}?(?:小区|公寓|花园|大厦|广场|家园|苑|府|城|村|社区|园区|地铁站|公交站|医院|学校|商场|市场))?"
+            "(?:[\\p{IsHan}0-9]{0,12}?(?:路(?!灯)|街道|街|大道|巷|弄)" + "(?:" + NUM + "+号)?(?:[\\p{IsHan}0-9]{0,10}?(?:小区|公寓|花园|大厦|广场|家园|苑|府|城|村|社区|园区|地铁站|公交站|医院|学校|商场|市场))?"
             + "|[\\p{IsHan}]{2,10}?(?:小区|公寓|花园|大厦|广场|家园|社区|地铁站|公交站|火车站|医院|学校|小学|中学|幼儿园|商场|市场|菜市场|公园|工地|村)"
             + ")(?:" + NUM + "+(?:幢|栋|号楼|单元|室|号))*");
     private static final Pattern TIME = Pattern.compile(
@@ -29,7 +29,7 @@ final class SlotExtractor {
     private static final Pattern PLATE = Pattern.compile(
             "[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Za-z][·•\\s]?[A-Za-z0-9]{4,6}");
 
-    private static final List<String> ADDRESS_CUES = List.of("住在", "位于", "地址是", "地址", "在", "到", "我们", "我家", "我");
+    private static final List<String> ADDRESS_CUES = List.of("住在", "位于", "地址是", "地址", "在", "到", "我们", "我家", "我", "是");
 
     private SlotExtractor() {
     }

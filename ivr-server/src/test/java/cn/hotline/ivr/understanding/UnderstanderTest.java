@@ -149,4 +149,16 @@ class UnderstanderTest {
         assertTrue(u.slots().stream().noneMatch(s -> s.kind().equals("address")), u.slots().toString());
         assertEquals("来电人反映：小区路灯坏了", u.summary());
     }
+
+    @Test
+    void aStreetOfTheDivisionsIsNotCutAtItsFirstCharacterAndTheCopulaIsNoPartOfAnAddress() {
+        // "文新街道" is a 街道 (a township), not the road "文新街" followed by "道"; "我是" is no part of it.
+        Understanding u = understander.understand("喂 你好 我是西湖区文新街道的 我们小区已经停水两天了", HANGZHOU);
+        assertEquals(List.of("西湖区文新街道"), u.slots().stream().filter(s -> s.kind().equals("address"))
+                .map(Understanding.Slot::value).toList(), u.slots().toString());
+        assertFalse(u.summary().contains("（"), "the place is in the clause already: " + u.summary());
+        Understanding road = understander.understand("投诉 湖墅南路那条街上晚上很吵 余杭区良渚街道", HANGZHOU);
+        assertTrue(road.slots().stream().anyMatch(s -> s.kind().equals("address") && s.value().equals("余杭区良渚街道")),
+                road.slots().toString());
+    }
 }
