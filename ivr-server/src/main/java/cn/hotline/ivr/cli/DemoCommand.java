@@ -228,8 +228,9 @@ final class DemoCommand implements Command {
     static String understandingLines(Understanding u, String words) {
         StringBuilder b = new StringBuilder("     \u201c").append(PersonalData.mask(words)).append("\u201d\n");
         Understanding.Region r = u.region();
-        b.append(String.format("       type %s, topic %s -> %s (%.2f), region %s%n", u.requestType().label(), u.topic().label(),
-                u.topic().department().isEmpty() ? "an agent decides" : u.topic().department(), u.topic().confidence(),
+        String topic = u.topic().department().isEmpty() ? u.topic().label()
+                : String.format("%s -> %s (%.2f)", u.topic().label(), u.topic().department(), u.topic().confidence());
+        b.append(String.format("       type %s, topic %s, region %s%n", u.requestType().label(), topic,
                 r.city().isEmpty() ? "-" : r.city() + r.district() + r.street()));
         if (u.emergency().detected()) {
             b.append(String.format("       EMERGENCY %s: route %s (rule %s)%n", u.emergency().label(), u.emergency().route(),

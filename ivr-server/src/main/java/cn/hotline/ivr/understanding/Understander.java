@@ -202,7 +202,7 @@ public final class Understander {
                     round(p.probability()), "model", hits.getOrDefault(entry, List.of()));
         }
         Scored<Catalogue.Entry> best = best(hits);
-        if (best == null || best.confidence() < unknownBelow) {
+        if (best == null || best.tied() || best.confidence() < unknownBelow) {
             return unknownTopic("keywords");
         }
         Catalogue.Entry e = best.entry();
@@ -222,14 +222,15 @@ public final class Understander {
                     hits.getOrDefault(entry, List.of()));
         }
         Scored<Catalogue.Entry> best = best(hits);
-        if (best == null || best.confidence() < unknownBelow) {
+        if (best == null || best.tied() || best.confidence() < unknownBelow) {
             return unknownType("keywords");
         }
         return new Understanding.Choice(best.entry().code(), best.entry().label(), round(best.confidence()), "keywords",
                 hits.get(best.entry()));
     }
 
-    private record Scored<T>(T entry, double confidence) {
+    /** The winner of a vote; {@code tied} when another candidate had as much evidence (the rules then ask an agent). */
+    private record Scored<T>(T entry, double confidence, boolean tied) {
     }
 
     private static Map<Catalogue.Entry, List<Evidence>> hits(TermMatcher<Catalogue.Entry> terms, String text, String folded) {
@@ -257,13 +258,19 @@ public final class Understander {
         }
         Catalogue.Entry best = null;
         double bestScore = 0;
-        for (Map.Entry<Catalogue.Entry, List<Evidence>> e : hits.entrySet()) { // insertion order breaks ties
-            if (score.get(e.getKey()) > bestScore) {
+        boolean tied = false;
+        for (Map.Entry<Catalogue.Entry, List<Evidence>> e : hits.entrySet()) { // the earliest mentioned leads a tie
+            double s = score.get(e.getKey());
+            if (s > bestScore) {
                 best = e.getKey();
-                bestScore = score.get(e.getKey());
+                bestScore = s;
+                tied = false;
+            } else if (s == bestScore) {
+                tied = true;
             }
         }
-        return best == null ? null : new Scored<>(best, Math.sqrt(bestScore / total) * (bestScore / (bestScore + 1)));
+        return best == null ? null
+                : new Scored<>(best, Math.sqrt(bestScore / total) * (bestScore / (bestScore + 1)), tied);
     }
 
     /** Who, what, where — every word taken from the caller's own words. */

@@ -161,4 +161,14 @@ class UnderstanderTest {
         assertTrue(road.slots().stream().anyMatch(s -> s.kind().equals("address") && s.value().equals("余杭区良渚街道")),
                 road.slots().toString());
     }
+
+    @Test
+    void twoTopicsWithEqualEvidenceAskAnAgentRatherThanTakingTheFirstMentioned() {
+        // 饭店 (food safety) and 着火 (safety and emergencies) weigh the same: no rule can choose.
+        Understanding u = understander.understand("楼下饭店着火了", HANGZHOU);
+        assertEquals(Understanding.UNKNOWN, u.topic().code(), u.topic().toString());
+        assertTrue(u.emergency().detected(), "the emergency is found whatever the topic");
+        // One more word for one side decides it.
+        assertEquals("safety.emergency", understander.understand("楼下饭店着火了 消防通道还堵着", HANGZHOU).topic().code());
+    }
 }
