@@ -185,4 +185,30 @@ class NluCommandsTest {
         assertTrue(r.err().contains("missing department"), r.err());
         assertFalse(r.err().contains("Exception"), r.err());
     }
+
+    @Test
+    void evalNluScoresTheKeywordRulesWithoutTraining() throws Exception {
+        List<String> lines = new ArrayList<>();
+        String[][] rows = {
+            {"utilities.water", "小区停水三天了"}, {"utilities.water", "自来水管爆了"}, {"education", "孩子入学难 学校不收"},
+            {"education", "幼儿园招生"}, {"education", "路灯坏了"}};
+        for (String[] r : rows) {
+            lines.add(Json.write(java.util.Map.of("title", r[1], "text", "", "topic", r[0])));
+        }
+        Path file = dir.resolve("labelled.jsonl");
+        Files.write(file, lines);
+        Run r = run("eval-nlu", "--rules", "topic", "--test", file.toString(), "--label", "topic");
+        assertEquals(0, r.code(), r.err());
+        JsonNode last = Json.MAPPER.readTree(r.lastLine());
+        assertEquals(5, last.get("n").asInt());
+        assertEquals(0.8, last.get("accuracy").asDouble(), 1e-9, r.out());   // the street lamp is no education topic
+        assertTrue(r.err().contains("so predicting one counts as wrong: housing.property"), r.err());
+
+        Run unnamed = run("eval-nlu", "--rules", "topic", "--test", data().toString(), "--label", "topic");
+        assertEquals(1, unnamed.code());
+        assertTrue(unnamed.err().contains("no 'topic' value names a catalogue topic"), unnamed.err());
+        Run wrong = run("eval-nlu", "--rules", "topics", "--test", file.toString(), "--label", "topic");
+        assertEquals(2, wrong.code());
+        assertTrue(wrong.err().contains("--rules must be 'topic' or 'type', got 'topics'"), wrong.err());
+    }
 }
