@@ -65,6 +65,7 @@ public final class AgentDeskServer implements AutoCloseable {
     private final ScreenPops pops;
     private final int maxDesks;
     private final List<String> origins;
+    private final long keepaliveSeconds;
     private final EventLoopGroup boss = new NioEventLoopGroup(1);
     private final EventLoopGroup workers = new NioEventLoopGroup(2);
     private final Channel server;
@@ -74,6 +75,7 @@ public final class AgentDeskServer implements AutoCloseable {
         this.pops = pops;
         this.maxDesks = settings.maxDesks();
         this.origins = settings.origins();
+        this.keepaliveSeconds = Math.max(1, settings.keepalive().toSeconds());
         this.files = Map.of("desk.html", resource("desk.html"), "desk.js", resource("desk.js"), "desk.css", resource("desk.css"));
         this.server = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -207,7 +209,9 @@ public final class AgentDeskServer implements AutoCloseable {
                 // Pinged after 25 s without a word from the desk (not after 25 s without writing: a desk that
                 // receives pops all the time would never be pinged, never answer, and be dropped), closed after 50 s.
                 ch.pipeline().addLast(new IdleStateHandler(25, 0, 0), new DeskHandler(agent, hs));
-                ch.writeAndFlush(new TextWebSocketFrame(Json.write(Map.of("type", "hello", "agent", agent))));
+                // The page pings this often and takes a silent link for dead: a desk must not look connected and miss pops.
+                ch.writeAndFlush(new TextWebSocketFrame(Json.write(Map.of("type", "hello", "agent", agent,
+                        "keepaliveSeconds", keepaliveSeconds))));
                 pops.desks().add(agent, ch);   // a desk that connects late gets the call (or hears it ended)
                 LOG.info("desk connected for agent {} ({} desks)", agent, pops.desks().deskCount(agent));
             });
@@ -325,7 +329,9 @@ public final class AgentDeskServer implements AutoCloseable {
         private void message(ChannelHandlerContext ctx, String text) {
             try {
                 JsonNode m = Json.MAPPER.readTree(text);
-                if ("correction".equals(m.path("type").asText())) {
+                if ("ping".equals(m.path("type").asText())) {
+                    ctx.writeAndFlush(new TextWebSocketFrame("{\"type\":\"pong\"}"));
+                } else if ("correction".equals(m.path("type").asText())) {
                     pops.corrected(agent, m.path("callId").asText(null), m.path("field").asText(null))
                             .ifPresent(error -> ctx.writeAndFlush(new TextWebSocketFrame(
                                     Json.write(Map.of("type", "error", "message", error)))));

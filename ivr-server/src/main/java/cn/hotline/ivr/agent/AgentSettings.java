@@ -32,11 +32,14 @@ import java.util.Map;
  *                      (the draft follows as soon as it is found)
  * @param origins       browser origins ({@code https://host[:port]}) besides the server's own address whose
  *                      pages may open a desk WebSocket: the agent page's address when a proxy serves it
+ * @param keepalive     how often the agent page checks its link ({@code ping}/{@code pong}); a page that
+ *                      hears nothing for two and a half of these drops the link and reconnects
  */
 public record AgentSettings(boolean enabled, InetSocketAddress bind, Map<String, String> tokens,
                             Map<String, List<String>> members, Duration lookupTimeout, int maxDesks,
-                            List<String> origins) {
+                            List<String> origins, Duration keepalive) {
     static final int MIN_TOKEN_LENGTH = 12;
+    static final Duration DEFAULT_KEEPALIVE = Duration.ofSeconds(20);
 
     public AgentSettings {
         tokens = Map.copyOf(tokens);
@@ -108,7 +111,8 @@ public record AgentSettings(boolean enabled, InetSocketAddress bind, Map<String,
                 members,
                 cfg.duration("agent.lookup-timeout", Duration.ofMillis(150)),
                 cfg.integer("agent.max-desks", 2_000, 1, 100_000),
-                origins);
+                origins,
+                cfg.duration("agent.keepalive", DEFAULT_KEEPALIVE));
     }
 
     /**
@@ -134,7 +138,11 @@ public record AgentSettings(boolean enabled, InetSocketAddress bind, Map<String,
 
     /** For tests and the demo. */
     public static AgentSettings of(InetSocketAddress bind, Map<String, String> tokens, Map<String, List<String>> members) {
-        return new AgentSettings(true, bind, tokens, members, Duration.ofMillis(150), 2_000, List.of());
+        return new AgentSettings(true, bind, tokens, members, Duration.ofMillis(150), 2_000, List.of(), DEFAULT_KEEPALIVE);
+    }
+
+    public AgentSettings withKeepalive(Duration keepalive) {
+        return new AgentSettings(enabled, bind, tokens, members, lookupTimeout, maxDesks, origins, keepalive);
     }
 
     @Override

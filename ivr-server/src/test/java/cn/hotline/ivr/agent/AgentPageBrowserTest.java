@@ -210,4 +210,28 @@ class AgentPageBrowserTest {
             }
         }
     }
+
+    @Test
+    void aDeskWhoseLinkGoesSilentNoticesAndReconnects() throws Exception {
+        HeadlessChromium.require();
+        FakeDraftStore store = new FakeDraftStore();
+        AgentSettings settings = AgentSettings.of(new InetSocketAddress("127.0.0.1", 0),
+                Map.of("agent1", ScreenPopTest.TOKEN1), Map.of()).withKeepalive(Duration.ofSeconds(1));
+        try (ScreenPops pops = new ScreenPops(settings, store, new SimpleMeterRegistry())) {
+            AgentDeskServer server = AgentDeskServer.start(settings, pops);
+            try (StallingRelay network = new StallingRelay(server.address());
+                 HeadlessChromium browser = HeadlessChromium.open("http://127.0.0.1:" + network.port()
+                         + "/#agent=agent1&token=" + ScreenPopTest.TOKEN1)) {
+                browser.waitFor("desk connected", "document.querySelector('#status').dataset.state === 'open'", WAIT);
+                network.stallOpenLinks();   // no FIN, no RST: the socket still looks open to the browser
+                String callId = "1795449623.12";
+                store.drafts.put(callId, FakeDraftStore.waterOutage(callId));
+                pops.agentConnected(answered(callId, "13800000001"));
+                browser.waitFor("the pop, over a new link", "document.querySelector('#call').dataset.callId === '" + callId + "'",
+                        WAIT);
+            } finally {
+                server.close();
+            }
+        }
+    }
 }
