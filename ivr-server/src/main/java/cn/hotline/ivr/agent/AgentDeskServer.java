@@ -64,6 +64,8 @@ public final class AgentDeskServer implements AutoCloseable {
 
     private final ScreenPops pops;
     private final int maxDesks;
+    private final List<String> origins;
+    private final long keepaliveSeconds;
     private final EventLoopGroup boss = new NioEventLoopGroup(1);
     private final EventLoopGroup workers = new NioEventLoopGroup(2);
     private final Channel server;
@@ -72,6 +74,8 @@ public final class AgentDeskServer implements AutoCloseable {
     private AgentDeskServer(AgentSettings settings, ScreenPops pops) throws InterruptedException {
         this.pops = pops;
         this.maxDesks = settings.maxDesks();
+        this.origins = settings.origins();
+        this.keepaliveSeconds = Math.max(1, settings.keepalive().toSeconds());
         this.files = Map.of("desk.html", resource("desk.html"), "desk.js", resource("desk.js"), "desk.css", resource("desk.css"));
         this.server = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -127,6 +131,13 @@ public final class AgentDeskServer implements AutoCloseable {
     private final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            if (req.decoderResult().isFailure()) {
+                // Netty turns bytes that are no request (TLS to a plain port, a scanner) into a dummy GET: say so.
+                respond(ctx, req, HttpResponseStatus.BAD_REQUEST, "text/plain; charset=utf-8",
+                        "not an HTTP request this server understands (the agent page is at /)\n"
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                return;
+            }
             QueryStringDecoder uri = new QueryStringDecoder(req.uri());
             if (!req.method().equals(HttpMethod.GET)) {
                 respond(ctx, req, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
@@ -158,6 +169,14 @@ public final class AgentDeskServer implements AutoCloseable {
         }
 
         private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder uri) {
+            String foreign = foreignOrigin(req);
+            if (foreign != null) {
+                LOG.warn("desk refused from {}: {}", ctx.channel().remoteAddress(), foreign);
+                FullHttpResponse res = response(HttpResponseStatus.FORBIDDEN, "text/plain; charset=utf-8",
+                        (foreign + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
             String agent = first(uri, "agent");
             String token = first(uri, "token");
             String url = "ws://" + req.headers().get(HttpHeaderNames.HOST, "localhost") + "/desk";
@@ -176,7 +195,7 @@ public final class AgentDeskServer implements AutoCloseable {
                 if (agent == null || token == null || !pops.tokenValid(agent, token)) {
                     String why = agent == null || token == null
                             ? "missing agent or token: connect to /desk?agent=<id>&token=<token>"
-                            : "invalid token for agent '" + agent + "'";
+                            : "invalid token for agent '" + printable(agent) + "'";
                     LOG.warn("desk refused from {}: {}", ch.remoteAddress(), why);
                     ch.writeAndFlush(new CloseWebSocketFrame(1008, why)).addListener(ChannelFutureListener.CLOSE);
                     return;
@@ -190,13 +209,47 @@ public final class AgentDeskServer implements AutoCloseable {
                 // Pinged after 25 s without a word from the desk (not after 25 s without writing: a desk that
                 // receives pops all the time would never be pinged, never answer, and be dropped), closed after 50 s.
                 ch.pipeline().addLast(new IdleStateHandler(25, 0, 0), new DeskHandler(agent, hs));
-                ch.writeAndFlush(new TextWebSocketFrame(Json.write(Map.of("type", "hello", "agent", agent))));
-                String current = pops.desks().add(agent, ch);
-                if (current != null) {
-                    ch.writeAndFlush(new TextWebSocketFrame(current));   // a desk that connects late gets the call
-                }
+                // The page pings this often and takes a silent link for dead: a desk must not look connected and miss pops.
+                ch.writeAndFlush(new TextWebSocketFrame(Json.write(Map.of("type", "hello", "agent", agent,
+                        "keepaliveSeconds", keepaliveSeconds))));
+                pops.desks().add(agent, ch);   // a desk that connects late gets the call (or hears it ended)
                 LOG.info("desk connected for agent {} ({} desks)", agent, pops.desks().deskCount(agent));
             });
+        }
+
+        /**
+         * Why a browser page may not open a desk (null: it may). Browsers send {@code Origin} on every
+         * WebSocket handshake; without this check any site the agent visits could open a desk with a
+         * token it obtained and read pops. Clients without {@code Origin} (CTI, benchmarks) are no browser
+         * page and are judged by their token alone.
+         */
+        private String foreignOrigin(FullHttpRequest req) {
+            String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+            if (origin == null) {
+                return null;
+            }
+            String normal = AgentSettings.origin(origin);
+            if (normal != null && (origins.contains(normal) || sameHost(normal, req.headers().get(HttpHeaderNames.HOST)))) {
+                return null;
+            }
+            return "origin '" + printable(origin) + "' may not open a desk: open the agent page from this server,"
+                    + " or list that origin in agent.origins";
+        }
+
+        /** The page came from the address the browser is connecting to (scheme aside: a TLS proxy may sit in front). */
+        private static boolean sameHost(String origin, String host) {
+            if (host == null) {
+                return false;
+            }
+            try {
+                java.net.URI o = new java.net.URI(origin);
+                java.net.URI h = new java.net.URI("x://" + host);
+                int defaultPort = o.getScheme().equals("https") ? 443 : 80;
+                return h.getHost() != null && h.getHost().equalsIgnoreCase(o.getHost())
+                        && (h.getPort() == -1 ? defaultPort : h.getPort()) == (o.getPort() == -1 ? defaultPort : o.getPort());
+            } catch (java.net.URISyntaxException e) {
+                return false;
+            }
         }
 
         private static boolean isWebSocketUpgrade(FullHttpRequest req) {
@@ -229,6 +282,17 @@ public final class AgentDeskServer implements AutoCloseable {
             }
             ctx.writeAndFlush(res).addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
         }
+    }
+
+    /**
+     * Text a client made up, fit for a log line and a close frame: no control characters (a CR/LF would
+     * forge log lines), at most 30 characters, so a close reason stays within the 123 bytes a close frame
+     * has room for even in Chinese.
+     */
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        s.codePoints().limit(30).forEach(c -> b.appendCodePoint(Character.isISOControl(c) || !Character.isDefined(c) ? '?' : c));
+        return s.codePointCount(0, s.length()) > 30 ? b + "…" : b.toString();
     }
 
     private static FullHttpResponse response(HttpResponseStatus status, String type, byte[] body) {
@@ -265,7 +329,9 @@ public final class AgentDeskServer implements AutoCloseable {
         private void message(ChannelHandlerContext ctx, String text) {
             try {
                 JsonNode m = Json.MAPPER.readTree(text);
-                if ("correction".equals(m.path("type").asText())) {
+                if ("ping".equals(m.path("type").asText())) {
+                    ctx.writeAndFlush(new TextWebSocketFrame("{\"type\":\"pong\"}"));
+                } else if ("correction".equals(m.path("type").asText())) {
                     pops.corrected(agent, m.path("callId").asText(null), m.path("field").asText(null))
                             .ifPresent(error -> ctx.writeAndFlush(new TextWebSocketFrame(
                                     Json.write(Map.of("type", "error", "message", error)))));

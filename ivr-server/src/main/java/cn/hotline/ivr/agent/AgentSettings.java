@@ -2,10 +2,14 @@ package cn.hotline.ivr.agent;
 
 import cn.hotline.ivr.ops.ConfigFile;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -18,6 +22,7 @@ import java.util.Map;
  *   bind: 127.0.0.1:8081
  *   tokens:  { agent1: 4f0c..., agent2: 9a1e... }        # agent id → token (at least 12 characters)
  *   members: { agent1: Local/agent1@agents, agent2: [PJSIP/6002, Bob] }   # agent id → members
+ *   origins: [https://desk.hotline.example]   # pages elsewhere that may open a desk (a proxy in front)
  * </pre>
  * Members are the values, not the keys, because interfaces contain {@code / @ .} that YAML keys
  * and configuration paths handle badly. A member not listed reaches the desk named like the
@@ -25,14 +30,21 @@ import java.util.Map;
  *
  * @param lookupTimeout how long the pop waits for the draft store before going out without the draft
  *                      (the draft follows as soon as it is found)
+ * @param origins       browser origins ({@code https://host[:port]}) besides the server's own address whose
+ *                      pages may open a desk WebSocket: the agent page's address when a proxy serves it
+ * @param keepalive     how often the agent page checks its link ({@code ping}/{@code pong}); a page that
+ *                      hears nothing for two and a half of these drops the link and reconnects
  */
 public record AgentSettings(boolean enabled, InetSocketAddress bind, Map<String, String> tokens,
-                            Map<String, List<String>> members, Duration lookupTimeout, int maxDesks) {
+                            Map<String, List<String>> members, Duration lookupTimeout, int maxDesks,
+                            List<String> origins, Duration keepalive) {
     static final int MIN_TOKEN_LENGTH = 12;
+    static final Duration DEFAULT_KEEPALIVE = Duration.ofSeconds(20);
 
     public AgentSettings {
         tokens = Map.copyOf(tokens);
         members = Map.copyOf(members);
+        origins = List.copyOf(origins);
     }
 
     public static AgentSettings read(ConfigFile cfg) {
@@ -82,22 +94,60 @@ public record AgentSettings(boolean enabled, InetSocketAddress bind, Map<String,
                 cfg.problem("agent.members." + agent, "agent '" + agent + "' has no token in agent.tokens");
             }
         }
+        List<String> origins = new ArrayList<>();
+        for (String origin : cfg.strings("agent.origins", List.of())) {
+            String normal = origin(origin);
+            if (normal == null) {
+                cfg.problem("agent.origins", "'" + origin + "' is not an origin: write scheme://host[:port], "
+                        + "e.g. https://desk.hotline.example (no path)");
+            } else {
+                origins.add(normal);
+            }
+        }
         return new AgentSettings(
                 enabled,
                 cfg.socketAddress("agent.bind", new InetSocketAddress("127.0.0.1", 8081)),
                 tokens,
                 members,
                 cfg.duration("agent.lookup-timeout", Duration.ofMillis(150)),
-                cfg.integer("agent.max-desks", 2_000, 1, 100_000));
+                cfg.integer("agent.max-desks", 2_000, 1, 100_000),
+                origins,
+                cfg.duration("agent.keepalive", DEFAULT_KEEPALIVE));
+    }
+
+    /**
+     * An origin as browsers send it in the {@code Origin} header ({@code https://host[:port]}, lower case,
+     * default port left out), or null when {@code text} is not one.
+     */
+    static String origin(String text) {
+        try {
+            URI u = new URI(text.strip());
+            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+            boolean bare = (u.getRawPath() == null || u.getRawPath().isEmpty() || u.getRawPath().equals("/"))
+                    && u.getRawQuery() == null && u.getRawFragment() == null && u.getRawUserInfo() == null;
+            if (!(scheme.equals("http") || scheme.equals("https")) || u.getHost() == null || !bare) {
+                return null;
+            }
+            int port = u.getPort();
+            boolean defaultPort = port == -1 || (scheme.equals("http") && port == 80) || (scheme.equals("https") && port == 443);
+            return scheme + "://" + u.getHost().toLowerCase(Locale.ROOT) + (defaultPort ? "" : ":" + port);
+        } catch (URISyntaxException e) {
+            return null;
+        }
     }
 
     /** For tests and the demo. */
     public static AgentSettings of(InetSocketAddress bind, Map<String, String> tokens, Map<String, List<String>> members) {
-        return new AgentSettings(true, bind, tokens, members, Duration.ofMillis(150), 2_000);
+        return new AgentSettings(true, bind, tokens, members, Duration.ofMillis(150), 2_000, List.of(), DEFAULT_KEEPALIVE);
+    }
+
+    public AgentSettings withKeepalive(Duration keepalive) {
+        return new AgentSettings(enabled, bind, tokens, members, lookupTimeout, maxDesks, origins, keepalive);
     }
 
     @Override
     public String toString() {
-        return "AgentSettings[bind " + bind + ", agents " + tokens.keySet() + ", members " + members + "]";
+        return "AgentSettings[bind " + bind + ", agents " + tokens.keySet() + ", members " + members
+                + (origins.isEmpty() ? "" : ", origins " + origins) + "]";
     }
 }

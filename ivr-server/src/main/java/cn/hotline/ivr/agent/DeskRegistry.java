@@ -18,6 +18,8 @@ final class DeskRegistry {
     private final Map<String, Set<Channel>> desks = new ConcurrentHashMap<>();
     /** agent → the pop of the call the agent is on (JSON as sent), until AgentComplete. */
     private final Map<String, Current> current = new ConcurrentHashMap<>();
+    /** agent → the {@code ended} message of the agent's last call, for desks that were away when it was sent. */
+    private final Map<String, String> lastEnded = new ConcurrentHashMap<>();
     /** agent → the calls last popped to the agent, newest first: an agent corrects fields after hang-up too. */
     private final Map<String, Deque<String>> popped = new ConcurrentHashMap<>();
     /** Calls remembered per agent for corrections: a shift's wrap-up never spans more. */
@@ -26,12 +28,22 @@ final class DeskRegistry {
     private record Current(String callId, String json) {
     }
 
-    /** Registers a desk; returns the current call's pop to send it (or null). */
-    String add(String agent, Channel desk) {
+    /**
+     * Registers a desk and sends it the agent's current call, or, when the agent is on none, the end of the
+     * agent's last call: a desk back from a network blip must not go on showing a call that ended meanwhile.
+     * Under the agent's entry in {@code current}, so a pop pushed at the same moment reaches the desk after
+     * the call it replaces, never before it.
+     */
+    void add(String agent, Channel desk) {
         desks.computeIfAbsent(agent, a -> ConcurrentHashMap.newKeySet()).add(desk);
         desk.closeFuture().addListener(f -> remove(agent, desk));
-        Current c = current.get(agent);
-        return c == null ? null : c.json();
+        current.compute(agent, (a, c) -> {
+            String json = c != null ? c.json() : lastEnded.get(agent);
+            if (json != null) {
+                desk.writeAndFlush(new TextWebSocketFrame(json));
+            }
+            return c;
+        });
     }
 
     private void remove(String agent, Channel desk) {
@@ -83,20 +95,31 @@ final class DeskRegistry {
      * Sends the pop to every desk of the agent if the call is still the agent's current one.
      * {@code firstWritten} runs once, when the first desk's frame has been written to the socket.
      * Returns how many desks it went to (0: none connected yet; a late desk will get it).
+     * Checked and sent under the agent's entry: a late pop of the previous call can never be written
+     * after the new call's pop (a desk would show the wrong caller).
      */
     int push(String agent, String callId, String json, Runnable firstWritten) {
-        Current c = current.computeIfPresent(agent, (a, cur) -> cur.callId().equals(callId) ? new Current(callId, json) : cur);
-        if (c == null || !c.callId().equals(callId)) {
-            return 0;   // the call already ended, or the agent has moved on
-        }
-        return send(agent, json, firstWritten);
+        int[] sent = new int[1];
+        current.computeIfPresent(agent, (a, cur) -> {
+            if (!cur.callId().equals(callId)) {
+                return cur;   // the agent has moved on
+            }
+            sent[0] = send(agent, json, firstWritten);
+            return new Current(callId, json);
+        });
+        return sent[0];   // 0 also when the call already ended
     }
 
-    /** The call ended: desks are told, and a desk connecting later gets nothing for it. */
+    /** The call ended: desks are told, and a desk connecting later gets nothing for it but this message. */
     void end(String agent, String callId, String json) {
-        // Only if it is this call: a newer call may already be current.
-        current.computeIfPresent(agent, (a, cur) -> cur.callId().equals(callId) ? null : cur);
-        send(agent, json, () -> { });
+        current.compute(agent, (a, cur) -> {
+            send(agent, json, () -> { });
+            if (cur != null && !cur.callId().equals(callId)) {
+                return cur;   // a newer call is already current
+            }
+            lastEnded.put(agent, json);
+            return null;
+        });
     }
 
     private int send(String agent, String json, Runnable firstWritten) {

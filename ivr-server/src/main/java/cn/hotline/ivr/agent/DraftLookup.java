@@ -11,4 +11,12 @@ import java.util.Optional;
 public interface DraftLookup {
     /** The draft for the caller channel whose Uniqueid is {@code callId}; empty when none was written. */
     Optional<ScreenPop> find(String callId) throws Exception;
+
+    /**
+     * The draft of the call {@code callId} from {@code callerNumber} (AMI's CallerIDNum): a store that may
+     * keep two calls under one id (two Asterisk servers handing out the same Uniqueid) picks the caller's.
+     */
+    default Optional<ScreenPop> find(String callId, String callerNumber) throws Exception {
+        return find(callId);
+    }
 }

@@ -29,6 +29,8 @@ public final class DraftPops implements DraftLookup {
     static final Set<String> FIELD_KEYS = Stream.concat(
             Stream.of("requestType", "topic", "department", "region", "urgency", "summary"),
             SLOT_LABELS.keySet().stream()).collect(Collectors.toUnmodifiableSet());
+    /** DraftWriter's suffixes for a call id that was already taken: {@code -2} to {@code -9}. */
+    private static final int SHARED_ID_SUFFIXES = 9;
     private final Outbox outbox;
 
     public DraftPops(Outbox outbox) {
@@ -38,6 +40,26 @@ public final class DraftPops implements DraftLookup {
     @Override
     public Optional<ScreenPop> find(String callId) {
         return outbox.find(callId).map(DraftPops::pop);
+    }
+
+    /**
+     * When two calls share a Uniqueid (two Asterisk servers without {@code systemname}), DraftWriter keeps
+     * the second under {@code <call id>-2} ... {@code -9}; the one under the call id may then be another
+     * caller's. With more than one candidate the caller's number decides, and no match is no draft: the
+     * agent must never see a stranger's words and numbers.
+     */
+    @Override
+    public Optional<ScreenPop> find(String callId, String callerNumber) {
+        List<Draft> candidates = new ArrayList<>();
+        for (int n = 1; n <= SHARED_ID_SUFFIXES; n++) {
+            outbox.find(n == 1 ? callId : callId + "-" + n).ifPresent(candidates::add);   // an earlier one may be purged
+        }
+        if (candidates.size() <= 1) {
+            return candidates.stream().findFirst().map(DraftPops::pop);
+        }
+        String number = callerNumber == null ? "" : callerNumber;
+        return candidates.stream().filter(d -> d.call().callerNumber().equals(number))
+                .max(java.util.Comparator.comparing(Draft::createdAt)).map(DraftPops::pop);
     }
 
     /** The CTI variables for a draft: {@code IVR_DRAFT_ID}, {@code IVR_REQUESTTYPE}, {@code IVR_DEPARTMENT}, ... */

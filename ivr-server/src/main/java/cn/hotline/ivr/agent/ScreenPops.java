@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -121,33 +121,21 @@ public final class ScreenPops implements AutoCloseable {
 
     /**
      * Looks the draft up on a virtual thread and pops from there as soon as it answers; if it has not
-     * answered within the lookup timeout, a timer pops without it and the draft follows. No thread
-     * sits waiting, so a pop costs one thread hand-off before Netty's write.
+     * answered within the lookup timeout, a timer pops without it and what the store said follows. No
+     * thread sits waiting, so a pop costs one thread hand-off before Netty's write. Without a draft the
+     * store is asked again for a few seconds ({@link #FOLLOW_UPS}) while the call lasts: a draft written
+     * a moment after the answer, or a store that recovers, still reaches the agent.
      */
     private void pop(String agent, AgentConnect c) {
         AtomicBoolean popped = new AtomicBoolean();
         long timeout = settings.lookupTimeout().toMillis();
-        CompletableFuture.supplyAsync(() -> {
-            try {
-                return drafts.find(c.callId());
-            } catch (Exception e) {
-                throw new IllegalStateException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
-            }
-        }, work).whenComplete((draft, error) -> {
+        work.execute(() -> {
+            Lookup found = lookUp(c, true);
             boolean first = popped.compareAndSet(false, true);
-            if (error != null) {
-                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-                try (var ignored = CallLog.callId(c.callId())) {
-                    LOG.warn("draft lookup failed, popping without draft: {}", why);
-                }
-                if (first) {
-                    send(agent, c, "unavailable", "draft store: " + why, null, true);
-                }
-            } else if (first) {
-                send(agent, c, draft.isPresent() ? "ok" : "missing", "", draft.orElse(null), true);
-            } else if (draft.isPresent()) {
-                send(agent, c, "ok", "", draft.get(), false);   // the draft after a "pending" pop
+            // After a "pending" pop the desk hears the outcome whatever it is, or it would show "loading" all call.
+            send(agent, c, found.status(), found.error(), found.draft(), first);
+            if (found.draft() == null) {
+                followUp(agent, c, 0);
             }
         });
         CompletableFuture.runAsync(() -> {
@@ -155,6 +143,44 @@ public final class ScreenPops implements AutoCloseable {
                 send(agent, c, "pending", "draft store slower than " + timeout + " ms", null, true);
             }
         }, CompletableFuture.delayedExecutor(timeout, TimeUnit.MILLISECONDS, work));
+    }
+
+    /** Pauses before each repeated look for a draft that was not there at the answer: about 4 s in all. */
+    static final List<Duration> FOLLOW_UPS = List.of(Duration.ofMillis(250), Duration.ofMillis(500),
+            Duration.ofSeconds(1), Duration.ofSeconds(2));
+
+    private void followUp(String agent, AgentConnect c, int attempt) {
+        if (attempt >= FOLLOW_UPS.size() || !desks.isCurrent(agent, c.callId())) {
+            return;
+        }
+        CompletableFuture.delayedExecutor(FOLLOW_UPS.get(attempt).toMillis(), TimeUnit.MILLISECONDS, work).execute(() -> {
+            Lookup found = lookUp(c, false);
+            if (found.draft() != null) {
+                send(agent, c, "ok", "", found.draft(), false);
+            } else {
+                followUp(agent, c, attempt + 1);
+            }
+        });
+    }
+
+    /** What the draft store said: {@code ok} with the draft, {@code missing}, or {@code unavailable} with why. */
+    private record Lookup(String status, String error, ScreenPop draft) {
+    }
+
+    /** {@code logFailure}: only the first look logs a failing store; repeated looks would say the same again. */
+    private Lookup lookUp(AgentConnect c, boolean logFailure) {
+        try {
+            Optional<ScreenPop> draft = drafts.find(c.callId(), c.callerNumber());
+            return draft.map(d -> new Lookup("ok", "", d)).orElseGet(() -> new Lookup("missing", "", null));
+        } catch (Exception e) {
+            String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (logFailure) {
+                try (var ignored = CallLog.callId(c.callId())) {
+                    LOG.warn("draft lookup failed, popping without draft: {}", why);
+                }
+            }
+            return new Lookup("unavailable", "draft store: " + why, null);
+        }
     }
 
     /** {@code measure}: this is the pop itself (a draft that follows a late lookup is not timed). */

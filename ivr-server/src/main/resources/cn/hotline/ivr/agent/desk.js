@@ -7,6 +7,8 @@
   let socket = null;
   let current = null;      // the pop message on screen
   let retryMs = 500;
+  let lastHeard = 0;       // Date.now() of the last message from the server
+  let watchdog = null;
 
   function params() {
     const p = new URLSearchParams(location.hash.replace(/^#/, ''));
@@ -31,22 +33,51 @@
     const url = scheme + location.host + '/desk?agent=' + encodeURIComponent(agent) + '&token=' + encodeURIComponent(token);
     setStatus('connecting', '连接中');
     socket = new WebSocket(url);
-    socket.onopen = () => { retryMs = 500; setStatus('open', '已连接'); };
-    socket.onmessage = (e) => handle(JSON.parse(e.data));
+    socket.onopen = () => { retryMs = 500; lastHeard = Date.now(); setStatus('open', '已连接'); };
+    socket.onmessage = (e) => { lastHeard = Date.now(); handle(JSON.parse(e.data)); };
     socket.onclose = (e) => {
+      clearInterval(watchdog);
       if (e.code === 1008) {            // refused (bad token): retrying cannot help
         setStatus('refused', '拒绝连接：' + e.reason);
         $('#login').hidden = false;
         return;
       }
-      setStatus('closed', '连接断开，' + Math.round(retryMs / 1000) + ' 秒后重连' + (e.reason ? '（' + e.reason + '）' : ''));
-      setTimeout(connect, retryMs);
-      retryMs = Math.min(retryMs * 2, 15000);
+      reconnectLater(e.reason);
     };
   }
 
+  function reconnectLater(reason) {
+    setStatus('closed', '连接断开，' + Math.round(retryMs / 1000) + ' 秒后重连' + (reason ? '（' + reason + '）' : ''));
+    setTimeout(connect, retryMs);
+    retryMs = Math.min(retryMs * 2, 15000);
+  }
+
+  // A link that died without a close (server host gone, a network that drops packets) looks open for
+  // minutes while pops go nowhere. The page pings every keepaliveSeconds and, having heard nothing for
+  // two and a half of them, drops the link and reconnects.
+  function keepAlive(seconds) {
+    clearInterval(watchdog);
+    if (!(seconds > 0)) return;
+    const ws = socket;
+    watchdog = setInterval(() => {
+      if (socket !== ws || ws.readyState !== WebSocket.OPEN) {
+        clearInterval(watchdog);
+      } else if (Date.now() - lastHeard > seconds * 2500) {
+        clearInterval(watchdog);
+        ws.onclose = null;
+        ws.onmessage = null;
+        ws.close();
+        reconnectLater('服务器无响应');
+      } else {
+        ws.send('{"type":"ping"}');
+      }
+    }, seconds * 1000);
+  }
+
   function handle(m) {
-    if (m.type === 'pop') {
+    if (m.type === 'hello') {
+      keepAlive(m.keepaliveSeconds);
+    } else if (m.type === 'pop') {
       show(m);
     } else if (m.type === 'ended' && current && current.callId === m.callId) {
       $('#ended').hidden = false;

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cn.hotline.ivr.sim.ami.AmiServerSimulator;
 import cn.hotline.ivr.sim.ami.AmiSimulatorConfig;
+import cn.hotline.ivr.telephony.ami.AgentComplete;
+import cn.hotline.ivr.telephony.ami.AgentConnect;
 import cn.hotline.ivr.telephony.ami.AmiClient;
 import cn.hotline.ivr.telephony.ami.AmiSettings;
 import cn.hotline.ivr.testing.Await;
@@ -16,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -111,6 +114,121 @@ class AgentPageBrowserTest {
                 assertTrue(browser.eval("document.querySelector('#status').textContent").asText()
                         .contains("invalid token for agent 'agent1'"));
                 assertTrue(browser.eval("!document.querySelector('#login').hidden").asBoolean(), "login form offered");
+            } finally {
+                server.close();
+            }
+        }
+    }
+
+    private static final String MARKUP = "<img src=x onerror=\"window.__xss=(window.__xss||0)+1\">"
+            + "<script>window.__xss=1</script>\"><svg onload=\"window.__xss=1\">";
+
+    private static AgentConnect answered(String callId, String callerNumber) {
+        return new AgentConnect("12345-agents", callId, "Local/" + callerNumber + "@queue-callers;2", callerNumber,
+                "Local/agent1@agents", "Alice", "Local/agent1@agents;1", Duration.ofSeconds(3), Duration.ofSeconds(1),
+                Instant.now(), System.nanoTime());
+    }
+
+    @Test
+    void whatTheCallerSaidIsShownAsTextNeverAsMarkup() throws Exception {
+        HeadlessChromium.require();
+        FakeDraftStore store = new FakeDraftStore();
+        AgentSettings settings = AgentSettings.of(new InetSocketAddress("127.0.0.1", 0),
+                Map.of("agent1", ScreenPopTest.TOKEN1), Map.of());
+        try (ScreenPops pops = new ScreenPops(settings, store, new SimpleMeterRegistry())) {
+            AgentDeskServer server = AgentDeskServer.start(settings, pops);
+            try (HeadlessChromium browser = HeadlessChromium.open(server.pageUrl("agent1", ScreenPopTest.TOKEN1))) {
+                browser.waitFor("desk connected", "document.querySelector('#status').dataset.state === 'open'", WAIT);
+                String callId = "1795449623.9";
+                String transcript = "我要投诉" + MARKUP + "在朝阳区";
+                // Recognised words, the summary and slots built from them, even the caller id (a SIP From header)
+                // are the caller's: each one carries markup here.
+                store.drafts.put(callId, new ScreenPop(callId, "D-" + MARKUP, MARKUP, "", transcript, 0.5,
+                        "completed " + MARKUP, false, List.of(
+                        new ScreenPop.Field("summary", "摘要", "投诉" + MARKUP, "", 0.9, List.of()),
+                        new ScreenPop.Field("address", MARKUP, MARKUP, "", 0.6, List.of(new ScreenPop.Span(4, 4 + MARKUP.length()))))));
+                pops.agentConnected(answered(callId, MARKUP));
+                browser.waitFor("the pop", "document.querySelectorAll('#fields tbody tr').length === 2", WAIT);
+                Thread.sleep(500);   // time for an injected image to fail and its handler to run
+
+                assertEquals(0, browser.eval("document.querySelectorAll('img, svg, iframe, object').length").asInt(),
+                        "no element made from the caller's words");
+                assertEquals(1, browser.eval("document.scripts.length").asInt(), "desk.js only");
+                assertTrue(browser.eval("window.__xss === undefined").asBoolean(), "no handler ran");
+                assertEquals(transcript, browser.eval("document.querySelector('#transcript').textContent").asText());
+                assertEquals(MARKUP, browser.eval("document.querySelector('#transcript mark').textContent").asText(),
+                        "the evidence is highlighted as text too");
+                assertEquals(MARKUP, browser.eval("document.querySelector('#caller-number').textContent").asText());
+                assertEquals("投诉" + MARKUP, browser.eval("document.querySelector('#field-summary').value").asText());
+                assertEquals(MARKUP, browser.eval("document.querySelector('tr[data-field=address] td').textContent").asText());
+                assertEquals("completed " + MARKUP, browser.eval("document.querySelector('#intake').textContent").asText());
+            } finally {
+                server.close();
+            }
+        }
+    }
+
+    @Test
+    void theDeskReconnectsAfterTheServerRestartsAndCatchesUpWithWhatItMissed() throws Exception {
+        HeadlessChromium.require();
+        FakeDraftStore store = new FakeDraftStore();
+        AgentSettings first = AgentSettings.of(new InetSocketAddress("127.0.0.1", 0),
+                Map.of("agent1", ScreenPopTest.TOKEN1), Map.of());
+        try (ScreenPops pops = new ScreenPops(first, store, new SimpleMeterRegistry())) {
+            AgentDeskServer server = AgentDeskServer.start(first, pops);
+            AgentSettings samePort = AgentSettings.of(server.address(), Map.of("agent1", ScreenPopTest.TOKEN1), Map.of());
+            String open = "document.querySelector('#status').dataset.state === 'open'";
+            try (HeadlessChromium browser = HeadlessChromium.open(server.pageUrl("agent1", ScreenPopTest.TOKEN1))) {
+                browser.waitFor("desk connected", open, WAIT);
+                String a = "1795449623.10";
+                store.drafts.put(a, FakeDraftStore.waterOutage(a));
+                pops.agentConnected(answered(a, "13800000001"));
+                browser.waitFor("call A", "document.querySelector('#call').dataset.callId === '" + a + "'", WAIT);
+
+                // The desk server goes away; the call ends while the desk cannot hear it.
+                server.close();
+                browser.waitFor("the page says it is reconnecting", "document.querySelector('#status').dataset.state === 'closed'"
+                        + " && document.querySelector('#status').textContent.includes('重连')", WAIT);
+                pops.agentCompleted(new AgentComplete("12345-agents", a, "Local/agent1@agents", "Alice",
+                        Duration.ofSeconds(3), Duration.ofSeconds(20), "caller"));
+                server = AgentDeskServer.start(samePort, pops);
+                browser.waitFor("desk back", open, WAIT);
+                browser.waitFor("call A shown as ended", "!document.querySelector('#ended').hidden", WAIT);
+
+                // Away again: the next call is answered meanwhile, and its pop is there when the desk is back.
+                server.close();
+                browser.waitFor("disconnected", "document.querySelector('#status').dataset.state !== 'open'", WAIT);
+                String b = "1795449623.11";
+                store.drafts.put(b, FakeDraftStore.waterOutage(b));
+                pops.agentConnected(answered(b, "13800000002"));
+                server = AgentDeskServer.start(samePort, pops);
+                browser.waitFor("call B after reconnecting", "document.querySelector('#call').dataset.callId === '" + b + "'"
+                        + " && document.querySelector('#ended').hidden && document.querySelector('#draft-id').textContent === 'D-" + b + "'",
+                        WAIT);
+            } finally {
+                server.close();
+            }
+        }
+    }
+
+    @Test
+    void aDeskWhoseLinkGoesSilentNoticesAndReconnects() throws Exception {
+        HeadlessChromium.require();
+        FakeDraftStore store = new FakeDraftStore();
+        AgentSettings settings = AgentSettings.of(new InetSocketAddress("127.0.0.1", 0),
+                Map.of("agent1", ScreenPopTest.TOKEN1), Map.of()).withKeepalive(Duration.ofSeconds(1));
+        try (ScreenPops pops = new ScreenPops(settings, store, new SimpleMeterRegistry())) {
+            AgentDeskServer server = AgentDeskServer.start(settings, pops);
+            try (StallingRelay network = new StallingRelay(server.address());
+                 HeadlessChromium browser = HeadlessChromium.open("http://127.0.0.1:" + network.port()
+                         + "/#agent=agent1&token=" + ScreenPopTest.TOKEN1)) {
+                browser.waitFor("desk connected", "document.querySelector('#status').dataset.state === 'open'", WAIT);
+                network.stallOpenLinks();   // no FIN, no RST: the socket still looks open to the browser
+                String callId = "1795449623.12";
+                store.drafts.put(callId, FakeDraftStore.waterOutage(callId));
+                pops.agentConnected(answered(callId, "13800000001"));
+                browser.waitFor("the pop, over a new link", "document.querySelector('#call').dataset.callId === '" + callId + "'",
+                        WAIT);
             } finally {
                 server.close();
             }

@@ -98,4 +98,29 @@ class AgentSettingsTest {
         assertTrue(all.contains("ivr.yaml: agent.members.agent2: member 'Local/agent1@agents' is already listed under agent 'agent1'"), all);
         assertEquals(2, e.problems().size(), all);
     }
+
+    @Test
+    void tokensComeFromTheEnvironmentAndNeverReachALogLine() throws Exception {
+        // The file names the agents; the secrets live in the environment.
+        Settings s = read("""
+                agent:
+                  enabled: true
+                  tokens: { agent1: set-in-environment, agent-2: set-in-environment-too }
+                  origins: [HTTPS://Desk.Hotline.Example:443/, "http://10.0.0.9:8081"]
+                """, Map.of("IVR_AGENT_TOKENS_AGENT1", "0123456789abcdef", "IVR_AGENT_TOKENS_AGENT_2", "fedcba9876543210"));
+        assertEquals(Map.of("agent1", "0123456789abcdef", "agent-2", "fedcba9876543210"), s.agent().tokens());
+        assertFalse(s.agent().toString().contains("0123456789abcdef"), s.agent().toString());
+        assertEquals(List.of("https://desk.hotline.example", "http://10.0.0.9:8081"), s.agent().origins());
+    }
+
+    @Test
+    void anOriginWithAPathIsRejectedInOneClearLine() {
+        ConfigException e = assertThrows(ConfigException.class, () -> read("""
+                agent:
+                  tokens: { agent1: token-1234567890 }
+                  origins: [https://desk.example/agent]
+                """, Map.of()));
+        assertEquals("ivr.yaml: agent.origins: 'https://desk.example/agent' is not an origin: write scheme://host[:port], "
+                + "e.g. https://desk.hotline.example (no path)", e.getMessage());
+    }
 }

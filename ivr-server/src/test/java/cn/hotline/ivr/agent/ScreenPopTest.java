@@ -130,6 +130,10 @@ class ScreenPopTest {
         Await.until("call ended", Duration.ofSeconds(5), () -> !pops.desks().isCurrent("agent1", id));
         try (DeskClient later = new DeskClient(server, "agent1", TOKEN1)) {
             later.next("hello");
+            // A desk that was away (a network blip) learns that the call it shows has ended; no pop.
+            JsonNode ended = later.messages.poll(5, TimeUnit.SECONDS);
+            assertEquals("ended", ended == null ? null : ended.path("type").asText(), String.valueOf(ended));
+            assertEquals(id, ended.path("callId").asText());
             assertNull(later.messages.poll(300, TimeUnit.MILLISECONDS), "nothing to pop after the call ended");
         }
     }
@@ -194,6 +198,90 @@ class ScreenPopTest {
                     .map(c -> c.getId().getTag("field")).toList());
             assertTrue(log.lines().stream().noneMatch(l -> l.contains("13812345678") || l.contains("<b>")), log.lines().toString());
             assertEquals(3, log.lines().stream().filter(l -> l.startsWith("WARN")).count(), log.lines().toString());
+        }
+    }
+
+    /** A raw WebSocket handshake for /desk as agent1, with {@code extraHeaders}; returns what the server answers first. */
+    private String handshake(String query, String extraHeaders) throws Exception {
+        try (Socket raw = new Socket("127.0.0.1", server.address().getPort())) {
+            raw.setSoTimeout(10_000);
+            raw.getOutputStream().write(("GET /desk?" + query + " HTTP/1.1\r\nHost: 127.0.0.1:" + server.address().getPort()
+                    + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            byte[] buf = new byte[4096];
+            int n = raw.getInputStream().read(buf);
+            return new String(buf, 0, Math.max(n, 0), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @Test
+    void aPageFromAnotherSiteCannotOpenADesk() throws Exception {
+        // A page on another site that learnt (or guesses) the token must not open a desk in the agent's browser.
+        try (LogCapture log = new LogCapture(AgentDeskServer.class)) {
+            String foreign = handshake("agent=agent1&token=" + TOKEN1, "Origin: http://evil.example\r\n");
+            assertTrue(foreign.startsWith("HTTP/1.1 403 "), foreign);
+            assertTrue(foreign.contains("origin 'http://evil.example' may not open a desk: open the agent page from this"
+                    + " server, or list that origin in agent.origins"), foreign);
+            assertTrue(log.any("WARN", "desk refused from /127.0.0.1"), log.lines().toString());
+            assertTrue(handshake("agent=agent1&token=" + TOKEN1, "Origin: null\r\n").startsWith("HTTP/1.1 403 "));
+        }
+        // The page's own origin, and clients that send none (CTI, benchmarks), are let in.
+        String own = handshake("agent=agent1&token=" + TOKEN1, "Origin: http://127.0.0.1:" + server.address().getPort() + "\r\n");
+        assertTrue(own.startsWith("HTTP/1.1 101 "), own);
+        assertTrue(handshake("agent=agent1&token=" + TOKEN1, "").startsWith("HTTP/1.1 101 "));
+    }
+
+    @Test
+    void aMadeUpAgentIdIsNeitherLoggedRawNorEchoedPastTheCloseFrameLimit() throws Exception {
+        String hostile = "agent1%0D%0AINFO%20fake%20line%20" + "x".repeat(200);
+        try (LogCapture log = new LogCapture(AgentDeskServer.class);
+             DeskClient intruder = new DeskClient(server, "/desk?agent=" + hostile + "&token=" + TOKEN1)) {
+            String closed = intruder.closed.get(10, TimeUnit.SECONDS);
+            assertTrue(closed.startsWith("1008 invalid token for agent 'agent1??INFO fake line xxx"), closed);
+            // A close frame's reason has room for 123 bytes (RFC 6455 5.5): a longer one is a protocol error.
+            assertTrue(closed.substring(5).getBytes(StandardCharsets.UTF_8).length <= 123, closed);
+            Await.until("logged", Duration.ofSeconds(5), () -> log.any("WARN", "desk refused"));
+            assertTrue(log.lines().stream().noneMatch(l -> l.contains("\n") || l.contains("\r") || l.contains("x".repeat(100))),
+                    log.lines().toString());
+        }
+    }
+
+    @Test
+    void aPendingPopIsFollowedByWhatTheStoreFinallySaid() throws Exception {
+        try (DeskClient alice = new DeskClient(server, "agent1", TOKEN1)) {
+            alice.next("hello");
+            sim.pause("Local/agent2@agents", true, "so that every call goes to agent1");
+            store.delayMillis = 1_500;   // no draft, and slow to say so
+            String id = callerAnsweredBy("Local/agent1@agents");
+            assertEquals("pending", alice.next("pop").path("draftStatus").asText());
+            JsonNode outcome = alice.next("pop");
+            assertEquals(id, outcome.path("callId").asText());
+            assertEquals("missing", outcome.path("draftStatus").asText(), "the desk must not show 'loading' for the whole call");
+        }
+    }
+
+    @Test
+    void aDraftThatLandsAfterTheAnswerStillReachesTheDesk() throws Exception {
+        try (DeskClient alice = new DeskClient(server, "agent1", TOKEN1)) {
+            alice.next("hello");
+            sim.pause("Local/agent2@agents", true, "so that every call goes to agent1");
+            String id = callerAnsweredBy("Local/agent1@agents");
+            assertEquals("missing", alice.next("pop").path("draftStatus").asText());
+            store.drafts.put(id, FakeDraftStore.waterOutage(id));   // still being written when the agent answered
+            JsonNode follow = alice.next("pop");
+            assertEquals("ok", follow.path("draftStatus").asText());
+            assertEquals("D-" + id, follow.path("draft").path("draftId").asText());
+        }
+    }
+
+    @Test
+    void garbageInsteadOfHttpGetsA400() throws Exception {
+        try (Socket raw = new Socket("127.0.0.1", server.address().getPort())) {
+            raw.setSoTimeout(10_000);
+            raw.getOutputStream().write("\u0016\u0003\u0001 not http at all\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            String answer = new String(raw.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+            assertTrue(answer.contains("not an HTTP request"), answer);
         }
     }
 
