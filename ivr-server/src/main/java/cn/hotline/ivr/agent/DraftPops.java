@@ -2,6 +2,7 @@ package cn.hotline.ivr.agent;
 
 import cn.hotline.ivr.workorder.Classified;
 import cn.hotline.ivr.workorder.Draft;
+import cn.hotline.ivr.workorder.DraftWriter;
 import cn.hotline.ivr.workorder.Evidence;
 import cn.hotline.ivr.workorder.Outbox;
 import cn.hotline.ivr.workorder.Region;
@@ -29,8 +30,6 @@ public final class DraftPops implements DraftLookup {
     static final Set<String> FIELD_KEYS = Stream.concat(
             Stream.of("requestType", "topic", "department", "region", "urgency", "summary"),
             SLOT_LABELS.keySet().stream()).collect(Collectors.toUnmodifiableSet());
-    /** DraftWriter's suffixes for a call id that was already taken: {@code -2} to {@code -9}. */
-    private static final int SHARED_ID_SUFFIXES = 9;
     private final Outbox outbox;
 
     public DraftPops(Outbox outbox) {
@@ -51,7 +50,7 @@ public final class DraftPops implements DraftLookup {
     @Override
     public Optional<ScreenPop> find(String callId, String callerNumber) {
         List<Draft> candidates = new ArrayList<>();
-        for (int n = 1; n <= SHARED_ID_SUFFIXES; n++) {
+        for (int n = 1; n <= DraftWriter.MAX_SUFFIX; n++) {
             outbox.find(n == 1 ? callId : callId + "-" + n).ifPresent(candidates::add);   // an earlier one may be purged
         }
         if (candidates.size() <= 1) {

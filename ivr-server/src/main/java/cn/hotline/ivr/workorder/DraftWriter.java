@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
 public final class DraftWriter implements DraftRecorder {
     private static final Logger log = LoggerFactory.getLogger(DraftWriter.class);
     /** {@code <call id>-2} to {@code -9}: the ids a draft takes when its call id is another call's. */
-    private static final int MAX_SUFFIX = 9;
+    /** A call id already taken gets {@code -2} ... up to this suffix (two Asterisk servers handing out one Uniqueid). */
+    public static final int MAX_SUFFIX = 9;
 
     private final Understander understander;
     private final Outbox outbox;
