@@ -685,8 +685,9 @@ class DialplanTest {
         List<String> write = List.of(ivr.value("write").split("\\s*,\\s*"));
         assertTrue(valid.containsAll(read) && valid.containsAll(write), read + " / " + write);
         // Events: agent (ami.event-mask) for queue/agent events; Setvar and PlayDTMF need write=call;
-        // QueueStatus and Ping need no class. Originate is never sent: a leaked secret must not place calls.
+        // CoreSettings (Asterisk-Java's version check at login) needs system or reporting: reporting only
+        // reads. QueueStatus and Ping need no class. Originate is never sent: a leaked secret must not place calls.
         assertEquals(List.of("agent"), read);
-        assertEquals(List.of("call"), write);
+        assertEquals(List.of("call", "reporting"), write);
     }
 }

@@ -62,6 +62,53 @@ class AmiClientTest {
         }
     }
 
+    /** The AMI user the server ships with: read/write of [ivr] in dialplans/manager.conf. */
+    static String[] shippedUserClasses() throws Exception {
+        String read = null;
+        String write = null;
+        boolean inIvr = false;
+        for (String raw : java.nio.file.Files.readAllLines(java.nio.file.Path.of("..", "dialplans", "manager.conf"))) {
+            String line = raw.replaceAll(";.*", "").strip();
+            if (line.startsWith("[")) {
+                inIvr = line.equals("[ivr]");
+            } else if (inIvr && line.matches("read\\s*=.*")) {
+                read = line.substring(line.indexOf('=') + 1).strip();
+            } else if (inIvr && line.matches("write\\s*=.*")) {
+                write = line.substring(line.indexOf('=') + 1).strip();
+            }
+        }
+        assertNotNull(read, "manager.conf [ivr] read");
+        assertNotNull(write, "manager.conf [ivr] write");
+        return new String[] {read, write};
+    }
+
+    @Test
+    void withTheShippedManagerConfNothingTheClientSendsIsRefused() throws Exception {
+        // Asterisk-Java's login asks CoreSettings (manager.c: authority system|reporting), then Command "core show
+        // version" (command), four times 500 ms apart, before it reports the login; with both refused it logs an
+        // error and assumes Asterisk 16, so every (re)connect took over 2 s and the version was a guess.
+        String[] classes = shippedUserClasses();
+        sim = AmiServerSimulator.start(AmiSimulatorConfig.defaults().withPermissions(classes[0], classes[1])
+                        .withTiming(Duration.ofMillis(50), Duration.ZERO),
+                new InetSocketAddress("127.0.0.1", 0));
+        long t0 = System.nanoTime();
+        startClient(sim.port(), "hotline123");
+        awaitSynced();
+        long loginMs = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(java.util.List.of(), sim.refusedActions(), "actions refused by Asterisk for the [ivr] user");
+        assertTrue(loginMs < 1_500, "login and first QueueStatus took " + loginMs + " ms");
+
+        BlockingQueue<AgentConnect> answers = new LinkedBlockingQueue<>();
+        client.onAgentConnect(answers::add);
+        String id = sim.newUniqueid();
+        String channel = "Local/13800000001@queue-callers-00000000;2";
+        sim.callerJoins(id, channel, "13800000001", 0);
+        assertEquals(id, answers.poll(10, TimeUnit.SECONDS).callId(), "queue events reach a read = agent user");
+        assertTrue(client.setVariable(channel, "IVR_TAG", "x"));
+        Await.until("Setvar applied", WAIT, () -> sim.channelVariable(id, "IVR_TAG").isPresent());
+        assertEquals(java.util.List.of(), sim.refusedActions());
+    }
+
     @Test
     void tracksAgentsAndCallersAndReportsAnswersWithTheCallersUniqueid() throws Exception {
         startConnected();
