@@ -111,6 +111,8 @@ public final class AmiServerSimulator implements AutoCloseable {
     }
     /** What CoreSettings reports; actions behave as in that version where versions differ (PlayDTMF Receive). */
     private volatile String asteriskVersion = "22.10.1";
+    /** System.nanoTime() from when app_queue's actions exist (see {@link #restart}). */
+    private volatile long appQueueLoadedAt = System.nanoTime();
     /** Channels outside the queue (a call still in its AGI script), by name: where received DTMF goes. */
     private final Map<String, Live> liveChannels = new ConcurrentHashMap<>();
 
@@ -342,6 +344,20 @@ public final class AmiServerSimulator implements AutoCloseable {
         sessions.forEach(s -> s.stalled = true);
     }
 
+    /**
+     * Asterisk restarts: every connection drops, new ones are accepted at once, and for
+     * {@code appQueueLoading} app_queue is not loaded yet, so its actions are unknown commands (AMI
+     * listens early in Asterisk's boot, before the modules are loaded).
+     */
+    public void restart(Duration appQueueLoading) {
+        appQueueLoadedAt = System.nanoTime() + appQueueLoading.toNanos();
+        dropConnections();
+    }
+
+    private boolean appQueueLoaded() {
+        return System.nanoTime() - appQueueLoadedAt >= 0;
+    }
+
     /** Drops every client connection (as an Asterisk restart would), to exercise reconnects. */
     public void dropConnections() {
         for (Session s : List.copyOf(sessions)) {
@@ -517,6 +533,10 @@ public final class AmiServerSimulator implements AutoCloseable {
             String lower = action.toLowerCase(Locale.ROOT);
             if (!authenticated && !Set.of("login", "logoff", "challenge").contains(lower)) {
                 error(id, "Permission denied");
+                return;
+            }
+            if (lower.startsWith("queue") && !appQueueLoaded()) {
+                error(id, "Invalid/unknown command: " + action + ". Use Action: ListCommands to show available commands.");
                 return;
             }
             if (!actionPermitted(lower, config.write()).orElse(true)) {

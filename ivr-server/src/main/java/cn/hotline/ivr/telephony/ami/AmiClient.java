@@ -89,6 +89,9 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
     private volatile String lastError = "";
     private volatile Instant since = Instant.now();
     private volatile boolean wasConnected;
+    /** Delay of the next early QueueStatus retry after one failed (0: none failed since the last success). */
+    private final AtomicLong resyncRetryMs = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicBoolean resyncRetryPending = new java.util.concurrent.atomic.AtomicBoolean();
     private Thread supervisor;
 
     public AmiClient(AmiSettings settings, MeterRegistry registry) {
@@ -540,6 +543,29 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
         } catch (IOException | RuntimeException e) {
             resyncFailures.increment();
             LOG.warn("QueueStatus for {} not sent: {}", settings.queue(), e.toString());
+            retryResyncSoon();
+        }
+    }
+
+    /**
+     * A QueueStatus that failed is asked again after 1 s, 2 s, 4 s ... (at most the resync interval),
+     * not only at the next periodic resync. Right after an Asterisk restart the connection is up before
+     * app_queue is loaded (AMI listens early in the boot; FullyBooted, which says the boot is over,
+     * reaches only users that read 'system', manager.c action_login): QueueStatus is then an unknown
+     * command, and waiting the full interval would leave the queue state unknown (no intake) that long.
+     */
+    private void retryResyncSoon() {
+        long delay = resyncRetryMs.updateAndGet(d -> d == 0 ? 1_000 : Math.min(d * 2, settings.resyncInterval().toMillis()));
+        if (!resyncRetryPending.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            scheduler.schedule(() -> {
+                resyncRetryPending.set(false);
+                resync();
+            }, delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            resyncRetryPending.set(false);   // closing
         }
     }
 
@@ -547,13 +573,14 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
         if (events.getResponse() instanceof ManagerError e) {
             resyncFailures.increment();
             LOG.warn("QueueStatus for {} refused: {}", settings.queue(), e.getMessage());
+            retryResyncSoon();
             return;
         }
         boolean complete = events.getEvents().stream()
                 .anyMatch(e -> e instanceof org.asteriskjava.manager.event.QueueStatusCompleteEvent);
         if (!complete) {
             resyncFailures.increment();
-            return;   // cut short by a disconnect: keep what the events say
+            return;   // cut short by a disconnect: the next login reads the queue again
         }
         boolean queueExists = events.getEvents().stream()
                 .anyMatch(e -> e instanceof QueueParamsEvent p && settings.queue().equals(p.getQueue()));
@@ -561,7 +588,12 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
             // A misspelt queue would otherwise look like a queue with no agents, forever.
             lastError = "Asterisk has no queue '" + settings.queue() + "': check ami.queue against queues.conf";
             LOG.warn(lastError);
+            retryResyncSoon();   // or app_queue is still reading queues.conf after a restart
             return;
+        }
+        resyncRetryMs.set(0);
+        if (lastError.startsWith("Asterisk has no queue")) {
+            lastError = "";
         }
         List<MemberState> members = new ArrayList<>();
         List<WaitingCaller> callers = new ArrayList<>();

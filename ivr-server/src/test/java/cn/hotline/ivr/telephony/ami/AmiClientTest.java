@@ -323,6 +323,23 @@ class AmiClientTest {
     }
 
     @Test
+    void afterAnAsteriskRestartTheQueueIsReadAsSoonAsAppQueueIsLoaded() throws Exception {
+        // AMI accepts logins early in Asterisk's boot; until app_queue is loaded QueueStatus is an unknown
+        // command. The periodic re-read (30 s here) must not be the only retry: until the queue is read
+        // the flow offers no intake.
+        startConnected();
+        sim.pause("Local/agent2@agents", true, "meeting");
+        Await.until("pause seen", WAIT, () -> client.queueState().freeMembers(QUEUE) == 1);
+        long reconnectsBefore = client.health().reconnects();
+        sim.restart(Duration.ofMillis(1_500));
+        Await.until("logged in again", WAIT, () -> client.health().reconnects() > reconnectsBefore && client.isConnected());
+        assertFalse(client.known(), "app_queue not loaded yet: the queue is unknown");
+        Await.until("queue read once app_queue is loaded", Duration.ofSeconds(8), () -> client.known());
+        assertEquals(1, client.queueState().freeMembers(QUEUE));
+        assertTrue(client.agentFree(QUEUE));
+    }
+
+    @Test
     void aMisspeltQueueIsReportedAndNeverMistakenForABusyOne() throws Exception {
         startSim(0);
         client = new AmiClient(AmiSettings.of("127.0.0.1", sim.port(), "hotline", "hotline123", "12345-agnets"),
