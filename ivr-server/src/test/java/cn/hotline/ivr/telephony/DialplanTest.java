@@ -675,6 +675,17 @@ class DialplanTest {
     }
 
     @Test
+    void theServersWrapUpTimeIsTheAgentQueues() throws Exception {
+        // AMI reports each member's LastCall but not the queue's wrapuptime; app_queue.c can_ring_entry rings
+        // no member until time(NULL) - lastcall >= wrapuptime, so the server must be told the same number.
+        var ami = cn.hotline.ivr.telephony.ami.AmiSettings.read(cn.hotline.ivr.ops.ConfigFile.load(SHIPPED_CONFIG, Map.of()));
+        Section queue = sections(QUEUES).stream().filter(s -> s.name().equals(ami.queue())).findFirst().orElseThrow();
+        String wrapup = queue.value("wrapuptime");
+        assertEquals(wrapup == null ? 0 : Long.parseLong(wrapup), ami.wrapupTime().toSeconds(),
+                "hotline.yaml ami.wrapup-time against queues.conf [" + ami.queue() + "] wrapuptime");
+    }
+
+    @Test
     void theAmiUserHasValidClassesAndOnlyThoseTheServerUses() throws Exception {
         // manager.c perms[]: the class names Asterisk accepts in read/write.
         java.util.Set<String> valid = java.util.Set.of("system", "call", "log", "verbose", "command", "agent", "user",

@@ -232,6 +232,11 @@ public final class AmiServerSimulator implements AutoCloseable {
         });
     }
 
+    /** The queue's {@code wrapuptime}: a member is rung again only this long after its last call ended. */
+    public void wrapupTime(Duration wrapup) {
+        locked(() -> queue.wrapup(wrapup));
+    }
+
     /** The queue's {@code timeout} (ring one member at most this long) and {@code retry} pause. */
     public void noAnswerTiming(Duration timeout, Duration retry) {
         locked(() -> queue.noAnswerTiming(timeout, retry));
@@ -314,7 +319,7 @@ public final class AmiServerSimulator implements AutoCloseable {
         return lockedGet(() -> {
             int[] c = queue.counts();
             return new Stats(c[0], c[1], c[2], c[3], queue.waiting().size(),
-                    (int) queue.members().stream().filter(SimQueue.Member::free).count());
+                    (int) queue.members().stream().filter(queue::available).count());
         });
     }
 
@@ -323,7 +328,7 @@ public final class AmiServerSimulator implements AutoCloseable {
     }
 
     public int freeMembers() {
-        return lockedGet(() -> (int) queue.members().stream().filter(SimQueue.Member::free).count());
+        return lockedGet(() -> (int) queue.members().stream().filter(queue::available).count());
     }
 
     /** Actions refused with "Permission denied" since start, by name, in order. */

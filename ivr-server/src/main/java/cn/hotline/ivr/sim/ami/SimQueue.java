@@ -42,6 +42,8 @@ final class SimQueue {
         String pausedReason = "";
         int callsTaken;
         long lastCall;
+        /** nanos() when the last call ended (0: none): the wrap-up runs from here. */
+        long lastCallNanos;
         long lastPause;
         Caller call;
         /** False: rings until the queue's timeout, then AgentRingNoAnswer (like an agent away from the desk). */
@@ -114,6 +116,7 @@ final class SimQueue {
     private java.util.Random random = new java.util.Random(12345);
     private Duration ringTimeout = Duration.ofSeconds(6);   // queues.conf timeout = 6
     private Duration retry = Duration.ofSeconds(2);         // queues.conf retry = 2
+    private Duration wrapup = Duration.ZERO;                // queues.conf wrapuptime = 0
     private long seq;
     private int rrIndex = -1;
     private int completed;
@@ -157,6 +160,20 @@ final class SimQueue {
     void talkVariation(double v, long seed) {
         this.talkVariation = v;
         this.random = new java.util.Random(seed);
+    }
+
+    /** queues.conf {@code wrapuptime}: a member is not rung again until this long after its last call. */
+    void wrapup(Duration value) {
+        this.wrapup = value;
+    }
+
+    /**
+     * Would app_queue ring {@code m} now: app_queue.c can_ring_entry (not paused, device free with
+     * ringinuse = no, {@code time(NULL) - lastcall >= wrapuptime}) and is_member_available, which
+     * QueueSummary's Available counts.
+     */
+    boolean available(Member m) {
+        return m.free() && (m.lastCallNanos == 0 || nanos.getAsLong() - m.lastCallNanos >= wrapup.toNanos());
     }
 
     void noAnswerTiming(Duration timeout, Duration retryAfter) {
@@ -290,7 +307,7 @@ final class SimQueue {
         List<Member> all = new ArrayList<>(members.values());
         for (int i = 1; i <= all.size(); i++) {
             int idx = (rrIndex + i) % all.size();
-            if (all.get(idx).free()) {
+            if (available(all.get(idx))) {
                 rrIndex = idx;   // rrmemory: the next search starts after the member rung last
                 return all.get(idx);
             }
@@ -391,8 +408,13 @@ final class SimQueue {
         m.status = NOT_INUSE;
         m.callsTaken++;
         m.lastCall = ids.epochSeconds();
+        m.lastCallNanos = now;
         memberStatus(m);
         dispatch();
+        if (!wrapup.isZero()) {
+            // No event marks the end of a wrap-up; app_queue rings the member at the next caller's retry.
+            timers.schedule(() -> lockedRun.accept(this::dispatch), wrapup.toMillis() + 1, TimeUnit.MILLISECONDS);
+        }
     }
 
     private void memberStatus(Member m) {
@@ -438,7 +460,7 @@ final class SimQueue {
     AmiMessage summary(String actionId) {
         long now = nanos.getAsLong();
         long longest = queue.stream().mapToLong(c -> seconds(now - c.joinedNanos)).max().orElse(0);
-        int available = (int) members.values().stream().filter(Member::free).count();
+        int available = (int) members.values().stream().filter(this::available).count();
         return AmiMessage.builder().add("Event", "QueueSummary").add("Queue", name)
                 .add("LoggedIn", members.size()).add("Available", available).add("Callers", queue.size())
                 .add("HoldTime", holdTimeAvg).add("TalkTime", talkTimeAvg).add("LongestHoldTime", longest)

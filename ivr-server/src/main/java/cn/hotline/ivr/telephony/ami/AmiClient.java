@@ -76,7 +76,7 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
 
     private final AmiSettings settings;
     private final DefaultManagerConnection connection;
-    private final QueueState state = new QueueState();
+    private final QueueState state;
     private final ScheduledExecutorService scheduler;
     private final List<Listener<MemberState>> freeListeners = new CopyOnWriteArrayList<>();
     private final List<Listener<AgentConnect>> connectListeners = new CopyOnWriteArrayList<>();
@@ -96,6 +96,9 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
 
     public AmiClient(AmiSettings settings, MeterRegistry registry) {
         this.settings = settings;
+        // AMI reports each member's LastCall but not the queue's wrapuptime: ami.wrapup-time says it.
+        int wrapup = (int) Math.min(Integer.MAX_VALUE, settings.wrapupTime().toSeconds());
+        this.state = new QueueState(q -> q.equals(settings.queue()) ? wrapup : 0, () -> System.currentTimeMillis() / 1000);
         this.connection = new DefaultManagerConnection(settings.host(), settings.port(), settings.username(),
                 settings.secret());
         connection.setDefaultResponseTimeout(settings.responseTimeout().toMillis());
@@ -436,11 +439,11 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
             case ConnectEvent e -> connected();
             case DisconnectEvent e -> disconnected();
             case QueueMemberStatusEvent e -> member(e.getQueue(), e.getInterface(), e.getName(), e.getStatus(),
-                    e.getPaused(), e.getIncall());
+                    e.getPaused(), e.getIncall(), e.getLastCall(), e.getWrapuptime());
             case QueueMemberAddedEvent e -> member(e.getQueue(), e.getInterface(), e.getMemberName(), e.getStatus(),
-                    e.getPaused(), parseInt(e.getInCall()));
+                    e.getPaused(), parseInt(e.getInCall()), e.getLastCall(), e.getWrapupTime());
             case QueueMemberPauseEvent e -> member(e.getQueue(), e.getInterface(), e.getMemberName(), e.getStatus(),
-                    e.getPaused(), e.getIncall());
+                    e.getPaused(), e.getIncall(), e.getLastcall(), e.getWrapupTime());
             case QueueMemberRemovedEvent e -> state.memberRemoved(e.getQueue(), e.getInterface());
             case QueueCallerJoinEvent e -> state.callerJoined(new WaitingCaller(e.getQueue(), e.getUniqueId(),
                     e.getChannel(), e.getCallerIdNum(), e.getPosition() == null ? Integer.MAX_VALUE : e.getPosition(),
@@ -476,14 +479,45 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
         wakeSupervisor();
     }
 
-    private void member(String queue, String iface, String name, Integer status, Boolean paused, Integer inCall) {
+    private void member(String queue, String iface, String name, Integer status, Boolean paused, Integer inCall,
+            Long lastCall, Integer wrapup) {
         if (queue == null || iface == null) {
             return;
         }
         Optional<MemberState> freed = state.member(new MemberState(queue, iface, name == null ? iface : name,
                 status == null ? MemberState.UNKNOWN : status, Boolean.TRUE.equals(paused),
-                inCall != null && inCall != 0));
+                inCall != null && inCall != 0, lastCall == null ? 0 : lastCall, wrapup == null ? 0 : wrapup));
         freed.ifPresent(m -> deliver(freeListeners, m));
+        state.member(queue, iface).ifPresent(this::whenWrapupEnds);
+    }
+
+    /**
+     * A member that is free but still in its wrap-up is not rung by app_queue (can_ring_entry) and no
+     * event marks the end of the wrap-up: this timer reports it free then.
+     */
+    private void whenWrapupEnds(MemberState m) {
+        long end = state.wrapupEndsAt(m);
+        if (!m.free() || end == 0) {
+            return;
+        }
+        long delay = end * 1000 - System.currentTimeMillis();
+        if (delay <= 0) {
+            return;
+        }
+        try {
+            scheduler.schedule(() -> wrapupEnded(m.queue(), m.iface(), end), delay + 20, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("closing: no wrap-up timer for {}", m.iface());
+        }
+    }
+
+    private void wrapupEnded(String queue, String iface, long end) {
+        state.member(queue, iface)
+                .filter(m -> state.wrapupEndsAt(m) == end && state.available(m))
+                .ifPresent(m -> {
+                    LOG.debug("queue member {} ({}) free after its wrap-up", m.name(), m.iface());
+                    deliver(freeListeners, m);
+                });
     }
 
     private void agentConnect(AgentConnectEvent e) {
@@ -502,7 +536,8 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
     private void agentComplete(AgentCompleteEvent e) {
         AgentComplete c = new AgentComplete(e.getQueue(), e.getUniqueId(), e.getInterface(), e.getMemberName(),
                 seconds(e.getHoldTime()), seconds(e.getTalkTime()), e.getReason() == null ? "" : e.getReason());
-        state.inCall(e.getQueue(), e.getInterface(), false).ifPresent(m -> deliver(freeListeners, m));
+        state.callEnded(e.getQueue(), e.getInterface()).ifPresent(m -> deliver(freeListeners, m));
+        state.member(e.getQueue(), e.getInterface()).ifPresent(this::whenWrapupEnds);
         deliver(completeListeners, c);
     }
 
@@ -606,7 +641,8 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
                 String name = m.getName();
                 members.add(new MemberState(m.getQueue(), iface, name == null ? iface : name,
                         m.getStatus() == null ? MemberState.UNKNOWN : m.getStatus(),
-                        Boolean.TRUE.equals(m.getPaused()), m.getIncall() != null && m.getIncall() != 0));
+                        Boolean.TRUE.equals(m.getPaused()), m.getIncall() != null && m.getIncall() != 0,
+                        m.getLastCall() == null ? 0 : m.getLastCall(), m.getWrapuptime() == null ? 0 : m.getWrapuptime()));
             } else if (e instanceof QueueEntryEvent q && settings.queue().equals(q.getQueue())) {
                 Long wait = q.getWait();
                 callers.add(new WaitingCaller(q.getQueue(), q.getUniqueId(), q.getChannel(), q.getCallerIdNum(),
@@ -617,6 +653,7 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
         for (MemberState freed : state.replace(settings.queue(), members, callers)) {
             deliver(freeListeners, freed);
         }
+        members.forEach(this::whenWrapupEnds);
         LOG.debug("QueueStatus {}: {} members ({} free), {} waiting", settings.queue(), members.size(),
                 state.freeMembers(settings.queue()), callers.size());
     }

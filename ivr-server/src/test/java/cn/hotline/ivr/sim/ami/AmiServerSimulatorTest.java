@@ -110,6 +110,27 @@ class AmiServerSimulatorTest {
     }
 
     @Test
+    void aMemberInWrapUpIsNotRungUntilItEnds() throws Exception {
+        sim.wrapupTime(Duration.ofMillis(700));
+        sim.pause("Local/agent2@agents", true, "one agent");
+        try (RawAmiClient c = new RawAmiClient(sim.port())) {
+            c.login("hotline", "hotline123");
+            c.until("FullyBooted");
+            sim.callerJoins(sim.newUniqueid(), "Local/13800000001@queue-callers-00000000;2", "13800000001", 0);
+            c.until("AgentConnect");
+            String second = sim.newUniqueid();
+            sim.callerJoins(second, "Local/13800000002@queue-callers-00000001;2", "13800000002", 0);
+            assertTrue(sim.agentHangsUp("Local/agent1@agents"));
+            long ended = System.nanoTime();
+            assertEquals(0, sim.freeMembers(), "NOT_INUSE but in wrap-up");
+            AmiMessage called = c.until("AgentCalled");
+            long afterMs = (System.nanoTime() - ended) / 1_000_000;
+            assertEquals(second, called.getOr("Uniqueid", ""));
+            assertTrue(afterMs >= 600, "rung " + afterMs + " ms after the last call ended");
+        }
+    }
+
+    @Test
     void wrongSecretIsRefusedAndTheSocketClosed() throws Exception {
         try (RawAmiClient c = new RawAmiClient(sim.port())) {
             c.login("hotline", "wrong-password");

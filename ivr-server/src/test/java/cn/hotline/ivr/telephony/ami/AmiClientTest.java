@@ -340,6 +340,39 @@ class AmiClientTest {
     }
 
     @Test
+    void anAgentInWrapUpIsNotFreeAndIsReportedFreeWhenItEnds() throws Exception {
+        // queues.conf wrapuptime: app_queue.c can_ring_entry rings nobody until time(NULL) - lastcall >= wrapuptime,
+        // yet the member's status is NOT_INUSE at once and no event marks the end of the wrap-up.
+        startSim(0);
+        sim.wrapupTime(Duration.ofSeconds(2));
+        sim.pause("Local/agent2@agents", true, "one agent");
+        client = new AmiClient(AmiSettings.of("127.0.0.1", sim.port(), "hotline", "hotline123", QUEUE)
+                .withWrapup(Duration.ofSeconds(2)), new SimpleMeterRegistry());
+        client.start();
+        awaitSynced();
+        BlockingQueue<AgentConnect> answers = new LinkedBlockingQueue<>();
+        BlockingQueue<MemberState> freed = new LinkedBlockingQueue<>();
+        client.onAgentConnect(answers::add);
+        client.onAgentFree(freed::add);
+        sim.callerJoins(sim.newUniqueid(), "Local/13800000001@queue-callers-00000000;2", "13800000001", 0);
+        assertNotNull(answers.poll(10, TimeUnit.SECONDS));
+        Await.until("agent busy", WAIT, () -> !client.agentFree(QUEUE));
+        long hungUp = System.nanoTime();
+        assertTrue(sim.agentHangsUp("Local/agent1@agents"));
+        Await.until("call end seen", WAIT, () -> client.queueState().members(QUEUE).stream()
+                .anyMatch(m -> m.iface().equals("Local/agent1@agents") && m.free()));
+        assertFalse(client.agentFree(QUEUE), "in wrap-up: Asterisk would not ring the agent");
+        assertEquals(0, client.queueState().freeMembers(QUEUE));
+        MemberState free = freed.poll(10, TimeUnit.SECONDS);
+        long afterMs = (System.nanoTime() - hungUp) / 1_000_000;
+        assertNotNull(free, "reported free when the wrap-up ends");
+        assertEquals("Local/agent1@agents", free.iface());
+        assertTrue(afterMs >= 1_000, "not before the wrap-up is over: " + afterMs + " ms");
+        assertTrue(client.agentFree(QUEUE));
+        assertEquals(null, freed.poll(300, TimeUnit.MILLISECONDS), "reported once");
+    }
+
+    @Test
     void aMisspeltQueueIsReportedAndNeverMistakenForABusyOne() throws Exception {
         startSim(0);
         client = new AmiClient(AmiSettings.of("127.0.0.1", sim.port(), "hotline", "hotline123", "12345-agnets"),
