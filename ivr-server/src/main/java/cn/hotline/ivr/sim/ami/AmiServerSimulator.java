@@ -232,6 +232,11 @@ public final class AmiServerSimulator implements AutoCloseable {
         });
     }
 
+    /** manager.conf {@code channelvars}: these variables appear as ChanVariable/DestChanVariable on channel events. */
+    public void channelVars(List<String> names) {
+        locked(() -> queue.channelVars(names));
+    }
+
     /** The queue's {@code wrapuptime}: a member is rung again only this long after its last call ended. */
     public void wrapupTime(Duration wrapup) {
         locked(() -> queue.wrapup(wrapup));
@@ -783,7 +788,7 @@ public final class AmiServerSimulator implements AutoCloseable {
                 }
                 c.get().variables.put(variable, value);
                 success(id, "Variable Set");
-                AmiMessage.Builder b = SimQueue.callerBlock("VarSet", c.get(), c.get().channel);
+                AmiMessage.Builder b = queue.block("VarSet", c.get(), c.get().channel);
                 List<Map.Entry<String, String>> headers = new java.util.ArrayList<>(b.build().headers());
                 headers.set(1, Map.entry("Privilege", "dialplan,all"));
                 headers.add(Map.entry("Variable", variable));

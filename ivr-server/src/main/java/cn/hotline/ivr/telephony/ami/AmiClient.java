@@ -107,6 +107,7 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
         connection.setSocketReadTimeout((int) Math.min(Integer.MAX_VALUE, settings.pingInterval().toMillis() * 3));
         // A changed secret must surface as an error in /ready and go through our backoff, not loop silently.
         connection.setKeepAliveAfterAuthenticationFailure(false);
+        ChannelVarEvents.all().forEach(connection::registerUserEventClass);
         connection.addEventListener(new ManagerEventListener() {
             @Override
             public void onManagerEvent(ManagerEvent event) {

@@ -373,6 +373,24 @@ class AmiClientTest {
     }
 
     @Test
+    void channelVarsOnAgentEventsAreReadWithoutAWarningPerEvent() throws Exception {
+        // dialplans/manager.conf suggests channelvars = IVR_DRAFT_ID,...: every Agent* event then carries
+        // DestChanVariable (transcript 7), for which Asterisk-Java's event classes have no setter.
+        startConnected();
+        sim.channelVars(java.util.List.of("IVR_DRAFT_ID", "IVR_ROUTE"));
+        BlockingQueue<AgentConnect> answers = new LinkedBlockingQueue<>();
+        client.onAgentConnect(answers::add);
+        try (LogCapture logs = new LogCapture(org.asteriskjava.manager.util.EventAttributesHelper.class)) {
+            String id = sim.newUniqueid();
+            sim.callerJoins(id, "Local/13800000001@queue-callers-00000000;2", "13800000001", 0);
+            assertEquals(id, answers.poll(10, TimeUnit.SECONDS).callId());
+            assertTrue(sim.agentHangsUp("Local/agent1@agents"));
+            Await.until("call over", WAIT, () -> client.queueState().freeMembers(QUEUE) == 2);
+            assertEquals(java.util.List.of(), logs.lines());
+        }
+    }
+
+    @Test
     void aMisspeltQueueIsReportedAndNeverMistakenForABusyOne() throws Exception {
         startSim(0);
         client = new AmiClient(AmiSettings.of("127.0.0.1", sim.port(), "hotline", "hotline123", "12345-agnets"),
