@@ -675,6 +675,17 @@ class DialplanTest {
     }
 
     @Test
+    void theServersWrapUpTimeIsTheAgentQueues() throws Exception {
+        // AMI reports each member's LastCall but not the queue's wrapuptime; app_queue.c can_ring_entry rings
+        // no member until time(NULL) - lastcall >= wrapuptime, so the server must be told the same number.
+        var ami = cn.hotline.ivr.telephony.ami.AmiSettings.read(cn.hotline.ivr.ops.ConfigFile.load(SHIPPED_CONFIG, Map.of()));
+        Section queue = sections(QUEUES).stream().filter(s -> s.name().equals(ami.queue())).findFirst().orElseThrow();
+        String wrapup = queue.value("wrapuptime");
+        assertEquals(wrapup == null ? 0 : Long.parseLong(wrapup), ami.wrapupTime().toSeconds(),
+                "hotline.yaml ami.wrapup-time against queues.conf [" + ami.queue() + "] wrapuptime");
+    }
+
+    @Test
     void theAmiUserHasValidClassesAndOnlyThoseTheServerUses() throws Exception {
         // manager.c perms[]: the class names Asterisk accepts in read/write.
         java.util.Set<String> valid = java.util.Set.of("system", "call", "log", "verbose", "command", "agent", "user",
@@ -685,8 +696,9 @@ class DialplanTest {
         List<String> write = List.of(ivr.value("write").split("\\s*,\\s*"));
         assertTrue(valid.containsAll(read) && valid.containsAll(write), read + " / " + write);
         // Events: agent (ami.event-mask) for queue/agent events; Setvar and PlayDTMF need write=call;
-        // QueueStatus and Ping need no class. Originate is never sent: a leaked secret must not place calls.
+        // CoreSettings (Asterisk-Java's version check at login) needs system or reporting: reporting only
+        // reads. QueueStatus and Ping need no class. Originate is never sent: a leaked secret must not place calls.
         assertEquals(List.of("agent"), read);
-        assertEquals(List.of("call"), write);
+        assertEquals(List.of("call", "reporting"), write);
     }
 }

@@ -58,8 +58,61 @@ public final class AmiServerSimulator implements AutoCloseable {
     private final SimQueue queue;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final Map<String, String> globals = new LinkedHashMap<>();
+    /** Actions answered with "Permission denied" (the AMI user's write classes lack their authority). */
+    private final List<String> refused = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Every event class manager.c knows (perms[] in manager.c); "all" in read/write stands for these. */
+    private static final Set<String> ALL_CLASSES = Set.of("system", "call", "log", "verbose", "command", "agent",
+            "user", "config", "dtmf", "reporting", "cdr", "dialplan", "originate", "agi", "cc", "aoc", "test",
+            "security", "message");
+
+    /**
+     * The write classes each action the simulator knows needs, any one of them being enough (the
+     * authority it is registered with: manager.c __init_manager, app_queue.c load_module,
+     * app_senddtmf.c load_module). Empty: no class needed. manager.c process_message answers
+     * "Permission denied" when {@code writeperm & authority} is 0 for a non-zero authority.
+     */
+    private static final Map<String, Set<String>> ACTION_AUTHORITY = Map.ofEntries(
+            Map.entry("login", Set.of()), Map.entry("challenge", Set.of()), Map.entry("logoff", Set.of()),
+            Map.entry("ping", Set.of()), Map.entry("events", Set.of()),
+            Map.entry("coresettings", Set.of("system", "reporting")),
+            Map.entry("command", Set.of("command")),
+            Map.entry("getvar", Set.of("call", "reporting")),
+            Map.entry("setvar", Set.of("call")),
+            Map.entry("userevent", Set.of("user")),
+            Map.entry("queuestatus", Set.of()), Map.entry("queuesummary", Set.of()),
+            Map.entry("queuepause", Set.of("agent")),
+            Map.entry("playdtmf", Set.of("call")));
+
+    /** manager.c get_perm: a comma list of class names, "all" for every class. */
+    public static Set<String> classes(String list) {
+        Set<String> out = new java.util.HashSet<>();
+        for (String c : list.toLowerCase(Locale.ROOT).split(",")) {
+            String name = c.strip();
+            if (name.equals("all")) {
+                out.addAll(ALL_CLASSES);
+            } else if (ALL_CLASSES.contains(name)) {
+                out.add(name);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Whether an AMI user with these write classes may run {@code action}; empty for an action the
+     * simulator does not know.
+     */
+    public static Optional<Boolean> actionPermitted(String action, String writeClasses) {
+        Set<String> authority = ACTION_AUTHORITY.get(action.toLowerCase(Locale.ROOT));
+        if (authority == null) {
+            return Optional.empty();
+        }
+        return Optional.of(authority.isEmpty() || authority.stream().anyMatch(classes(writeClasses)::contains));
+    }
     /** What CoreSettings reports; actions behave as in that version where versions differ (PlayDTMF Receive). */
     private volatile String asteriskVersion = "22.10.1";
+    /** System.nanoTime() from when app_queue's actions exist (see {@link #restart}). */
+    private volatile long appQueueLoadedAt = System.nanoTime();
     /** Channels outside the queue (a call still in its AGI script), by name: where received DTMF goes. */
     private final Map<String, Live> liveChannels = new ConcurrentHashMap<>();
 
@@ -179,6 +232,16 @@ public final class AmiServerSimulator implements AutoCloseable {
         });
     }
 
+    /** manager.conf {@code channelvars}: these variables appear as ChanVariable/DestChanVariable on channel events. */
+    public void channelVars(List<String> names) {
+        locked(() -> queue.channelVars(names));
+    }
+
+    /** The queue's {@code wrapuptime}: a member is rung again only this long after its last call ended. */
+    public void wrapupTime(Duration wrapup) {
+        locked(() -> queue.wrapup(wrapup));
+    }
+
     /** The queue's {@code timeout} (ring one member at most this long) and {@code retry} pause. */
     public void noAnswerTiming(Duration timeout, Duration retry) {
         locked(() -> queue.noAnswerTiming(timeout, retry));
@@ -261,7 +324,7 @@ public final class AmiServerSimulator implements AutoCloseable {
         return lockedGet(() -> {
             int[] c = queue.counts();
             return new Stats(c[0], c[1], c[2], c[3], queue.waiting().size(),
-                    (int) queue.members().stream().filter(SimQueue.Member::free).count());
+                    (int) queue.members().stream().filter(queue::available).count());
         });
     }
 
@@ -270,7 +333,12 @@ public final class AmiServerSimulator implements AutoCloseable {
     }
 
     public int freeMembers() {
-        return lockedGet(() -> (int) queue.members().stream().filter(SimQueue.Member::free).count());
+        return lockedGet(() -> (int) queue.members().stream().filter(queue::available).count());
+    }
+
+    /** Actions refused with "Permission denied" since start, by name, in order. */
+    public List<String> refusedActions() {
+        return List.copyOf(refused);
     }
 
     /** Logged-in AMI sessions. */
@@ -284,6 +352,20 @@ public final class AmiServerSimulator implements AutoCloseable {
      */
     public void stallConnections() {
         sessions.forEach(s -> s.stalled = true);
+    }
+
+    /**
+     * Asterisk restarts: every connection drops, new ones are accepted at once, and for
+     * {@code appQueueLoading} app_queue is not loaded yet, so its actions are unknown commands (AMI
+     * listens early in Asterisk's boot, before the modules are loaded).
+     */
+    public void restart(Duration appQueueLoading) {
+        appQueueLoadedAt = System.nanoTime() + appQueueLoading.toNanos();
+        dropConnections();
+    }
+
+    private boolean appQueueLoaded() {
+        return System.nanoTime() - appQueueLoadedAt >= 0;
     }
 
     /** Drops every client connection (as an Asterisk restart would), to exercise reconnects. */
@@ -331,7 +413,7 @@ public final class AmiServerSimulator implements AutoCloseable {
 
     private void broadcast(String eventClass, AmiMessage event) {
         for (Session s : sessions) {
-            if (s.authenticated && s.wants(eventClass)) {
+            if (s.authenticated && s.mayRead(eventClass) && s.wants(eventClass)) {
                 s.send(event.toWire());
             }
         }
@@ -365,6 +447,11 @@ public final class AmiServerSimulator implements AutoCloseable {
 
         Session(Socket socket) {
             this.socket = socket;
+        }
+
+        /** manager.c process_events: an event goes out only if its class is in the user's read classes. */
+        boolean mayRead(String eventClass) {
+            return classes(config.read()).contains(eventClass);
         }
 
         boolean wants(String eventClass) {
@@ -458,6 +545,15 @@ public final class AmiServerSimulator implements AutoCloseable {
                 error(id, "Permission denied");
                 return;
             }
+            if (lower.startsWith("queue") && !appQueueLoaded()) {
+                error(id, "Invalid/unknown command: " + action + ". Use Action: ListCommands to show available commands.");
+                return;
+            }
+            if (!actionPermitted(lower, config.write()).orElse(true)) {
+                refused.add(action);
+                error(id, "Permission denied");
+                return;
+            }
             switch (lower) {
                 case "login" -> login(m, id);
                 case "challenge" -> challenge(m, id);
@@ -484,6 +580,7 @@ public final class AmiServerSimulator implements AutoCloseable {
                 case "setvar" -> setvar(m, id);
                 case "userevent" -> userEvent(m, id);
                 case "playdtmf" -> playDtmf(m, id);
+                case "command" -> command(m, id);
                 default -> error(id, "Invalid/unknown command: " + action
                         + ". Use Action: ListCommands to show available commands.");
             }
@@ -527,11 +624,28 @@ public final class AmiServerSimulator implements AutoCloseable {
             m.get("Events").ifPresent(mask -> eventMask = mask);
             success(id, "Authentication accepted");
             authenticated = true;
-            if (wants("system")) {
+            // manager.c action_login: only to a session that reads and asked for the system class.
+            if (wants("system") && mayRead("system")) {
                 long up = epochNow() - startEpoch;
                 send(AmiMessage.builder().add("Event", "FullyBooted").add("Privilege", "system,all")
                         .add("Uptime", up).add("LastReload", up).add("Status", "Fully Booted").build().toWire());
             }
+        }
+
+        /** Only {@code core show version}, in Asterisk 22's form (what Asterisk-Java asks without CoreSettings). */
+        private void command(AmiMessage m, String id) {
+            String command = m.getOr("Command", "").strip();
+            if (command.equals("core show version")) {
+                send(AmiMessage.builder().add("Response", "Success").actionId(id)
+                        .add("Message", "Command output follows")
+                        .add("Output", "Asterisk " + asteriskVersion + " built by sim @ localhost on a x86_64 running Linux")
+                        .build().toWire());
+                return;
+            }
+            String first = command.isEmpty() ? "" : command.split("\\s+")[0];
+            send(AmiMessage.builder().add("Response", "Error").actionId(id).add("Message", "Command output follows")
+                    .add("Output", "No such command '" + command + "' (type 'core show help " + first
+                            + "' for other possible commands)").build().toWire());
         }
 
         private void events(AmiMessage m, String id) {
@@ -674,7 +788,7 @@ public final class AmiServerSimulator implements AutoCloseable {
                 }
                 c.get().variables.put(variable, value);
                 success(id, "Variable Set");
-                AmiMessage.Builder b = SimQueue.callerBlock("VarSet", c.get(), c.get().channel);
+                AmiMessage.Builder b = queue.block("VarSet", c.get(), c.get().channel);
                 List<Map.Entry<String, String>> headers = new java.util.ArrayList<>(b.build().headers());
                 headers.set(1, Map.entry("Privilege", "dialplan,all"));
                 headers.add(Map.entry("Variable", variable));

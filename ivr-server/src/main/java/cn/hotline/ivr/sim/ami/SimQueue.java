@@ -42,6 +42,8 @@ final class SimQueue {
         String pausedReason = "";
         int callsTaken;
         long lastCall;
+        /** nanos() when the last call ended (0: none): the wrap-up runs from here. */
+        long lastCallNanos;
         long lastPause;
         Caller call;
         /** False: rings until the queue's timeout, then AgentRingNoAnswer (like an agent away from the desk). */
@@ -114,6 +116,9 @@ final class SimQueue {
     private java.util.Random random = new java.util.Random(12345);
     private Duration ringTimeout = Duration.ofSeconds(6);   // queues.conf timeout = 6
     private Duration retry = Duration.ofSeconds(2);         // queues.conf retry = 2
+    private Duration wrapup = Duration.ZERO;                // queues.conf wrapuptime = 0
+    /** manager.conf {@code channelvars}: reported as ChanVariable / DestChanVariable on every channel event. */
+    private List<String> channelVars = List.of();
     private long seq;
     private int rrIndex = -1;
     private int completed;
@@ -157,6 +162,24 @@ final class SimQueue {
     void talkVariation(double v, long seed) {
         this.talkVariation = v;
         this.random = new java.util.Random(seed);
+    }
+
+    void channelVars(List<String> names) {
+        this.channelVars = List.copyOf(names);
+    }
+
+    /** queues.conf {@code wrapuptime}: a member is not rung again until this long after its last call. */
+    void wrapup(Duration value) {
+        this.wrapup = value;
+    }
+
+    /**
+     * Would app_queue ring {@code m} now: app_queue.c can_ring_entry (not paused, device free with
+     * ringinuse = no, {@code time(NULL) - lastcall >= wrapuptime}) and is_member_available, which
+     * QueueSummary's Available counts.
+     */
+    boolean available(Member m) {
+        return m.free() && (m.lastCallNanos == 0 || nanos.getAsLong() - m.lastCallNanos >= wrapup.toNanos());
     }
 
     void noAnswerTiming(Duration timeout, Duration retryAfter) {
@@ -212,7 +235,7 @@ final class SimQueue {
         Caller c = new Caller(uniqueid, uniqueid, channel, number, prio, seq++, nanos.getAsLong(), pos + 1);
         queue.add(pos, c);
         joined++;
-        sink.event("agent", callerBlock("QueueCallerJoin", c, c.channel)
+        sink.event("agent", block("QueueCallerJoin", c, c.channel)
                 .add("Queue", name).add("Position", pos + 1).add("Count", queue.size()).build());
         dispatch();
         return c;
@@ -240,10 +263,10 @@ final class SimQueue {
         int position = queue.indexOf(c) + 1;
         queue.remove(c);
         abandoned++;
-        sink.event("agent", callerBlock("QueueCallerAbandon", c, c.channel)
+        sink.event("agent", block("QueueCallerAbandon", c, c.channel)
                 .add("Queue", name).add("Position", position).add("OriginalPosition", c.originalPosition)
                 .add("HoldTime", seconds(nanos.getAsLong() - c.joinedNanos)).build());
-        sink.event("agent", callerBlock("QueueCallerLeave", c, c.channel)
+        sink.event("agent", block("QueueCallerLeave", c, c.channel)
                 .add("Queue", name).add("Position", position).add("Count", queue.size()).build());
         dispatch();
         return true;
@@ -290,7 +313,7 @@ final class SimQueue {
         List<Member> all = new ArrayList<>(members.values());
         for (int i = 1; i <= all.size(); i++) {
             int idx = (rrIndex + i) % all.size();
-            if (all.get(idx).free()) {
+            if (available(all.get(idx))) {
                 rrIndex = idx;   // rrmemory: the next search starts after the member rung last
                 return all.get(idx);
             }
@@ -305,7 +328,7 @@ final class SimQueue {
         c.destUniqueid = ids.uniqueid();
         c.destChannel = m.iface + "-" + ids.channelSuffix() + (m.local() ? ";1" : "");
         c.ringStartNanos = nanos.getAsLong();
-        sink.event("agent", destBlock(callerBlock("AgentCalled", c, c.channel), c, 0, "Down")
+        sink.event("agent", dest(block("AgentCalled", c, c.channel), c, 0, "Down")
                 .add("Queue", name).add("Interface", m.iface).add("MemberName", m.name).build());
         // Local members report INUSE while ringing; a SIP phone reports RINGING (transcripts 3 and 6).
         m.status = m.local() ? INUSE : RINGING;
@@ -324,7 +347,7 @@ final class SimQueue {
         }
         Member m = c.member;
         long now = nanos.getAsLong();
-        sink.event("agent", destBlock(callerBlock("AgentRingNoAnswer", c, c.channel), c, 5, "Ringing")
+        sink.event("agent", dest(block("AgentRingNoAnswer", c, c.channel), c, 5, "Ringing")
                 .add("Queue", name).add("Interface", m.iface).add("MemberName", m.name)
                 .add("RingTime", (now - c.ringStartNanos) / 1_000_000L).build());
         m.call = null;
@@ -358,9 +381,9 @@ final class SimQueue {
         c.variables.put("MEMBERNAME", m.name);
         c.variables.put("QEHOLDTIME", String.valueOf(hold));
         c.variables.put("QEORIGINALPOS", String.valueOf(c.originalPosition));
-        sink.event("agent", callerBlock("QueueCallerLeave", c, c.channel)
+        sink.event("agent", block("QueueCallerLeave", c, c.channel)
                 .add("Queue", name).add("Position", position).add("Count", queue.size()).build());
-        sink.event("agent", destBlock(callerBlock("AgentConnect", c, c.channel), c, 6, "Up")
+        sink.event("agent", dest(block("AgentConnect", c, c.channel), c, 6, "Up")
                 .add("Queue", name).add("Interface", m.iface).add("MemberName", m.name)
                 .add("HoldTime", hold).add("RingTime", seconds(now - c.ringStartNanos)).build());
         if (m.status != INUSE) {
@@ -383,7 +406,7 @@ final class SimQueue {
         talking.remove(c.uniqueid);
         completed++;
         talkTimeAvg = ((talkTimeAvg << 2) - talkTimeAvg + talk) >> 2;
-        sink.event("agent", destBlock(callerBlock("AgentComplete", c, c.channel), c, 6, "Up")
+        sink.event("agent", dest(block("AgentComplete", c, c.channel), c, 6, "Up")
                 .add("Queue", name).add("Interface", m.iface).add("MemberName", m.name)
                 .add("HoldTime", seconds(c.connectedNanos - c.joinedNanos)).add("TalkTime", talk)
                 .add("Reason", reason).build());
@@ -391,8 +414,13 @@ final class SimQueue {
         m.status = NOT_INUSE;
         m.callsTaken++;
         m.lastCall = ids.epochSeconds();
+        m.lastCallNanos = now;
         memberStatus(m);
         dispatch();
+        if (!wrapup.isZero()) {
+            // No event marks the end of a wrap-up; app_queue rings the member at the next caller's retry.
+            timers.schedule(() -> lockedRun.accept(this::dispatch), wrapup.toMillis() + 1, TimeUnit.MILLISECONDS);
+        }
     }
 
     private void memberStatus(Member m) {
@@ -438,7 +466,7 @@ final class SimQueue {
     AmiMessage summary(String actionId) {
         long now = nanos.getAsLong();
         long longest = queue.stream().mapToLong(c -> seconds(now - c.joinedNanos)).max().orElse(0);
-        int available = (int) members.values().stream().filter(Member::free).count();
+        int available = (int) members.values().stream().filter(this::available).count();
         return AmiMessage.builder().add("Event", "QueueSummary").add("Queue", name)
                 .add("LoggedIn", members.size()).add("Available", available).add("Callers", queue.size())
                 .add("HoldTime", holdTimeAvg).add("TalkTime", talkTimeAvg).add("LongestHoldTime", longest)
@@ -464,6 +492,20 @@ final class SimQueue {
                 .add("ConnectedLineNum", c.number).add("ConnectedLineName", c.name)
                 .add("Language", "en").add("AccountCode", "").add("Context", "queue-callers")
                 .add("Exten", c.number).add("Priority", 8).add("Uniqueid", c.uniqueid).add("Linkedid", c.linkedid);
+    }
+
+    /** The caller block, then one {@code ChanVariable: NAME=value} per manager.conf channelvars (transcript 7). */
+    AmiMessage.Builder block(String event, Caller c, String channel) {
+        AmiMessage.Builder b = callerBlock(event, c, channel);
+        channelVars.forEach(v -> b.add("ChanVariable", v + "=" + c.variables.getOrDefault(v, "")));
+        return b;
+    }
+
+    /** The agent leg's block; its DestChanVariable values stay empty: Queue() copies only _/__ variables to it. */
+    private AmiMessage.Builder dest(AmiMessage.Builder b, Caller c, int state, String stateDesc) {
+        destBlock(b, c, state, stateDesc);
+        channelVars.forEach(v -> b.add("DestChanVariable", v + "="));
+        return b;
     }
 
     /** The agent leg's block, all headers prefixed {@code Dest}. AgentCalled sees the leg still Down. */

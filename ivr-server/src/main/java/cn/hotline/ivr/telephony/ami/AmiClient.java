@@ -76,7 +76,7 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
 
     private final AmiSettings settings;
     private final DefaultManagerConnection connection;
-    private final QueueState state = new QueueState();
+    private final QueueState state;
     private final ScheduledExecutorService scheduler;
     private final List<Listener<MemberState>> freeListeners = new CopyOnWriteArrayList<>();
     private final List<Listener<AgentConnect>> connectListeners = new CopyOnWriteArrayList<>();
@@ -89,10 +89,16 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
     private volatile String lastError = "";
     private volatile Instant since = Instant.now();
     private volatile boolean wasConnected;
+    /** Delay of the next early QueueStatus retry after one failed (0: none failed since the last success). */
+    private final AtomicLong resyncRetryMs = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicBoolean resyncRetryPending = new java.util.concurrent.atomic.AtomicBoolean();
     private Thread supervisor;
 
     public AmiClient(AmiSettings settings, MeterRegistry registry) {
         this.settings = settings;
+        // AMI reports each member's LastCall but not the queue's wrapuptime: ami.wrapup-time says it.
+        int wrapup = (int) Math.min(Integer.MAX_VALUE, settings.wrapupTime().toSeconds());
+        this.state = new QueueState(q -> q.equals(settings.queue()) ? wrapup : 0, () -> System.currentTimeMillis() / 1000);
         this.connection = new DefaultManagerConnection(settings.host(), settings.port(), settings.username(),
                 settings.secret());
         connection.setDefaultResponseTimeout(settings.responseTimeout().toMillis());
@@ -101,6 +107,7 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
         connection.setSocketReadTimeout((int) Math.min(Integer.MAX_VALUE, settings.pingInterval().toMillis() * 3));
         // A changed secret must surface as an error in /ready and go through our backoff, not loop silently.
         connection.setKeepAliveAfterAuthenticationFailure(false);
+        ChannelVarEvents.all().forEach(connection::registerUserEventClass);
         connection.addEventListener(new ManagerEventListener() {
             @Override
             public void onManagerEvent(ManagerEvent event) {
@@ -433,11 +440,11 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
             case ConnectEvent e -> connected();
             case DisconnectEvent e -> disconnected();
             case QueueMemberStatusEvent e -> member(e.getQueue(), e.getInterface(), e.getName(), e.getStatus(),
-                    e.getPaused(), e.getIncall());
+                    e.getPaused(), e.getIncall(), e.getLastCall(), e.getWrapuptime());
             case QueueMemberAddedEvent e -> member(e.getQueue(), e.getInterface(), e.getMemberName(), e.getStatus(),
-                    e.getPaused(), parseInt(e.getInCall()));
+                    e.getPaused(), parseInt(e.getInCall()), e.getLastCall(), e.getWrapupTime());
             case QueueMemberPauseEvent e -> member(e.getQueue(), e.getInterface(), e.getMemberName(), e.getStatus(),
-                    e.getPaused(), e.getIncall());
+                    e.getPaused(), e.getIncall(), e.getLastcall(), e.getWrapupTime());
             case QueueMemberRemovedEvent e -> state.memberRemoved(e.getQueue(), e.getInterface());
             case QueueCallerJoinEvent e -> state.callerJoined(new WaitingCaller(e.getQueue(), e.getUniqueId(),
                     e.getChannel(), e.getCallerIdNum(), e.getPosition() == null ? Integer.MAX_VALUE : e.getPosition(),
@@ -473,14 +480,45 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
         wakeSupervisor();
     }
 
-    private void member(String queue, String iface, String name, Integer status, Boolean paused, Integer inCall) {
+    private void member(String queue, String iface, String name, Integer status, Boolean paused, Integer inCall,
+            Long lastCall, Integer wrapup) {
         if (queue == null || iface == null) {
             return;
         }
         Optional<MemberState> freed = state.member(new MemberState(queue, iface, name == null ? iface : name,
                 status == null ? MemberState.UNKNOWN : status, Boolean.TRUE.equals(paused),
-                inCall != null && inCall != 0));
+                inCall != null && inCall != 0, lastCall == null ? 0 : lastCall, wrapup == null ? 0 : wrapup));
         freed.ifPresent(m -> deliver(freeListeners, m));
+        state.member(queue, iface).ifPresent(this::whenWrapupEnds);
+    }
+
+    /**
+     * A member that is free but still in its wrap-up is not rung by app_queue (can_ring_entry) and no
+     * event marks the end of the wrap-up: this timer reports it free then.
+     */
+    private void whenWrapupEnds(MemberState m) {
+        long end = state.wrapupEndsAt(m);
+        if (!m.free() || end == 0) {
+            return;
+        }
+        long delay = end * 1000 - System.currentTimeMillis();
+        if (delay <= 0) {
+            return;
+        }
+        try {
+            scheduler.schedule(() -> wrapupEnded(m.queue(), m.iface(), end), delay + 20, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("closing: no wrap-up timer for {}", m.iface());
+        }
+    }
+
+    private void wrapupEnded(String queue, String iface, long end) {
+        state.member(queue, iface)
+                .filter(m -> state.wrapupEndsAt(m) == end && state.available(m))
+                .ifPresent(m -> {
+                    LOG.debug("queue member {} ({}) free after its wrap-up", m.name(), m.iface());
+                    deliver(freeListeners, m);
+                });
     }
 
     private void agentConnect(AgentConnectEvent e) {
@@ -499,7 +537,8 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
     private void agentComplete(AgentCompleteEvent e) {
         AgentComplete c = new AgentComplete(e.getQueue(), e.getUniqueId(), e.getInterface(), e.getMemberName(),
                 seconds(e.getHoldTime()), seconds(e.getTalkTime()), e.getReason() == null ? "" : e.getReason());
-        state.inCall(e.getQueue(), e.getInterface(), false).ifPresent(m -> deliver(freeListeners, m));
+        state.callEnded(e.getQueue(), e.getInterface()).ifPresent(m -> deliver(freeListeners, m));
+        state.member(e.getQueue(), e.getInterface()).ifPresent(this::whenWrapupEnds);
         deliver(completeListeners, c);
     }
 
@@ -540,6 +579,29 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
         } catch (IOException | RuntimeException e) {
             resyncFailures.increment();
             LOG.warn("QueueStatus for {} not sent: {}", settings.queue(), e.toString());
+            retryResyncSoon();
+        }
+    }
+
+    /**
+     * A QueueStatus that failed is asked again after 1 s, 2 s, 4 s ... (at most the resync interval),
+     * not only at the next periodic resync. Right after an Asterisk restart the connection is up before
+     * app_queue is loaded (AMI listens early in the boot; FullyBooted, which says the boot is over,
+     * reaches only users that read 'system', manager.c action_login): QueueStatus is then an unknown
+     * command, and waiting the full interval would leave the queue state unknown (no intake) that long.
+     */
+    private void retryResyncSoon() {
+        long delay = resyncRetryMs.updateAndGet(d -> d == 0 ? 1_000 : Math.min(d * 2, settings.resyncInterval().toMillis()));
+        if (!resyncRetryPending.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            scheduler.schedule(() -> {
+                resyncRetryPending.set(false);
+                resync();
+            }, delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            resyncRetryPending.set(false);   // closing
         }
     }
 
@@ -547,13 +609,14 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
         if (events.getResponse() instanceof ManagerError e) {
             resyncFailures.increment();
             LOG.warn("QueueStatus for {} refused: {}", settings.queue(), e.getMessage());
+            retryResyncSoon();
             return;
         }
         boolean complete = events.getEvents().stream()
                 .anyMatch(e -> e instanceof org.asteriskjava.manager.event.QueueStatusCompleteEvent);
         if (!complete) {
             resyncFailures.increment();
-            return;   // cut short by a disconnect: keep what the events say
+            return;   // cut short by a disconnect: the next login reads the queue again
         }
         boolean queueExists = events.getEvents().stream()
                 .anyMatch(e -> e instanceof QueueParamsEvent p && settings.queue().equals(p.getQueue()));
@@ -561,7 +624,12 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
             // A misspelt queue would otherwise look like a queue with no agents, forever.
             lastError = "Asterisk has no queue '" + settings.queue() + "': check ami.queue against queues.conf";
             LOG.warn(lastError);
+            retryResyncSoon();   // or app_queue is still reading queues.conf after a restart
             return;
+        }
+        resyncRetryMs.set(0);
+        if (lastError.startsWith("Asterisk has no queue")) {
+            lastError = "";
         }
         List<MemberState> members = new ArrayList<>();
         List<WaitingCaller> callers = new ArrayList<>();
@@ -574,7 +642,8 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
                 String name = m.getName();
                 members.add(new MemberState(m.getQueue(), iface, name == null ? iface : name,
                         m.getStatus() == null ? MemberState.UNKNOWN : m.getStatus(),
-                        Boolean.TRUE.equals(m.getPaused()), m.getIncall() != null && m.getIncall() != 0));
+                        Boolean.TRUE.equals(m.getPaused()), m.getIncall() != null && m.getIncall() != 0,
+                        m.getLastCall() == null ? 0 : m.getLastCall(), m.getWrapuptime() == null ? 0 : m.getWrapuptime()));
             } else if (e instanceof QueueEntryEvent q && settings.queue().equals(q.getQueue())) {
                 Long wait = q.getWait();
                 callers.add(new WaitingCaller(q.getQueue(), q.getUniqueId(), q.getChannel(), q.getCallerIdNum(),
@@ -585,6 +654,7 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
         for (MemberState freed : state.replace(settings.queue(), members, callers)) {
             deliver(freeListeners, freed);
         }
+        members.forEach(this::whenWrapupEnds);
         LOG.debug("QueueStatus {}: {} members ({} free), {} waiting", settings.queue(), members.size(),
                 state.freeMembers(settings.queue()), callers.size());
     }

@@ -10,6 +10,8 @@ import java.time.Duration;
  *
  * @param pingInterval how often to Ping Asterisk; a connection silent for three intervals is taken as dead
  *                  (a vanished host or a black-holed network sends no FIN) and re-established
+ * @param wrapupTime the agent queue's {@code wrapuptime} from queues.conf: app_queue rings no member
+ *                  until that long after its last call (AMI reports the member's LastCall, not this)
  * @param eventMask AMI event classes to receive; {@code agent} carries every queue event and keeps a
  *                  busy Asterisk's channel events (Newexten, VarSet, ...) off the connection
  */
@@ -25,7 +27,8 @@ public record AmiSettings(
         Duration reconnectMin,
         Duration reconnectMax,
         Duration responseTimeout,
-        Duration pingInterval) {
+        Duration pingInterval,
+        Duration wrapupTime) {
 
     public static AmiSettings read(ConfigFile cfg) {
         boolean enabled = cfg.bool("ami.enabled", false);
@@ -52,7 +55,17 @@ public record AmiSettings(
                 min,
                 max,
                 cfg.duration("ami.response-timeout", Duration.ofSeconds(5)),
-                ping(cfg));
+                ping(cfg),
+                wrapup(cfg));
+    }
+
+    private static Duration wrapup(ConfigFile cfg) {
+        Duration wrapup = cfg.duration("ami.wrapup-time", Duration.ZERO);
+        if (wrapup.isNegative()) {
+            cfg.problem("ami.wrapup-time", "must not be negative (the queue's wrapuptime in queues.conf, 0s for none)");
+            return Duration.ZERO;
+        }
+        return wrapup;
     }
 
     private static Duration ping(ConfigFile cfg) {
@@ -67,17 +80,22 @@ public record AmiSettings(
     /** For tests and the demo: an enabled connection to {@code host:port} with defaults elsewhere. */
     public static AmiSettings of(String host, int port, String username, String secret, String queue) {
         return new AmiSettings(true, host, port, username, secret, queue, "agent", Duration.ofSeconds(30),
-                Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10));
+                Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ZERO);
+    }
+
+    public AmiSettings withWrapup(Duration wrapup) {
+        return new AmiSettings(enabled, host, port, username, secret, queue, eventMask, resyncInterval, reconnectMin,
+                reconnectMax, responseTimeout, pingInterval, wrapup);
     }
 
     public AmiSettings withResync(Duration interval) {
         return new AmiSettings(enabled, host, port, username, secret, queue, eventMask, interval, reconnectMin,
-                reconnectMax, responseTimeout, pingInterval);
+                reconnectMax, responseTimeout, pingInterval, wrapupTime);
     }
 
     public AmiSettings withPing(Duration interval) {
         return new AmiSettings(enabled, host, port, username, secret, queue, eventMask, resyncInterval, reconnectMin,
-                reconnectMax, responseTimeout, interval);
+                reconnectMax, responseTimeout, interval, wrapupTime);
     }
 
     @Override

@@ -18,6 +18,35 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class QueueState {
     private final Map<String, QueueView> queues = new ConcurrentHashMap<>();
+    /** Each queue's wrapuptime in seconds (queues.conf; AMI does not report it). */
+    private final java.util.function.ToIntFunction<String> queueWrapup;
+    /** The clock wrap-up ends are compared with, epoch seconds. */
+    private final java.util.function.LongSupplier epochSeconds;
+
+    public QueueState() {
+        this(q -> 0, () -> System.currentTimeMillis() / 1000);
+    }
+
+    public QueueState(java.util.function.ToIntFunction<String> queueWrapup, java.util.function.LongSupplier epochSeconds) {
+        this.queueWrapup = queueWrapup;
+        this.epochSeconds = epochSeconds;
+    }
+
+    /** Would app_queue ring {@code m} now (device, pause, call, and wrap-up)? */
+    public boolean available(MemberState m) {
+        return m.availableAt(epochSeconds.getAsLong(), queueWrapup.applyAsInt(m.queue()));
+    }
+
+    /** Epoch second at which {@code m}'s wrap-up ends, or 0 when it has none. */
+    public long wrapupEndsAt(MemberState m) {
+        return m.wrapupEndsAt(queueWrapup.applyAsInt(m.queue()));
+    }
+
+    /** The member as last reported, if known. */
+    public Optional<MemberState> member(String queue, String iface) {
+        QueueView v = queues.get(queue);
+        return v == null ? Optional.empty() : Optional.ofNullable(v.members.get(iface));
+    }
 
     private static final class QueueView {
         final Map<String, MemberState> members = new ConcurrentHashMap<>();
@@ -37,12 +66,24 @@ public final class QueueState {
         // Events about Local members always say InCall 0; keep the in-call mark AgentConnect set
         // until AgentComplete clears it, unless the member is reported free again.
         boolean keepInCall = before != null && before.inCall() && !m.inCall() && m.status() != MemberState.NOT_INUSE;
-        return put(keepInCall ? m.withInCall(true) : m);
+        MemberState now = keepInCall ? m.withInCall(true) : m;
+        // The call's end seen in AgentComplete counts until an event reports a later LastCall.
+        return put(before == null ? now : now.withLastCall(before.lastCall()));
     }
 
+    /** Both judged now: a member whose wrap-up ended meanwhile was already reported by its wrap-up timer. */
     private Optional<MemberState> put(MemberState now) {
         MemberState before = view(now.queue()).members.put(now.iface(), now);
-        return now.free() && (before == null || !before.free()) ? Optional.of(now) : Optional.empty();
+        return available(now) && (before == null || !available(before)) ? Optional.of(now) : Optional.empty();
+    }
+
+    /** AgentComplete: the call ended now, and app_queue starts the member's wrap-up (update_queue sets lastcall). */
+    public Optional<MemberState> callEnded(String queue, String iface) {
+        MemberState before = view(queue).members.get(iface);
+        if (before == null) {
+            return Optional.empty();
+        }
+        return put(before.withInCall(false).withLastCall(epochSeconds.getAsLong()));
     }
 
     public void memberRemoved(String queue, String iface) {
@@ -121,7 +162,7 @@ public final class QueueState {
         List<MemberState> freed = new ArrayList<>();
         for (MemberState m : members) {
             MemberState before = v.members.get(m.iface());
-            if (m.free() && (before == null || !before.free())) {
+            if (available(m) && (before == null || !available(before))) {
                 freed.add(m);
             }
         }
@@ -167,9 +208,10 @@ public final class QueueState {
         return v.callers.values().stream().sorted(Comparator.comparingInt(WaitingCaller::position)).toList();
     }
 
+    /** Members app_queue would ring now (see {@link #available}). */
     public int freeMembers(String queue) {
         QueueView v = queues.get(queue);
-        return v == null ? 0 : (int) v.members.values().stream().filter(MemberState::free).count();
+        return v == null ? 0 : (int) v.members.values().stream().filter(this::available).count();
     }
 
     public int callersWaiting(String queue) {

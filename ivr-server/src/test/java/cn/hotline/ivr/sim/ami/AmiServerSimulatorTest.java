@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -76,6 +77,56 @@ class AmiServerSimulatorTest {
             assertEquals(List.of("Response", "ActionID", "Message"), gone.names(), "astman_send_error");
             assertEquals("Channel not found", gone.getOr("Message", ""));
             assertEquals("d-5", gone.getOr("ActionID", ""));
+        }
+    }
+
+    @Test
+    void actionsAndEventsFollowTheUsersReadAndWriteClasses() throws Exception {
+        sim.close();
+        sim = AmiServerSimulator.start(AmiSimulatorConfig.defaults().withPermissions("agent", "call")
+                        .withTiming(Duration.ofMillis(50), Duration.ZERO),
+                new InetSocketAddress("127.0.0.1", 0));
+        try (RawAmiClient c = new RawAmiClient(sim.port())) {
+            c.login("hotline", "hotline123");
+            assertEquals("Authentication accepted", c.until("Success").getOr("Message", ""));
+            // manager.c process_message: writeperm & authority, else "Permission denied" (astman_send_error).
+            c.send("Action", "CoreSettings", "ActionID", "cs-1");
+            AmiMessage denied = c.next();
+            assertEquals(List.of("Response", "ActionID", "Message"), denied.names(),
+                    "no FullyBooted first: action_login sends it only to a user who reads 'system'");
+            assertEquals("Permission denied", denied.getOr("Message", ""));
+            c.send("Action", "QueueStatus", "ActionID", "qs-1", "Queue", "12345-agents");
+            assertEquals("Queue status will follow", c.until("Success").getOr("Message", ""), "authority 0");
+            c.until("QueueStatusComplete");
+            c.send("Action", "UserEvent", "ActionID", "ue-1", "UserEvent", "Pop");
+            assertEquals("Permission denied", c.until("Error").getOr("Message", ""), "UserEvent needs write 'user'");
+            sim.callerJoins(sim.newUniqueid(), "Local/13800000001@queue-callers-00000000;2", "13800000001", 0);
+            assertEquals("QueueCallerJoin", c.until("QueueCallerJoin").kind(), "agent events reach read = agent");
+            assertEquals(List.of("CoreSettings", "UserEvent"), sim.refusedActions());
+        }
+        assertEquals(Optional.of(true), AmiServerSimulator.actionPermitted("CoreSettings", "call,reporting"));
+        assertEquals(Optional.of(false), AmiServerSimulator.actionPermitted("PlayDTMF", "reporting"));
+        assertEquals(Optional.of(true), AmiServerSimulator.actionPermitted("Ping", "call"));
+    }
+
+    @Test
+    void aMemberInWrapUpIsNotRungUntilItEnds() throws Exception {
+        sim.wrapupTime(Duration.ofMillis(700));
+        sim.pause("Local/agent2@agents", true, "one agent");
+        try (RawAmiClient c = new RawAmiClient(sim.port())) {
+            c.login("hotline", "hotline123");
+            c.until("FullyBooted");
+            sim.callerJoins(sim.newUniqueid(), "Local/13800000001@queue-callers-00000000;2", "13800000001", 0);
+            c.until("AgentConnect");
+            String second = sim.newUniqueid();
+            sim.callerJoins(second, "Local/13800000002@queue-callers-00000001;2", "13800000002", 0);
+            assertTrue(sim.agentHangsUp("Local/agent1@agents"));
+            long ended = System.nanoTime();
+            assertEquals(0, sim.freeMembers(), "NOT_INUSE but in wrap-up");
+            AmiMessage called = c.until("AgentCalled");
+            long afterMs = (System.nanoTime() - ended) / 1_000_000;
+            assertEquals(second, called.getOr("Uniqueid", ""));
+            assertTrue(afterMs >= 600, "rung " + afterMs + " ms after the last call ended");
         }
     }
 

@@ -62,6 +62,53 @@ class AmiClientTest {
         }
     }
 
+    /** The AMI user the server ships with: read/write of [ivr] in dialplans/manager.conf. */
+    static String[] shippedUserClasses() throws Exception {
+        String read = null;
+        String write = null;
+        boolean inIvr = false;
+        for (String raw : java.nio.file.Files.readAllLines(java.nio.file.Path.of("..", "dialplans", "manager.conf"))) {
+            String line = raw.replaceAll(";.*", "").strip();
+            if (line.startsWith("[")) {
+                inIvr = line.equals("[ivr]");
+            } else if (inIvr && line.matches("read\\s*=.*")) {
+                read = line.substring(line.indexOf('=') + 1).strip();
+            } else if (inIvr && line.matches("write\\s*=.*")) {
+                write = line.substring(line.indexOf('=') + 1).strip();
+            }
+        }
+        assertNotNull(read, "manager.conf [ivr] read");
+        assertNotNull(write, "manager.conf [ivr] write");
+        return new String[] {read, write};
+    }
+
+    @Test
+    void withTheShippedManagerConfNothingTheClientSendsIsRefused() throws Exception {
+        // Asterisk-Java's login asks CoreSettings (manager.c: authority system|reporting), then Command "core show
+        // version" (command), four times 500 ms apart, before it reports the login; with both refused it logs an
+        // error and assumes Asterisk 16, so every (re)connect took over 2 s and the version was a guess.
+        String[] classes = shippedUserClasses();
+        sim = AmiServerSimulator.start(AmiSimulatorConfig.defaults().withPermissions(classes[0], classes[1])
+                        .withTiming(Duration.ofMillis(50), Duration.ZERO),
+                new InetSocketAddress("127.0.0.1", 0));
+        long t0 = System.nanoTime();
+        startClient(sim.port(), "hotline123");
+        awaitSynced();
+        long loginMs = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(java.util.List.of(), sim.refusedActions(), "actions refused by Asterisk for the [ivr] user");
+        assertTrue(loginMs < 1_500, "login and first QueueStatus took " + loginMs + " ms");
+
+        BlockingQueue<AgentConnect> answers = new LinkedBlockingQueue<>();
+        client.onAgentConnect(answers::add);
+        String id = sim.newUniqueid();
+        String channel = "Local/13800000001@queue-callers-00000000;2";
+        sim.callerJoins(id, channel, "13800000001", 0);
+        assertEquals(id, answers.poll(10, TimeUnit.SECONDS).callId(), "queue events reach a read = agent user");
+        assertTrue(client.setVariable(channel, "IVR_TAG", "x"));
+        Await.until("Setvar applied", WAIT, () -> sim.channelVariable(id, "IVR_TAG").isPresent());
+        assertEquals(java.util.List.of(), sim.refusedActions());
+    }
+
     @Test
     void tracksAgentsAndCallersAndReportsAnswersWithTheCallersUniqueid() throws Exception {
         startConnected();
@@ -273,6 +320,74 @@ class AmiClientTest {
         sim.stallConnections();
         Await.until("a new connection after the old one went silent", WAIT,
                 () -> client.health().reconnects() >= 1 && client.isConnected() && client.queueState().synced(QUEUE));
+    }
+
+    @Test
+    void afterAnAsteriskRestartTheQueueIsReadAsSoonAsAppQueueIsLoaded() throws Exception {
+        // AMI accepts logins early in Asterisk's boot; until app_queue is loaded QueueStatus is an unknown
+        // command. The periodic re-read (30 s here) must not be the only retry: until the queue is read
+        // the flow offers no intake.
+        startConnected();
+        sim.pause("Local/agent2@agents", true, "meeting");
+        Await.until("pause seen", WAIT, () -> client.queueState().freeMembers(QUEUE) == 1);
+        long reconnectsBefore = client.health().reconnects();
+        sim.restart(Duration.ofMillis(1_500));
+        Await.until("logged in again", WAIT, () -> client.health().reconnects() > reconnectsBefore && client.isConnected());
+        assertFalse(client.known(), "app_queue not loaded yet: the queue is unknown");
+        Await.until("queue read once app_queue is loaded", Duration.ofSeconds(8), () -> client.known());
+        assertEquals(1, client.queueState().freeMembers(QUEUE));
+        assertTrue(client.agentFree(QUEUE));
+    }
+
+    @Test
+    void anAgentInWrapUpIsNotFreeAndIsReportedFreeWhenItEnds() throws Exception {
+        // queues.conf wrapuptime: app_queue.c can_ring_entry rings nobody until time(NULL) - lastcall >= wrapuptime,
+        // yet the member's status is NOT_INUSE at once and no event marks the end of the wrap-up.
+        startSim(0);
+        sim.wrapupTime(Duration.ofSeconds(2));
+        sim.pause("Local/agent2@agents", true, "one agent");
+        client = new AmiClient(AmiSettings.of("127.0.0.1", sim.port(), "hotline", "hotline123", QUEUE)
+                .withWrapup(Duration.ofSeconds(2)), new SimpleMeterRegistry());
+        client.start();
+        awaitSynced();
+        BlockingQueue<AgentConnect> answers = new LinkedBlockingQueue<>();
+        BlockingQueue<MemberState> freed = new LinkedBlockingQueue<>();
+        client.onAgentConnect(answers::add);
+        client.onAgentFree(freed::add);
+        sim.callerJoins(sim.newUniqueid(), "Local/13800000001@queue-callers-00000000;2", "13800000001", 0);
+        assertNotNull(answers.poll(10, TimeUnit.SECONDS));
+        Await.until("agent busy", WAIT, () -> !client.agentFree(QUEUE));
+        long hungUp = System.nanoTime();
+        assertTrue(sim.agentHangsUp("Local/agent1@agents"));
+        Await.until("call end seen", WAIT, () -> client.queueState().members(QUEUE).stream()
+                .anyMatch(m -> m.iface().equals("Local/agent1@agents") && m.free()));
+        assertFalse(client.agentFree(QUEUE), "in wrap-up: Asterisk would not ring the agent");
+        assertEquals(0, client.queueState().freeMembers(QUEUE));
+        MemberState free = freed.poll(10, TimeUnit.SECONDS);
+        long afterMs = (System.nanoTime() - hungUp) / 1_000_000;
+        assertNotNull(free, "reported free when the wrap-up ends");
+        assertEquals("Local/agent1@agents", free.iface());
+        assertTrue(afterMs >= 1_000, "not before the wrap-up is over: " + afterMs + " ms");
+        assertTrue(client.agentFree(QUEUE));
+        assertEquals(null, freed.poll(300, TimeUnit.MILLISECONDS), "reported once");
+    }
+
+    @Test
+    void channelVarsOnAgentEventsAreReadWithoutAWarningPerEvent() throws Exception {
+        // dialplans/manager.conf suggests channelvars = IVR_DRAFT_ID,...: every Agent* event then carries
+        // DestChanVariable (transcript 7), for which Asterisk-Java's event classes have no setter.
+        startConnected();
+        sim.channelVars(java.util.List.of("IVR_DRAFT_ID", "IVR_ROUTE"));
+        BlockingQueue<AgentConnect> answers = new LinkedBlockingQueue<>();
+        client.onAgentConnect(answers::add);
+        try (LogCapture logs = new LogCapture(org.asteriskjava.manager.util.EventAttributesHelper.class)) {
+            String id = sim.newUniqueid();
+            sim.callerJoins(id, "Local/13800000001@queue-callers-00000000;2", "13800000001", 0);
+            assertEquals(id, answers.poll(10, TimeUnit.SECONDS).callId());
+            assertTrue(sim.agentHangsUp("Local/agent1@agents"));
+            Await.until("call over", WAIT, () -> client.queueState().freeMembers(QUEUE) == 2);
+            assertEquals(java.util.List.of(), logs.lines());
+        }
     }
 
     @Test

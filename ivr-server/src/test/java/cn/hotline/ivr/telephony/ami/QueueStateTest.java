@@ -77,4 +77,27 @@ class QueueStateTest {
         s.clear();
         assertFalse(s.synced(Q));
     }
+
+    @Test
+    void wrapUpFollowsAppQueueTheMembersOwnTimeWinningOverTheQueues() {
+        long[] now = {1_795_449_700L};
+        QueueState s = new QueueState(q -> q.equals(Q) ? 10 : 0, () -> now[0]);
+        // LastCall 5 s ago, queue wrapuptime 10: can_ring_entry says no until time(NULL) - lastcall >= 10.
+        assertTrue(s.member(new MemberState(Q, ALICE, "Alice", 1, false, false, now[0] - 5, 0)).isEmpty());
+        assertEquals(0, s.freeMembers(Q));
+        assertEquals(now[0] + 5, s.wrapupEndsAt(s.members(Q).get(0)));
+        now[0] += 5;
+        assertEquals(1, s.freeMembers(Q), "exactly at lastcall + wrapuptime");
+        // get_wrapuptime: a member's own Wrapuptime replaces the queue's.
+        assertTrue(s.member(new MemberState(Q, "Local/agent2@agents", "Bob", 1, false, false, now[0] - 5, 3)).isPresent());
+        assertTrue(s.member(new MemberState("other", ALICE, "Alice", 1, false, false, now[0], 0)).isPresent(),
+                "a queue without wrap-up");
+        // AgentComplete starts the wrap-up even before an event carries the new LastCall.
+        s.inCall(Q, ALICE, true);
+        assertTrue(s.callEnded(Q, ALICE).isEmpty());
+        assertTrue(s.member(new MemberState(Q, ALICE, "Alice", 1, false, false, now[0] - 60, 0)).isEmpty(),
+                "an older LastCall does not end it");
+        now[0] += 10;
+        assertEquals(2, s.freeMembers(Q));
+    }
 }
