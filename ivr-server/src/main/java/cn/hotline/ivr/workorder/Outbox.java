@@ -540,7 +540,9 @@ public final class Outbox implements AutoCloseable {
                     slots.computeIfPresent(id, (k, v) -> new Slot(v.entry().failed(r.reason()), v.json()));
                 }
                 retriesCounter.increment();
-                Duration wait = backoff.delay(e.attempts() + 1, ThreadLocalRandom.current());
+                Duration backedOff = backoff.delay(e.attempts() + 1, ThreadLocalRandom.current());
+                // A backend that says when to come back (429, 503 with Retry-After) is believed, beyond backoff-cap too.
+                Duration wait = r.notBefore().compareTo(backedOff) > 0 ? r.notBefore() : backedOff;
                 int attempt = e.attempts() + 1;
                 if (attempt == 1 || attempt % 10 == 0) { // a long outage must not flood the log or the journal: 1st, 10th, 20th, ...
                     journalAttempt(id, attempt, r.reason());

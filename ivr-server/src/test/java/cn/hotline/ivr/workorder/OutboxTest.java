@@ -171,7 +171,7 @@ class OutboxTest {
             assertTrue(outbox.awaitDrained(Duration.ofSeconds(5)));
             Outbox.Entry e = outbox.entry("1795448045.1").orElseThrow();
             assertEquals(Outbox.State.DEAD, e.state());
-            assertTrue(e.deadReason().contains("outbox.max-age") && e.deadReason().contains("cannot reach"), e.deadReason());
+            assertTrue(e.deadReason().contains("outbox.max-age") && e.deadReason().contains("connection refused"), e.deadReason());
         }
         // The dead letter and its reason survive a restart.
         try (Outbox again = Outbox.open(s, new SimpleMeterRegistry())) {
@@ -370,6 +370,36 @@ class OutboxTest {
             assertTrue(line.contains("138****5678") && line.contains("002X"), line);
         } finally {
             echoing.stop(0);
+        }
+    }
+
+    @Test
+    void retryAfterHoldsTheNextAttemptBackBeyondTheBackoffCap() throws Exception {
+        List<Long> posts = java.util.Collections.synchronizedList(new ArrayList<>());
+        com.sun.net.httpserver.HttpServer busy = com.sun.net.httpserver.HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        busy.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            posts.add(System.nanoTime());
+            byte[] body = "{\"error\":\"too many requests\"}".getBytes(StandardCharsets.UTF_8);
+            int status = 201;
+            if (posts.size() == 1) {
+                status = 429;
+                exchange.getResponseHeaders().set("Retry-After", "1");
+            }
+            exchange.sendResponseHeaders(status, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        busy.start();
+        try (Outbox outbox = Outbox.open(fast(tmp.resolve("outbox")), new SimpleMeterRegistry())) {
+            outbox.startDelivery(client(busy.getAddress().getPort()));
+            outbox.persist(SampleDrafts.complaint("1795448051.1", Instant.now()));
+            assertTrue(outbox.awaitDrained(Duration.ofSeconds(10)));
+            assertEquals(2, posts.size());
+            long gapMs = (posts.get(1) - posts.get(0)) / 1_000_000;
+            assertTrue(gapMs >= 950, "the backend asked for 1 s, backoff-cap is 200 ms; waited " + gapMs + " ms");
+        } finally {
+            busy.stop(0);
         }
     }
 }
