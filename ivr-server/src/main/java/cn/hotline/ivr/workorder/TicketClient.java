@@ -73,12 +73,14 @@ public final class TicketClient implements AutoCloseable {
 
     /** One attempt; never throws for network or HTTP trouble (that is an {@link Outcome}). */
     public Outcome send(String id, byte[] draftJson) throws InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(endpoint)
+        HttpRequest.Builder builder = HttpRequest.newBuilder(endpoint)
                 .timeout(settings.timeout())
                 .header("Content-Type", "application/json")
-                .header("Idempotency-Key", id)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(draftJson))
-                .build();
+                .header("Idempotency-Key", id);
+        if (!settings.token().isEmpty()) {
+            builder.header("Authorization", "Bearer " + settings.token());
+        }
+        HttpRequest request = builder.POST(HttpRequest.BodyPublishers.ofByteArray(draftJson)).build();
         long timeoutMs = settings.timeout().toMillis();
         CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
         HttpResponse<String> response;

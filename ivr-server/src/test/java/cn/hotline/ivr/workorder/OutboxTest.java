@@ -402,4 +402,27 @@ class OutboxTest {
             busy.stop(0);
         }
     }
+
+    @Test
+    void theBearerTokenIsSentAndAWrongOneEndsInTheDeadLettersWithoutShowingIt() throws Exception {
+        String token = "tk-7f3a9c2e51d04b86";
+        try (var log = new cn.hotline.ivr.testing.LogCapture(Outbox.class);
+                TicketBackend backend = TicketBackend.start(new TicketBackend.Options(new InetSocketAddress("127.0.0.1", 0),
+                        tmp.resolve("backend"), 0, Duration.ZERO, Duration.ZERO, 1).withToken(token));
+                Outbox right = Outbox.open(fast(tmp.resolve("right")), new SimpleMeterRegistry());
+                Outbox wrong = Outbox.open(fast(tmp.resolve("wrong")), new SimpleMeterRegistry())) {
+            right.startDelivery(new TicketClient(new TicketSettings(backend.baseUrl(), Duration.ofMillis(500), Duration.ofSeconds(2), token)));
+            wrong.startDelivery(new TicketClient(new TicketSettings(backend.baseUrl(), Duration.ofMillis(500), Duration.ofSeconds(2), "tk-other")));
+            right.persist(SampleDrafts.complaint("1795448052.1", Instant.now()));
+            wrong.persist(SampleDrafts.complaint("1795448052.2", Instant.now()));
+            assertTrue(right.awaitDrained(Duration.ofSeconds(10)) && wrong.awaitDrained(Duration.ofSeconds(10)));
+            assertEquals(Outbox.State.DELIVERED, right.entry("1795448052.1").orElseThrow().state());
+            Outbox.Entry dead = wrong.entry("1795448052.2").orElseThrow();
+            assertEquals(Outbox.State.DEAD, dead.state());
+            assertEquals("rejected by the ticket backend: HTTP 401: missing or wrong bearer token (Authorization: Bearer <ticket.token>)",
+                    dead.deadReason());
+            assertEquals(1, backend.size());
+            assertTrue(log.lines().stream().noneMatch(l -> l.contains(token) || l.contains("tk-other")), log.lines().toString());
+        }
+    }
 }
