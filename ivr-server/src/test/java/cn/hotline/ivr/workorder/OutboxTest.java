@@ -425,4 +425,23 @@ class OutboxTest {
             assertTrue(log.lines().stream().noneMatch(l -> l.contains(token) || l.contains("tk-other")), log.lines().toString());
         }
     }
+
+    @Test
+    void aNewDraftIsNotQueuedBehindABacklogDrainingAfterAnOutage() throws Exception {
+        OutboxSettings s = fast(tmp.resolve("outbox")).withWorkers(1);
+        List<String> backlog = persistAndClose(s, "1795448053", 300); // written while the backend was down
+        try (TicketBackend backend = startBackend(0, Duration.ofMillis(20));
+                Outbox outbox = Outbox.open(s, new SimpleMeterRegistry())) {
+            outbox.startDelivery(client(backend.port()));
+            Thread.sleep(100); // the backlog is draining, one request at a time
+            outbox.persist(SampleDrafts.complaint("1795448054.1", Instant.now()));
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (outbox.entry("1795448054.1").orElseThrow().state() == Outbox.State.PENDING && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            int backlogLeft = outbox.stats().pending();
+            assertEquals(Outbox.State.DELIVERED, outbox.entry("1795448054.1").orElseThrow().state());
+            assertTrue(backlogLeft > backlog.size() / 2, "the new call's draft went first; backlog still pending: " + backlogLeft);
+        }
+    }
 }
