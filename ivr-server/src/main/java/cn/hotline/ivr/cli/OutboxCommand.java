@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@code ivr outbox list|show ID|retry ID|purge-delivered}: inspect and repair the durable outbox.
+ * {@code ivr outbox list|show ID|retry ID|retry-dead|purge-delivered}: inspect and repair the durable outbox.
  * Reading works while a server runs; changes are made directly when no server holds the outbox,
  * otherwise they are handed to the running server, which applies them within a second.
  */
@@ -29,20 +29,20 @@ final class OutboxCommand implements Command {
 
     @Override
     public String usage() {
-        return "outbox list|show ID|retry ID|purge-delivered [--config FILE | --dir DIR] [--json]"
-                + "  inspect drafts, retry a dead letter, drop delivered drafts";
+        return "outbox list|show ID|retry ID|retry-dead|purge-delivered [--config FILE | --dir DIR] [--json]"
+                + "  inspect drafts, retry one or every dead letter, drop delivered drafts";
     }
 
     @Override
     public int run(Args args, PrintStream out, PrintStream err) throws Exception {
-        String action = args.positional(0, "action (list, show ID, retry ID, purge-delivered)");
+        String action = args.positional(0, "action (list, show ID, retry ID, retry-dead, purge-delivered)");
         Path config = args.path("--config", null);
         Path dirOption = args.path("--dir", null);
         boolean json = args.flag("--json");
         String id = switch (action) {
             case "show", "retry" -> args.positional(1, "draft ID");
-            case "list", "purge-delivered" -> null;
-            default -> throw new UsageException("unknown action '" + action + "' (list, show ID, retry ID, purge-delivered)");
+            case "list", "retry-dead", "purge-delivered" -> null;
+            default -> throw new UsageException("unknown action '" + action + "' (list, show ID, retry ID, retry-dead, purge-delivered)");
         };
         args.done();
         if ((config == null) == (dirOption == null)) {
@@ -63,6 +63,7 @@ final class OutboxCommand implements Command {
                 case "list" -> list(dir, json, out, err);
                 case "show" -> show(dir, id, out, err);
                 case "retry" -> retry(settings, id, out, err);
+                case "retry-dead" -> retryDead(settings, out);
                 default -> purgeDelivered(settings, out);
             };
         } catch (IOException e) {
@@ -139,6 +140,37 @@ final class OutboxCommand implements Command {
                 return 1;
             }
             out.println("requeued " + id + "; the server delivers it when it runs");
+            return 0;
+        }
+    }
+
+    /**
+     * Requeues every dead letter: after the cause is fixed (a wrong ticket.token, an outage longer than
+     * outbox.max-age) the operator replays them in one step; one still refused comes back as a dead letter.
+     */
+    private static int retryDead(OutboxSettings settings, PrintStream out) throws Exception {
+        List<String> dead = Outbox.inspect(settings.dir()).entries().stream()
+                .filter(e -> e.state() == Outbox.State.DEAD).map(Outbox.Entry::id).toList();
+        if (dead.isEmpty()) {
+            out.println("no dead letters in " + settings.dir());
+            return 0;
+        }
+        Outbox outbox;
+        try {
+            outbox = Outbox.open(settings, new SimpleMeterRegistry());
+        } catch (Outbox.InUseException e) {
+            for (String id : dead) {
+                Outbox.request(settings.dir(), "retry", id);
+            }
+            out.println("queued for the running server: retry of " + dead.size() + " dead letter(s)");
+            return 0;
+        }
+        try (outbox) {
+            int requeued = 0;
+            for (String id : dead) {
+                requeued += outbox.retry(id) ? 1 : 0;
+            }
+            out.println("requeued " + requeued + " dead letter(s); the server delivers them when it runs");
             return 0;
         }
     }

@@ -19,7 +19,7 @@ final class TicketBackendCommand implements Command {
 
     @Override
     public String usage() {
-        return "ticket-backend --port P --data DIR [--bind HOST --fail-rate F --latency-ms MS --down-for-s S --seed N]"
+        return "ticket-backend --port P --data DIR [--bind HOST --fail-rate F --latency-ms MS --down-for-s S --seed N --token T]"
                 + "  development ticket backend (POST/GET /work-orders)";
     }
 
@@ -36,12 +36,13 @@ final class TicketBackendCommand implements Command {
         long latencyMs = args.longValue("--latency-ms", 0);
         long downForS = args.longValue("--down-for-s", 0);
         long seed = args.longValue("--seed", System.nanoTime());
+        String token = args.string("--token", "");
         args.done();
         if (!(failRate >= 0 && failRate <= 1) || latencyMs < 0 || downForS < 0) {
             throw new UsageException("--fail-rate must be 0..1, --latency-ms and --down-for-s must not be negative");
         }
         TicketBackend backend = TicketBackend.start(new TicketBackend.Options(new InetSocketAddress(host, port), data,
-                failRate, Duration.ofMillis(latencyMs), Duration.ofSeconds(downForS), seed));
+                failRate, Duration.ofMillis(latencyMs), Duration.ofSeconds(downForS), seed, token));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

@@ -127,7 +127,12 @@ public final class Outbox implements AutoCloseable {
     private record Unreadable(Journal.Position at, byte type, byte[] payload, String problem) {
     }
 
-    private record Due(String id, long atNanos) implements Delayed {
+    /**
+     * A draft to send at {@code atNanos}. Drafts just persisted ({@code fresh}, always due at once) go
+     * before retries and a replayed backlog, so a new call's draft is not sent only after thousands
+     * of drafts left over from an outage; the backlog still drains at the full rate of the workers.
+     */
+    private record Due(String id, long atNanos, boolean fresh) implements Delayed {
         @Override
         public long getDelay(TimeUnit unit) {
             return unit.convert(atNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
@@ -135,7 +140,8 @@ public final class Outbox implements AutoCloseable {
 
         @Override
         public int compareTo(Delayed o) {
-            return Long.compare(atNanos, ((Due) o).atNanos);
+            Due other = (Due) o;
+            return fresh != other.fresh ? (fresh ? -1 : 1) : Long.compare(atNanos, other.atNanos);
         }
     }
 
@@ -293,7 +299,7 @@ public final class Outbox implements AutoCloseable {
         client = ticketClient;
         for (Slot s : slots.values()) {
             if (s.entry().state() == State.PENDING) {
-                schedule(s.entry().id(), System.nanoTime());
+                schedule(s.entry().id(), System.nanoTime(), false);
             }
         }
         for (int i = 0; i < settings.workers(); i++) {
@@ -336,7 +342,7 @@ public final class Outbox implements AutoCloseable {
         journal.awaitDurable(ticket);
         persistTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         if (client != null) {
-            schedule(draft.id(), System.nanoTime());
+            schedule(draft.id(), System.nanoTime(), true);
         }
         checkAlarm();
     }
@@ -384,7 +390,7 @@ public final class Outbox implements AutoCloseable {
             LOG.info("outbox: dead letter requeued for delivery");
         }
         if (client != null) {
-            schedule(id, System.nanoTime());
+            schedule(id, System.nanoTime(), false);
         }
         return true;
     }
@@ -491,21 +497,21 @@ public final class Outbox implements AutoCloseable {
                 again = System.nanoTime() + settings.backoffCap().toNanos();
             } finally {
                 if (again >= 0) {
-                    due.add(new Due(id, again)); // still in `scheduled`
+                    due.add(new Due(id, again, false)); // still in `scheduled`
                 } else {
                     scheduled.remove(id);
                     Slot s = slots.get(id);
                     if (s != null && s.entry().state() == State.PENDING) {
-                        schedule(id, System.nanoTime()); // requeued by retry() while we were settling it
+                        schedule(id, System.nanoTime(), false); // requeued by retry() while we were settling it
                     }
                 }
             }
         }
     }
 
-    private void schedule(String id, long atNanos) {
+    private void schedule(String id, long atNanos, boolean fresh) {
         if (scheduled.add(id)) {
-            due.add(new Due(id, atNanos));
+            due.add(new Due(id, atNanos, fresh));
         }
     }
 
@@ -540,7 +546,9 @@ public final class Outbox implements AutoCloseable {
                     slots.computeIfPresent(id, (k, v) -> new Slot(v.entry().failed(r.reason()), v.json()));
                 }
                 retriesCounter.increment();
-                Duration wait = backoff.delay(e.attempts() + 1, ThreadLocalRandom.current());
+                Duration backedOff = backoff.delay(e.attempts() + 1, ThreadLocalRandom.current());
+                // A backend that says when to come back (429, 503 with Retry-After) is believed, beyond backoff-cap too.
+                Duration wait = r.notBefore().compareTo(backedOff) > 0 ? r.notBefore() : backedOff;
                 int attempt = e.attempts() + 1;
                 if (attempt == 1 || attempt % 10 == 0) { // a long outage must not flood the log or the journal: 1st, 10th, 20th, ...
                     journalAttempt(id, attempt, r.reason());

@@ -43,12 +43,22 @@ public final class TicketBackend implements AutoCloseable {
      * @param latency  delay before every answer
      * @param downFor  how long after start the server stays down (connections refused)
      * @param seed     seed of the failure dice, so a demo run can be repeated
+     * @param token    bearer token every request must carry ({@code Authorization: Bearer ...}), "" for none
      */
-    public record Options(InetSocketAddress bind, Path data, double failRate, Duration latency, Duration downFor, long seed) {
+    public record Options(InetSocketAddress bind, Path data, double failRate, Duration latency, Duration downFor, long seed,
+            String token) {
         public Options {
             if (!(failRate >= 0 && failRate <= 1)) {
                 throw new IllegalArgumentException("fail rate must be between 0 and 1, got " + failRate);
             }
+        }
+
+        public Options(InetSocketAddress bind, Path data, double failRate, Duration latency, Duration downFor, long seed) {
+            this(bind, data, failRate, latency, downFor, seed, "");
+        }
+
+        public Options withToken(String required) {
+            return new Options(bind, data, failRate, latency, downFor, seed, required);
         }
 
         public static Options reliable(int port, Path data) {
@@ -142,6 +152,11 @@ public final class TicketBackend implements AutoCloseable {
             }
             String path = ex.getRequestURI().getPath();
             String method = ex.getRequestMethod();
+            if (!authorized(ex.getRequestHeaders().getFirst("Authorization"))) {
+                ex.getRequestBody().readAllBytes();
+                error(ex, 401, "missing or wrong bearer token (Authorization: Bearer <ticket.token>)");
+                return;
+            }
             if (path.equals("/work-orders") || path.equals("/work-orders/")) {
                 switch (method) {
                     case "POST" -> post(ex);
@@ -166,6 +181,15 @@ public final class TicketBackend implements AutoCloseable {
         } catch (IOException e) {
             LOG.debug("ticket backend: exchange failed: {}", e.toString());
         }
+    }
+
+    private boolean authorized(String header) {
+        if (options.token().isEmpty()) {
+            return true;
+        }
+        byte[] expected = ("Bearer " + options.token()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] given = header == null ? new byte[0] : header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return java.security.MessageDigest.isEqual(expected, given); // constant time: no guessing byte by byte
     }
 
     private synchronized byte[] list() {

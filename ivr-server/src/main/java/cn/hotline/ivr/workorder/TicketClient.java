@@ -4,17 +4,30 @@ import cn.hotline.ivr.ops.Json;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The REST client of the ticket backend contract ({@code docs/ticket-backend.openapi.yaml}):
  * {@code POST /work-orders} with the call id as {@code Idempotency-Key}. It classifies every answer
- * so the outbox knows what to do: delivered (201, or 200 for a repeat), rejected for good (4xx other
- * than 408/429), or try again later (5xx, 408, 429, timeouts, refused connections).
+ * so the outbox knows what to do: delivered (any 2xx; the contract names 201, and 200 for a repeat),
+ * rejected for good (4xx other than 408/429), or try again later (5xx, 408, 429, 3xx, timeouts,
+ * refused or broken connections), not before the answer's {@code Retry-After}.
+ * Redirects are not followed: a draft goes only to the configured address.
  */
 public final class TicketClient implements AutoCloseable {
 
@@ -30,9 +43,15 @@ public final class TicketClient implements AutoCloseable {
     public record Rejected(int status, String reason) implements Outcome {
     }
 
-    /** Try again later. */
-    public record Retry(String reason) implements Outcome {
+    /** Try again later, not before {@code notBefore} from now (the answer's Retry-After; zero without one). */
+    public record Retry(String reason, Duration notBefore) implements Outcome {
+        public Retry(String reason) {
+            this(reason, Duration.ZERO);
+        }
     }
+
+    /** The longest Retry-After honoured: a bogus header must not park a draft for days. */
+    static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
 
     private final TicketSettings settings;
     private final URI endpoint;
@@ -54,29 +73,77 @@ public final class TicketClient implements AutoCloseable {
 
     /** One attempt; never throws for network or HTTP trouble (that is an {@link Outcome}). */
     public Outcome send(String id, byte[] draftJson) throws InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(endpoint)
+        HttpRequest.Builder builder = HttpRequest.newBuilder(endpoint)
                 .timeout(settings.timeout())
                 .header("Content-Type", "application/json")
-                .header("Idempotency-Key", id)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(draftJson))
-                .build();
+                .header("Idempotency-Key", id);
+        if (!settings.token().isEmpty()) {
+            builder.header("Authorization", "Bearer " + settings.token());
+        }
+        HttpRequest request = builder.POST(HttpRequest.BodyPublishers.ofByteArray(draftJson)).build();
+        long timeoutMs = settings.timeout().toMillis();
+        CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
         HttpResponse<String> response;
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (HttpTimeoutException e) {
-            return new Retry("no answer within " + settings.timeout().toMillis() + " ms");
-        } catch (IOException e) {
-            return new Retry("cannot reach " + endpoint + ": " + e);
+            // The request timeout ends when the headers arrive: a backend that then stalls the body
+            // would hold this delivery worker for ever. This deadline covers the whole answer.
+            response = exchange.get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            exchange.cancel(true);
+            return new Retry("no complete answer within " + timeoutMs + " ms");
+        } catch (InterruptedException e) {
+            exchange.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            return new Retry(unreachable(e.getCause()));
         }
         int status = response.statusCode();
-        if (status == 200 || status == 201) {
+        if (status >= 200 && status < 300) {
             return new Delivered(status, topLevelText(response.body(), "ticketNumber"));
         }
         String reason = "HTTP " + status + ": " + abbreviate(reasonOf(response.body()));
+        if (status >= 300 && status < 400) {
+            reason = "HTTP " + status + ": redirected to " + response.headers().firstValue("Location").orElse("(no Location)")
+                    + "; redirects are not followed: point ticket.base-url at the backend itself";
+        }
         if (status >= 400 && status < 500 && status != 408 && status != 429) {
             return new Rejected(status, reason);
         }
-        return new Retry(reason);
+        return new Retry(reason, retryAfter(response.headers().firstValue("Retry-After").orElse(""), Instant.now()));
+    }
+
+    /** Why an attempt got no answer, in words (the JDK's ConnectException has no message at all). */
+    private String unreachable(Throwable e) {
+        if (e instanceof HttpConnectTimeoutException) {
+            return "cannot connect to " + endpoint + " within " + settings.connectTimeout().toMillis() + " ms";
+        }
+        if (e instanceof HttpTimeoutException) {
+            return "no answer within " + settings.timeout().toMillis() + " ms";
+        }
+        if (e instanceof ConnectException) {
+            return "cannot connect to " + endpoint + ": connection refused or host unreachable";
+        }
+        String what = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return (e instanceof IOException ? "connection to " + endpoint + " failed: " : "attempt failed: ") + what;
+    }
+
+    /**
+     * RFC 9110 Retry-After: delay seconds or an HTTP date; zero when absent, unreadable or past,
+     * at most {@link #MAX_RETRY_AFTER}.
+     */
+    static Duration retryAfter(String value, Instant now) {
+        String v = value.strip();
+        Duration d = Duration.ZERO;
+        if (v.matches("\\d{1,10}")) {
+            d = Duration.ofSeconds(Long.parseLong(v));
+        } else if (!v.isEmpty()) {
+            try {
+                d = Duration.between(now, ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+            } catch (DateTimeParseException e) {
+                return Duration.ZERO;
+            }
+        }
+        return d.isNegative() ? Duration.ZERO : d.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : d;
     }
 
     private static String reasonOf(String body) {

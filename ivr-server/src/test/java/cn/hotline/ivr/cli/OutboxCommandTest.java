@@ -105,9 +105,49 @@ class OutboxCommandTest {
     }
 
     @Test
+    void retryDeadRequeuesEveryDeadLetterOnAStoppedOrARunningOutbox() throws Exception {
+        OutboxSettings settings = outboxWithOneDeliveredAndOneDead();
+        String dir = settings.dir().toString();
+        try (Outbox outbox = Outbox.open(settings, new SimpleMeterRegistry())) {
+            // A second dead letter, as a wrong ticket.token would leave behind (401 is final).
+            outbox.persist(SampleDrafts.complaint("1795448070.4", Instant.now()));
+            try (TicketBackend locked = TicketBackend.start(new TicketBackend.Options(new java.net.InetSocketAddress("127.0.0.1", 0),
+                    tmp.resolve("locked"), 0, Duration.ZERO, Duration.ZERO, 1).withToken("right-token"))) {
+                outbox.startDelivery(new TicketClient(TicketSettings.defaults(locked.baseUrl())));
+                assertTrue(outbox.awaitDrained(Duration.ofSeconds(10)));
+            }
+            assertTrue(outbox.entry("1795448070.4").orElseThrow().deadReason().contains("HTTP 401"));
+        }
+        Result stopped = ivr("outbox", "retry-dead", "--dir", dir);
+        assertEquals(0, stopped.code(), stopped.err());
+        assertEquals("requeued 2 dead letter(s); the server delivers them when it runs", stopped.out().strip());
+        try (Outbox running = Outbox.open(settings, new SimpleMeterRegistry())) {
+            assertEquals(Outbox.State.PENDING, running.entry("1795448070.2").orElseThrow().state());
+            assertEquals(Outbox.State.PENDING, running.entry("1795448070.4").orElseThrow().state());
+            assertEquals(Outbox.State.DELIVERED, running.entry("1795448070.1").orElseThrow().state());
+            assertEquals("no dead letters in " + dir, ivr("outbox", "retry-dead", "--dir", dir).out().strip());
+        }
+        try (TicketBackend backend = TicketBackend.start(TicketBackend.Options.reliable(0, tmp.resolve("backend2")));
+                Outbox running = Outbox.open(settings, new SimpleMeterRegistry())) {
+            running.startDelivery(new TicketClient(TicketSettings.defaults(backend.baseUrl())));
+            assertTrue(running.awaitDrained(Duration.ofSeconds(10)));
+            assertEquals(Outbox.State.DEAD, running.entry("1795448070.2").orElseThrow().state(), "still too long for the backend");
+            assertEquals(Outbox.State.DELIVERED, running.entry("1795448070.4").orElseThrow().state());
+            Result queued = ivr("outbox", "retry-dead", "--dir", dir);
+            assertEquals(0, queued.code(), queued.err());
+            assertEquals("queued for the running server: retry of 1 dead letter(s)", queued.out().strip());
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (backend.posts() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(3, backend.posts(), "the running server sent the requeued dead letter again");
+        }
+    }
+
+    @Test
     void noSubcommandCreatesAnOutboxWhereThereIsNone() {
         Path nowhere = tmp.resolve("nested/ob");
-        for (String[] action : new String[][] {{"retry", "1795448070.2"}, {"purge-delivered"}, {"list"}, {"show", "x"}}) {
+        for (String[] action : new String[][] {{"retry", "1795448070.2"}, {"retry-dead"}, {"purge-delivered"}, {"list"}, {"show", "x"}}) {
             String[] argv = java.util.stream.Stream.concat(java.util.stream.Stream.of("outbox"),
                     java.util.stream.Stream.concat(java.util.Arrays.stream(action), java.util.stream.Stream.of("--dir", nowhere.toString())))
                     .toArray(String[]::new);

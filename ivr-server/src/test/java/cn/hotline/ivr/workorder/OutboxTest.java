@@ -171,7 +171,7 @@ class OutboxTest {
             assertTrue(outbox.awaitDrained(Duration.ofSeconds(5)));
             Outbox.Entry e = outbox.entry("1795448045.1").orElseThrow();
             assertEquals(Outbox.State.DEAD, e.state());
-            assertTrue(e.deadReason().contains("outbox.max-age") && e.deadReason().contains("cannot reach"), e.deadReason());
+            assertTrue(e.deadReason().contains("outbox.max-age") && e.deadReason().contains("connection refused"), e.deadReason());
         }
         // The dead letter and its reason survive a restart.
         try (Outbox again = Outbox.open(s, new SimpleMeterRegistry())) {
@@ -370,6 +370,78 @@ class OutboxTest {
             assertTrue(line.contains("138****5678") && line.contains("002X"), line);
         } finally {
             echoing.stop(0);
+        }
+    }
+
+    @Test
+    void retryAfterHoldsTheNextAttemptBackBeyondTheBackoffCap() throws Exception {
+        List<Long> posts = java.util.Collections.synchronizedList(new ArrayList<>());
+        com.sun.net.httpserver.HttpServer busy = com.sun.net.httpserver.HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        busy.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            posts.add(System.nanoTime());
+            byte[] body = "{\"error\":\"too many requests\"}".getBytes(StandardCharsets.UTF_8);
+            int status = 201;
+            if (posts.size() == 1) {
+                status = 429;
+                exchange.getResponseHeaders().set("Retry-After", "1");
+            }
+            exchange.sendResponseHeaders(status, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        busy.start();
+        try (Outbox outbox = Outbox.open(fast(tmp.resolve("outbox")), new SimpleMeterRegistry())) {
+            outbox.startDelivery(client(busy.getAddress().getPort()));
+            outbox.persist(SampleDrafts.complaint("1795448051.1", Instant.now()));
+            assertTrue(outbox.awaitDrained(Duration.ofSeconds(10)));
+            assertEquals(2, posts.size());
+            long gapMs = (posts.get(1) - posts.get(0)) / 1_000_000;
+            assertTrue(gapMs >= 950, "the backend asked for 1 s, backoff-cap is 200 ms; waited " + gapMs + " ms");
+        } finally {
+            busy.stop(0);
+        }
+    }
+
+    @Test
+    void theBearerTokenIsSentAndAWrongOneEndsInTheDeadLettersWithoutShowingIt() throws Exception {
+        String token = "tk-7f3a9c2e51d04b86";
+        try (var log = new cn.hotline.ivr.testing.LogCapture(Outbox.class);
+                TicketBackend backend = TicketBackend.start(new TicketBackend.Options(new InetSocketAddress("127.0.0.1", 0),
+                        tmp.resolve("backend"), 0, Duration.ZERO, Duration.ZERO, 1).withToken(token));
+                Outbox right = Outbox.open(fast(tmp.resolve("right")), new SimpleMeterRegistry());
+                Outbox wrong = Outbox.open(fast(tmp.resolve("wrong")), new SimpleMeterRegistry())) {
+            right.startDelivery(new TicketClient(new TicketSettings(backend.baseUrl(), Duration.ofMillis(500), Duration.ofSeconds(2), token)));
+            wrong.startDelivery(new TicketClient(new TicketSettings(backend.baseUrl(), Duration.ofMillis(500), Duration.ofSeconds(2), "tk-other")));
+            right.persist(SampleDrafts.complaint("1795448052.1", Instant.now()));
+            wrong.persist(SampleDrafts.complaint("1795448052.2", Instant.now()));
+            assertTrue(right.awaitDrained(Duration.ofSeconds(10)) && wrong.awaitDrained(Duration.ofSeconds(10)));
+            assertEquals(Outbox.State.DELIVERED, right.entry("1795448052.1").orElseThrow().state());
+            Outbox.Entry dead = wrong.entry("1795448052.2").orElseThrow();
+            assertEquals(Outbox.State.DEAD, dead.state());
+            assertEquals("rejected by the ticket backend: HTTP 401: missing or wrong bearer token (Authorization: Bearer <ticket.token>)",
+                    dead.deadReason());
+            assertEquals(1, backend.size());
+            assertTrue(log.lines().stream().noneMatch(l -> l.contains(token) || l.contains("tk-other")), log.lines().toString());
+        }
+    }
+
+    @Test
+    void aNewDraftIsNotQueuedBehindABacklogDrainingAfterAnOutage() throws Exception {
+        OutboxSettings s = fast(tmp.resolve("outbox")).withWorkers(1);
+        List<String> backlog = persistAndClose(s, "1795448053", 300); // written while the backend was down
+        try (TicketBackend backend = startBackend(0, Duration.ofMillis(20));
+                Outbox outbox = Outbox.open(s, new SimpleMeterRegistry())) {
+            outbox.startDelivery(client(backend.port()));
+            Thread.sleep(100); // the backlog is draining, one request at a time
+            outbox.persist(SampleDrafts.complaint("1795448054.1", Instant.now()));
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (outbox.entry("1795448054.1").orElseThrow().state() == Outbox.State.PENDING && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            int backlogLeft = outbox.stats().pending();
+            assertEquals(Outbox.State.DELIVERED, outbox.entry("1795448054.1").orElseThrow().state());
+            assertTrue(backlogLeft > backlog.size() / 2, "the new call's draft went first; backlog still pending: " + backlogLeft);
         }
     }
 }

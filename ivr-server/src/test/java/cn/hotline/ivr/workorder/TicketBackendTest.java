@@ -117,7 +117,7 @@ class TicketBackendTest {
         Map<String, Object> api = new Yaml().load(Files.readString(Path.of("..", "docs", "ticket-backend.openapi.yaml")));
         Map<String, Object> paths = (Map<String, Object>) api.get("paths");
         Map<String, Object> post = (Map<String, Object>) ((Map<String, Object>) paths.get("/work-orders")).get("post");
-        assertEquals(Set.of("201", "200", "400", "409", "413", "422", "503"), ((Map<String, Object>) post.get("responses")).keySet());
+        assertEquals(Set.of("201", "200", "400", "401", "409", "413", "422", "429", "503"), ((Map<String, Object>) post.get("responses")).keySet());
         assertTrue(post.toString().contains("Idempotency-Key"));
         Map<String, Object> one = (Map<String, Object>) ((Map<String, Object>) paths.get("/work-orders/{id}")).get("get");
         assertEquals(Set.of("200", "404"), ((Map<String, Object>) one.get("responses")).keySet());
