@@ -264,7 +264,8 @@ public final class AudioSocketCaller {
         /** As ast_audiosocket_receive_frame_with_hangup reads one frame, and what app_audiosocket then does. */
         @Override
         public void run() {
-            try (DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()))) {
+            try {
+                DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
                 while (true) {
                     socket.setSoTimeout(0);
                     int kind = in.read();
@@ -330,7 +331,10 @@ public final class AudioSocketCaller {
                     error = e.toString();
                 }
             } finally {
+                // Ended before the socket closes: the sending side's write then fails on a call that is over,
+                // which is no error of its own (it was taken for one, now and then, instead of the refusal).
                 ended = true;
+                closeQuietly(socket);
             }
         }
 
