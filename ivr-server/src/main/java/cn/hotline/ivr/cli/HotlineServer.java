@@ -44,6 +44,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -66,6 +67,12 @@ public final class HotlineServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HotlineServer.class);
     /** How long a free agent is held for a caller on the way from intake to the queue. */
     private static final Duration RESERVATION = Duration.ofSeconds(15);
+    /**
+     * How long callers stay in intake after the AMI connection is lost before they are sent to the queue:
+     * a reconnect and the queue's re-read take well under a second when Asterisk is up, and a blip that
+     * short (a manager reload) should not cut every caller's description short.
+     */
+    private static final Duration AMI_LOSS_GRACE = Duration.ofSeconds(3);
 
     private final Settings settings;
     private final Path configFile;
@@ -146,6 +153,8 @@ public final class HotlineServer implements AutoCloseable {
             agents = ami;
             String queue = settings.ami().queue();
             ami.onAgentFree(member -> releaseEarliestCaller(queue));
+            ami.onStateLost(lostAt -> CompletableFuture.delayedExecutor(AMI_LOSS_GRACE.toMillis(), TimeUnit.MILLISECONDS)
+                    .execute(this::releaseCallersIfAgentsStillUnknown));
             checks.add(check("ami", () -> ami.isConnected() ? null : "not logged in to Asterisk: " + ami.health().lastError()));
         }
 
@@ -377,6 +386,19 @@ public final class HotlineServer implements AutoCloseable {
                 return;
             }
             ami.reserve(queue, callId.get(), RESERVATION);
+        }
+    }
+
+    /**
+     * The AMI connection was lost a grace period ago and the queue is still unknown: callers in intake
+     * could be describing while agents are free, so they go to the queue, as new callers do meanwhile.
+     */
+    private void releaseCallersIfAgentsStillUnknown() {
+        if (ami != null && !ami.known() && intakeLine.size() > 0) {
+            int released = intakeLine.releaseAll("agent availability unknown (AMI connection lost "
+                    + AMI_LOSS_GRACE.toSeconds() + " s ago)");
+            log.warn("AMI still down {} s after the connection was lost: {} caller(s) taken out of intake to the queue",
+                    AMI_LOSS_GRACE.toSeconds(), released);
         }
     }
 

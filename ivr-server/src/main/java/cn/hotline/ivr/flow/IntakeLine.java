@@ -161,6 +161,33 @@ public final class IntakeLine {
         return Optional.of(first.callId);
     }
 
+    /**
+     * Nobody knows any more whether an agent is free (the AMI connection is lost): every caller in the line
+     * leaves it, their captures ended, as a new caller goes straight to the queue while agents are unknown.
+     * Their queue priorities keep them in order of arrival there. Returns how many left.
+     */
+    public int releaseAll(String why) {
+        List<Entry> leaving;
+        synchronized (this) {
+            leaving = List.copyOf(line);
+            line.clear();
+        }
+        for (Entry e : leaving) {
+            e.turn.complete(null);
+            try (var c = CallLog.callId(e.callId)) {
+                if (e.waiting) {
+                    log.info("{}: this caller had finished describing and goes to the queue", why);
+                } else if (capturesCanBeEnded) {
+                    log.info("{}: ending the intake of this caller, who goes to the queue", why);
+                    preempt.accept(e.callId);
+                } else {
+                    log.info("{}: this caller is recording and goes to the queue when the recording ends", why);
+                }
+            }
+        }
+        return leaving.size();
+    }
+
     /** Ends one caller's intake now (an emergency heard in their words); false if they were not in it. */
     public boolean leave(String callId) {
         boolean removed;

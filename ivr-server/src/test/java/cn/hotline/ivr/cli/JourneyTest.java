@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cn.hotline.ivr.agent.DeskProbe;
 import cn.hotline.ivr.flow.HotlineFlow;
+import cn.hotline.ivr.flow.IntakeLine;
 import cn.hotline.ivr.ops.Json;
 import cn.hotline.ivr.sim.AudioSocketCaller;
 import cn.hotline.ivr.sim.HotlineCaller;
@@ -157,6 +158,35 @@ class JourneyTest {
     }
 
     /** One agent who stays on each call until the test hangs them up; the server captures with RECORD FILE. */
+    @Test
+    void whenAmiIsLostCallersInIntakeGoToTheQueueAsNewCallersDo() throws Exception {
+        AmiSimulatorConfig ami = AmiSimulatorConfig.defaults().withAgents(1)
+                .withTiming(Duration.ofMillis(200), Duration.ZERO);
+        try (LogCapture lineLog = new LogCapture(IntakeLine.class);
+             SimulatedSite site = SimulatedSite.start("ivr-journey-lost-", ami, TOKENS,
+                Map.of("IVR_SPEECH_VAD_NO_INPUT", "60s"));
+             HotlineServer server = new HotlineServer(site.settings(), null, Map.of())) {
+            occupyTheOnlyAgent(server, site);
+            SimulatedCall.Options silent = SimulatedCall.Options.defaults().withAudio((uuid, at) ->
+                    AudioSocketCaller.exec(uuid, at, null, AudioSocketCaller.Options.defaults()));
+            CompletableFuture<HotlineCaller.Outcome> second = CompletableFuture.supplyAsync(() ->
+                    HotlineCaller.call(server.agiAddress(), silent.withCaller("13800000002"), site.asterisk()), CALLER);
+            await("the second caller is in intake", () -> server.intakeLine().size() == 1);
+
+            // Asterisk restarts and app_queue takes a minute to load: nobody knows whether the agent is free.
+            long lostAt = System.nanoTime();
+            site.asterisk().restart(Duration.ofSeconds(60));
+            HotlineCaller.Outcome b = second.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            long afterMs = (System.nanoTime() - lostAt) / 1_000_000;
+            assertEquals("preempted", b.agi().variables().get("IVR_INTAKE"));
+            assertTrue(b.queued(), "the caller joined the queue");
+            assertTrue(afterMs >= 2_500 && afterMs < 15_000, "taken out " + afterMs + " ms after AMI was lost");
+            assertEquals(0, server.intakeLine().size());
+            assertTrue(lineLog.lines().stream().anyMatch(l -> l.contains("agent availability unknown (AMI connection lost")
+                    && l.contains(b.agi().callId())), lineLog.lines().toString());
+        }
+    }
+
     private static SimulatedSite recordFileSite(java.nio.file.Path recordings) throws Exception {
         AmiSimulatorConfig ami = AmiSimulatorConfig.defaults().withAgents(1)
                 .withTiming(Duration.ofMillis(200), Duration.ZERO);

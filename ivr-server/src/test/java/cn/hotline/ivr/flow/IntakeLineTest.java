@@ -139,4 +139,19 @@ class IntakeLineTest {
             assertFalse(logs.lines().stream().anyMatch(l -> l.contains("ending the intake")), logs.lines().toString());
         }
     }
+
+    @Test
+    void whenAgentsBecomeUnknownEveryCallerLeavesTheLine() throws Exception {
+        IntakeLine.Place a = line.enter("a", T0);
+        IntakeLine.Place b = line.enter("b", T0.plusSeconds(3));
+        CompletableFuture<Void> bTurn = b.waitForTurn();   // b finished and waits for a, who is still talking
+        assertFalse(bTurn.isDone());
+        assertEquals(2, line.releaseAll("agents unknown"));
+        assertTrue(bTurn.isDone(), "the caller waiting for earlier ones goes on");
+        assertEquals(List.of("a"), preempted, "only the caller still describing has a capture to end");
+        assertEquals(0, line.size());
+        assertEquals(0, line.releaseAll("agents unknown"));
+        a.close();
+        b.close();
+    }
 }

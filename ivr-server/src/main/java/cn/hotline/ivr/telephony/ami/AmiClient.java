@@ -79,6 +79,8 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
     private final QueueState state;
     private final ScheduledExecutorService scheduler;
     private final List<Listener<MemberState>> freeListeners = new CopyOnWriteArrayList<>();
+    /** Told when a logged-in connection is lost (the queue state is unknown from then on). */
+    private final List<Listener<Instant>> lostListeners = new CopyOnWriteArrayList<>();
     private final List<Listener<AgentConnect>> connectListeners = new CopyOnWriteArrayList<>();
     private final List<Listener<AgentComplete>> completeListeners = new CopyOnWriteArrayList<>();
     private final Object supervisorSignal = new Object();
@@ -235,6 +237,14 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
     @Override
     public Subscription onAgentFree(Consumer<MemberState> listener) {
         return subscribe(freeListeners, listener, "ami-agent-free");
+    }
+
+    /**
+     * Called with the time when a logged-in AMI connection is lost: from then on nobody knows whether an
+     * agent is free until the connection is back and the queue has been read again ({@link #known()}).
+     */
+    public Subscription onStateLost(Consumer<Instant> listener) {
+        return subscribe(lostListeners, listener, "ami-state-lost");
     }
 
     @Override
@@ -474,6 +484,7 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
         if (wasConnected) {
             since = Instant.now();
             wasConnected = false;
+            deliver(lostListeners, since);
         }
         lastError = "connection to Asterisk AMI at " + settings.host() + ":" + settings.port() + " lost; reconnecting";
         LOG.warn(lastError);
@@ -679,7 +690,7 @@ public final class AmiClient implements AgentAvailability, AgentEvents, AutoClos
                 Thread.currentThread().interrupt();
             }
         }
-        for (List<? extends Listener<?>> list : List.of(freeListeners, connectListeners, completeListeners)) {
+        for (List<? extends Listener<?>> list : List.of(freeListeners, lostListeners, connectListeners, completeListeners)) {
             list.forEach(l -> l.executor.shutdownNow());
         }
         state.clear();
