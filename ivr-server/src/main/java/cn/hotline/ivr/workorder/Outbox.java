@@ -533,7 +533,7 @@ public final class Outbox implements AutoCloseable {
                 if (mark(id, DELIVERED, new Mark(id, Instant.now(), d.reference(), ""), e -> e.delivered(Instant.now(), d.reference()))) {
                     deliveredCounter.increment();
                 }
-                LOG.debug("outbox: delivered as {} (HTTP {})", d.reference(), d.status());
+                LOG.info("outbox: delivered to the ticket backend as {} (HTTP {}, attempt {})", d.reference(), d.status(), s.entry().attempts() + 1);
                 return -1;
             }
             case TicketClient.Rejected r -> {

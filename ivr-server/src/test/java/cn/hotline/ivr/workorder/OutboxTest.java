@@ -423,6 +423,10 @@ class OutboxTest {
                     dead.deadReason());
             assertEquals(1, backend.size());
             assertTrue(log.lines().stream().noneMatch(l -> l.contains(token) || l.contains("tk-other")), log.lines().toString());
+            String reference = right.entry("1795448052.1").orElseThrow().reference();
+            assertTrue(log.lines().stream().anyMatch(l -> l.contains("INFO") && l.contains("[1795448052.1]")
+                    && l.contains("delivered to the ticket backend as " + reference + " (HTTP 201, attempt 1)")),
+                    "operators can see which ticket a call became: " + log.lines());
         }
     }
 
