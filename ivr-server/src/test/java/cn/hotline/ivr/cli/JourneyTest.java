@@ -45,32 +45,36 @@ class JourneyTest {
         }
     }
 
-    @Test
-    void anAgentFreeingUpTakesTheEarliestCallerOutOfIntakeAndTheirDraftPopsOnTheDesk() throws Exception {
-        // One agent who stays on each call until the test hangs them up; silent callers who would
-        // otherwise keep "describing" for a minute, so only preemption can end their intake.
+    /** Callers who say nothing: with a minute's no-input time only a preemption ends their intake. */
+    private static final SimulatedCall.Options SILENT = SimulatedCall.Options.defaults().withAudio((uuid, at) ->
+            AudioSocketCaller.exec(uuid, at, null, AudioSocketCaller.Options.defaults()));
+
+    /** One agent who stays on each call until the test hangs them up; AudioSocket intake, no input for 60 s. */
+    private static SimulatedSite streamingSite(String prefix) throws Exception {
         AmiSimulatorConfig ami = AmiSimulatorConfig.defaults().withAgents(1)
                 .withTiming(Duration.ofMillis(200), Duration.ZERO);
+        return SimulatedSite.start(prefix, ami, TOKENS, Map.of("IVR_SPEECH_VAD_NO_INPUT", "60s"));
+    }
+
+    @Test
+    void anAgentFreeingUpTakesTheEarliestCallerOutOfIntakeAndTheirDraftPopsOnTheDesk() throws Exception {
         try (LogCapture flowLog = new LogCapture(HotlineFlow.class);
-             SimulatedSite site = SimulatedSite.start("ivr-journey-", ami, TOKENS,
-                Map.of("IVR_SPEECH_VAD_NO_INPUT", "60s"));
+             SimulatedSite site = streamingSite("ivr-journey-");
              HotlineServer server = new HotlineServer(site.settings(), null, Map.of())) {
             server.start();
             await("AMI is logged in", () -> "ok".equals(server.readiness().get("ami")));
             try (DeskProbe desk = DeskProbe.connect("127.0.0.1", server.desks().address().getPort(), TOKENS)) {
-                SimulatedCall.Options silent = SimulatedCall.Options.defaults().withAudio((uuid, at) ->
-                        AudioSocketCaller.exec(uuid, at, null, AudioSocketCaller.Options.defaults()));
 
                 HotlineCaller.Outcome first = HotlineCaller.call(server.agiAddress(),
-                        silent.withCaller("13800000001"), site.asterisk());
+                        SILENT.withCaller("13800000001"), site.asterisk());
                 assertEquals("skipped", first.agi().variables().get("IVR_INTAKE"), "the agent was free");
                 await("the agent answers the first caller", () -> site.asterisk().stats().answered() == 1);
 
                 CompletableFuture<HotlineCaller.Outcome> second = CompletableFuture.supplyAsync(() ->
-                        HotlineCaller.call(server.agiAddress(), silent.withCaller("13800000002"), site.asterisk()), CALLER);
+                        HotlineCaller.call(server.agiAddress(), SILENT.withCaller("13800000002"), site.asterisk()), CALLER);
                 await("the second caller is in intake", () -> server.intakeLine().size() == 1);
                 CompletableFuture<HotlineCaller.Outcome> third = CompletableFuture.supplyAsync(() ->
-                        HotlineCaller.call(server.agiAddress(), silent.withCaller("13800000003"), site.asterisk()), CALLER);
+                        HotlineCaller.call(server.agiAddress(), SILENT.withCaller("13800000003"), site.asterisk()), CALLER);
                 await("the third caller is in intake", () -> server.intakeLine().size() == 2);
                 assertTrue(server.registry().scrape().contains("ivr_intake_line_describing 2.0"),
                         "operators see the callers in the IVR's line");
@@ -157,20 +161,14 @@ class JourneyTest {
         }
     }
 
-    /** One agent who stays on each call until the test hangs them up; the server captures with RECORD FILE. */
     @Test
     void whenAmiIsLostCallersInIntakeGoToTheQueueAsNewCallersDo() throws Exception {
-        AmiSimulatorConfig ami = AmiSimulatorConfig.defaults().withAgents(1)
-                .withTiming(Duration.ofMillis(200), Duration.ZERO);
         try (LogCapture lineLog = new LogCapture(IntakeLine.class);
-             SimulatedSite site = SimulatedSite.start("ivr-journey-lost-", ami, TOKENS,
-                Map.of("IVR_SPEECH_VAD_NO_INPUT", "60s"));
+             SimulatedSite site = streamingSite("ivr-journey-lost-");
              HotlineServer server = new HotlineServer(site.settings(), null, Map.of())) {
             occupyTheOnlyAgent(server, site);
-            SimulatedCall.Options silent = SimulatedCall.Options.defaults().withAudio((uuid, at) ->
-                    AudioSocketCaller.exec(uuid, at, null, AudioSocketCaller.Options.defaults()));
             CompletableFuture<HotlineCaller.Outcome> second = CompletableFuture.supplyAsync(() ->
-                    HotlineCaller.call(server.agiAddress(), silent.withCaller("13800000002"), site.asterisk()), CALLER);
+                    HotlineCaller.call(server.agiAddress(), SILENT.withCaller("13800000002"), site.asterisk()), CALLER);
             await("the second caller is in intake", () -> server.intakeLine().size() == 1);
 
             // Asterisk restarts and app_queue takes a minute to load: nobody knows whether the agent is free.
@@ -187,6 +185,7 @@ class JourneyTest {
         }
     }
 
+    /** One agent who stays on each call until the test hangs them up; the server captures with RECORD FILE. */
     private static SimulatedSite recordFileSite(java.nio.file.Path recordings) throws Exception {
         AmiSimulatorConfig ami = AmiSimulatorConfig.defaults().withAgents(1)
                 .withTiming(Duration.ofMillis(200), Duration.ZERO);
