@@ -2,6 +2,7 @@ package cn.hotline.ivr.agent;
 
 import cn.hotline.ivr.ops.Json;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -53,7 +54,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -349,9 +349,11 @@ public final class AgentDeskServer implements AutoCloseable {
         // receives pops all the time would never be pinged, never answer, and be dropped), closed after 50 s.
         ch.pipeline().addLast(new IdleStateHandler(25, 0, 0), new DeskHandler(agent, hs));
         // The page pings this often and takes a silent link for dead: a desk must not look connected and miss pops.
-        ch.writeAndFlush(new TextWebSocketFrame(Json.write(Map.of("type", "hello", "agent", agent,
+        // Flushed only once the desk is registered: a client that has its hello is signed in (DeskProbe relies on it).
+        ch.write(new TextWebSocketFrame(Json.write(Map.of("type", "hello", "agent", agent,
                 "keepaliveSeconds", keepaliveSeconds))));
         pops.desks().add(agent, ch);   // a desk that connects late gets the call (or hears it ended)
+        ch.flush();
         LOG.info("desk connected for agent {} ({} desks)", agent, pops.desks().deskCount(agent));
         return true;
     }
