@@ -23,6 +23,7 @@ import java.util.Map;
  *   tokens:  { agent1: 4f0c..., agent2: 9a1e... }        # agent id → token (at least 12 characters)
  *   members: { agent1: Local/agent1@agents, agent2: [PJSIP/6002, Bob] }   # agent id → members
  *   origins: [https://desk.hotline.example]   # pages elsewhere that may open a desk (a proxy in front)
+ *   request-timeout: 10s   # a connection's time to send its request, and a desk's to send its auth message
  * </pre>
  * Members are the values, not the keys, because interfaces contain {@code / @ .} that YAML keys
  * and configuration paths handle badly. A member not listed reaches the desk named like the
@@ -34,12 +35,19 @@ import java.util.Map;
  *                      pages may open a desk WebSocket: the agent page's address when a proxy serves it
  * @param keepalive     how often the agent page checks its link ({@code ping}/{@code pong}); a page that
  *                      hears nothing for two and a half of these drops the link and reconnects
+ * @param requestTimeout how long a connection may take to send a complete HTTP request (and, once it is a desk
+ *                      WebSocket, its {@code auth} message): a client that connects and sends nothing, or stalls
+ *                      mid-request (slowloris), would otherwise hold a file descriptor for ever
  */
 public record AgentSettings(boolean enabled, InetSocketAddress bind, Map<String, String> tokens,
                             Map<String, List<String>> members, Duration lookupTimeout, int maxDesks,
-                            List<String> origins, Duration keepalive) {
+                            List<String> origins, Duration keepalive, Duration requestTimeout) {
     static final int MIN_TOKEN_LENGTH = 12;
     static final Duration DEFAULT_KEEPALIVE = Duration.ofSeconds(20);
+    static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /** Below a second a page load over a slow VPN fails; above five minutes the bound protects nothing. */
+    static final Duration MIN_REQUEST_TIMEOUT = Duration.ofSeconds(1);
+    static final Duration MAX_REQUEST_TIMEOUT = Duration.ofMinutes(5);
 
     public AgentSettings {
         tokens = Map.copyOf(tokens);
@@ -104,6 +112,12 @@ public record AgentSettings(boolean enabled, InetSocketAddress bind, Map<String,
                 origins.add(normal);
             }
         }
+        Duration requestTimeout = cfg.duration("agent.request-timeout", DEFAULT_REQUEST_TIMEOUT);
+        if (requestTimeout.compareTo(MIN_REQUEST_TIMEOUT) < 0 || requestTimeout.compareTo(MAX_REQUEST_TIMEOUT) > 0) {
+            cfg.problem("agent.request-timeout", "must be between 1s and 5m (how long a connection may take to send"
+                    + " its request, and a desk its auth message), got " + cfg.string("agent.request-timeout", ""));
+            requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        }
         return new AgentSettings(
                 enabled,
                 cfg.socketAddress("agent.bind", new InetSocketAddress("127.0.0.1", 8081)),
@@ -112,7 +126,8 @@ public record AgentSettings(boolean enabled, InetSocketAddress bind, Map<String,
                 cfg.duration("agent.lookup-timeout", Duration.ofMillis(150)),
                 cfg.integer("agent.max-desks", 2_000, 1, 100_000),
                 origins,
-                cfg.duration("agent.keepalive", DEFAULT_KEEPALIVE));
+                cfg.duration("agent.keepalive", DEFAULT_KEEPALIVE),
+                requestTimeout);
     }
 
     /**
@@ -138,16 +153,17 @@ public record AgentSettings(boolean enabled, InetSocketAddress bind, Map<String,
 
     /** For tests and the demo. */
     public static AgentSettings of(InetSocketAddress bind, Map<String, String> tokens, Map<String, List<String>> members) {
-        return new AgentSettings(true, bind, tokens, members, Duration.ofMillis(150), 2_000, List.of(), DEFAULT_KEEPALIVE);
+        return new AgentSettings(true, bind, tokens, members, Duration.ofMillis(150), 2_000, List.of(), DEFAULT_KEEPALIVE,
+                DEFAULT_REQUEST_TIMEOUT);
     }
 
     public AgentSettings withKeepalive(Duration keepalive) {
-        return new AgentSettings(enabled, bind, tokens, members, lookupTimeout, maxDesks, origins, keepalive);
+        return new AgentSettings(enabled, bind, tokens, members, lookupTimeout, maxDesks, origins, keepalive, requestTimeout);
     }
 
     @Override
     public String toString() {
         return "AgentSettings[bind " + bind + ", agents " + tokens.keySet() + ", members " + members
-                + (origins.isEmpty() ? "" : ", origins " + origins) + "]";
+                + (origins.isEmpty() ? "" : ", origins " + origins) + ", request timeout " + requestTimeout + "]";
     }
 }

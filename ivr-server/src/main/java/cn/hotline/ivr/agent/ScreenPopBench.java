@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code ivr bench screen-pop [--callers N] [--agents M] [--ring-ms R] [--talk-ms T] [--talk-spread S]
  * [--interval-ms I] [--warmup W]}: the simulated Asterisk with M agents, the real AMI client, screen pops
- * and desk server, and M real WebSocket desks on loopback; N callers join the queue. Prints JSON with
+ * and desk server, and M real WebSocket desks on loopback ({@link DeskProbe}: each signs in with the auth
+ * message, as a CTI client does, before the first caller); N callers join the queue. Prints JSON with
  * the pop latency from AgentConnect received by the AMI client to the pop received by the desk
  * (p50/p99/max), and the server-side {@code ivr.screen.pop.latency} (to the frame written).
  */

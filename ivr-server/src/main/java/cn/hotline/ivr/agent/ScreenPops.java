@@ -100,6 +100,11 @@ public final class ScreenPops implements AutoCloseable {
         return desks;
     }
 
+    /** Where the desk server counts what it drops (the same registry the pops are measured in). */
+    MeterRegistry registry() {
+        return registry;
+    }
+
     /** Desks connected right now (all agents). */
     public int connectedDesks() {
         return desks.deskCount();

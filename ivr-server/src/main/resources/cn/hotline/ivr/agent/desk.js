@@ -1,18 +1,46 @@
 // Reference agent desk: connects to /desk over WebSocket, shows the pop of the call the agent
 // answered. Agent id and token come from the URL fragment (#agent=..&token=..), which browsers never
-// send to the server, or from the login form. No build step, no libraries.
+// send to the server, or from the login form. The fragment is removed from the address bar as soon as it
+// is read (history, bookmarks and a copied link would otherwise carry the token); the credentials stay in
+// this tab's sessionStorage so a reload still signs in. The token goes to the server only in the first
+// WebSocket message, never in a URL a proxy would log. No build step, no libraries.
 (function () {
   'use strict';
   const $ = (sel) => document.querySelector(sel);
+  const STORED = 'ivr-desk-credentials';
   let socket = null;
   let current = null;      // the pop message on screen
   let retryMs = 500;
   let lastHeard = 0;       // Date.now() of the last message from the server
   let watchdog = null;
+  let memory = null;       // { agent, token }; also in sessionStorage, so a reload of this tab signs in again
+
+  function fromFragment() {
+    const p = new URLSearchParams(location.hash.replace(/^#/, ''));
+    if (!p.has('agent') && !p.has('token')) return;
+    remember(p.get('agent') || '', p.get('token') || '');
+    history.replaceState(history.state, '', location.pathname + location.search);
+  }
+
+  function remember(agent, token) {
+    memory = { agent, token };
+    try {
+      sessionStorage.setItem(STORED, JSON.stringify(memory));
+    } catch (e) { /* storage disabled: this page's lifetime only */ }
+  }
 
   function params() {
-    const p = new URLSearchParams(location.hash.replace(/^#/, ''));
-    return { agent: p.get('agent') || '', token: p.get('token') || '' };
+    if (!memory) {
+      try {
+        memory = JSON.parse(sessionStorage.getItem(STORED) || 'null');
+      } catch (e) { /* storage disabled */ }
+    }
+    return { agent: (memory && memory.agent) || '', token: (memory && memory.token) || '' };
+  }
+
+  function forget() {
+    memory = null;
+    try { sessionStorage.removeItem(STORED); } catch (e) { /* storage disabled */ }
   }
 
   function setStatus(state, text) {
@@ -30,14 +58,16 @@
     $('#login').hidden = true;
     $('#agent').textContent = '坐席 ' + agent;
     const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
-    const url = scheme + location.host + '/desk?agent=' + encodeURIComponent(agent) + '&token=' + encodeURIComponent(token);
     setStatus('connecting', '连接中');
-    socket = new WebSocket(url);
-    socket.onopen = () => { retryMs = 500; lastHeard = Date.now(); setStatus('open', '已连接'); };
-    socket.onmessage = (e) => { lastHeard = Date.now(); handle(JSON.parse(e.data)); };
-    socket.onclose = (e) => {
+    const ws = new WebSocket(scheme + location.host + '/desk');
+    socket = ws;
+    // Signed in by the first message: the server reads nothing else before it, and answers with hello.
+    ws.onopen = () => { lastHeard = Date.now(); ws.send(JSON.stringify({ type: 'auth', agent, token })); };
+    ws.onmessage = (e) => { lastHeard = Date.now(); handle(JSON.parse(e.data)); };
+    ws.onclose = (e) => {
       clearInterval(watchdog);
       if (e.code === 1008) {            // refused (bad token): retrying cannot help
+        forget();
         setStatus('refused', '拒绝连接：' + e.reason);
         $('#login').hidden = false;
         return;
@@ -76,6 +106,8 @@
 
   function handle(m) {
     if (m.type === 'hello') {
+      retryMs = 500;
+      setStatus('open', '已连接');
       keepAlive(m.keepaliveSeconds);
     } else if (m.type === 'pop') {
       show(m);
@@ -215,9 +247,10 @@
     b.addEventListener('click', () => copyText($(b.dataset.copy).textContent)));
   $('#login').addEventListener('submit', (e) => {
     e.preventDefault();
-    location.hash = 'agent=' + encodeURIComponent($('#login-agent').value) + '&token=' + encodeURIComponent($('#login-token').value);
+    remember($('#login-agent').value, $('#login-token').value);
     if (socket) socket.onclose = null;
     connect();
   });
+  fromFragment();
   connect();
 })();

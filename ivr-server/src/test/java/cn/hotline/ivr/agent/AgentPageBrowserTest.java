@@ -12,6 +12,7 @@ import cn.hotline.ivr.telephony.ami.AmiClient;
 import cn.hotline.ivr.telephony.ami.AmiSettings;
 import cn.hotline.ivr.testing.Await;
 import cn.hotline.ivr.testing.HeadlessChromium;
+import cn.hotline.ivr.testing.LogCapture;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
@@ -48,8 +49,24 @@ class AgentPageBrowserTest {
             pops.bind(ami);
             sim.pause("Local/agent2@agents", true, "the call must reach agent1");
             AgentDeskServer server = AgentDeskServer.start(settings, pops);
-            try (HeadlessChromium browser = HeadlessChromium.open(server.pageUrl("agent1", ScreenPopTest.TOKEN1))) {
+            try (LogCapture log = new LogCapture(AgentDeskServer.class);
+                 HeadlessChromium browser = HeadlessChromium.open(server.pageUrl("agent1", ScreenPopTest.TOKEN1))) {
                 browser.waitFor("desk connected", "document.querySelector('#status').dataset.state === 'open'", WAIT);
+                // The token was read from the fragment and taken out of the address bar (history, a copied link).
+                String href = browser.eval("location.href").asText();
+                assertEquals("http://" + server.address().getAddress().getHostAddress() + ":" + server.address().getPort() + "/",
+                        href);
+                assertEquals("", browser.eval("location.hash").asText());
+                // ... and it went to the server in the first message, not in the WebSocket's URL.
+                assertTrue(log.lines().stream().noneMatch(l -> l.contains("token in the /desk URL")), log.lines().toString());
+                assertTrue(log.any("INFO", "desk connected for agent agent1"), log.lines().toString());
+                // A reload of the tab signs in again without the fragment.
+                browser.eval("location.reload()");
+                Await.until("reloaded desk", WAIT, () -> log.lines().stream()
+                        .filter(l -> l.contains("desk connected for agent agent1")).count() == 2);
+                browser.waitFor("desk connected after reload", "document.querySelector('#status').dataset.state === 'open'"
+                        + " && document.querySelector('#login').hidden", WAIT);
+                assertEquals("", browser.eval("location.hash").asText());
                 Await.until("AMI ready", WAIT, () -> ami.isConnected() && ami.queueState().synced(sim.queueName()));
 
                 String callId = sim.newUniqueid();

@@ -54,6 +54,33 @@ class AgentSettingsTest {
         assertFalse(s.ami().enabled());
         assertFalse(s.agent().enabled());
         assertEquals(8081, s.agent().bind().getPort());
+        assertEquals(Duration.ofSeconds(10), s.agent().requestTimeout());
+    }
+
+    @Test
+    void theRequestTimeoutIsReadAndARangeEnforcedInOneClearLine() throws Exception {
+        Settings s = read("""
+                agent:
+                  tokens: { agent1: token-1234567890 }
+                  request-timeout: 2500ms
+                """, Map.of());
+        assertEquals(Duration.ofMillis(2500), s.agent().requestTimeout());
+        for (String bad : List.of("200ms", "10m")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> read("""
+                    agent:
+                      tokens: { agent1: token-1234567890 }
+                      request-timeout: %s
+                    """.formatted(bad), Map.of()));
+            assertEquals("ivr.yaml: agent.request-timeout: must be between 1s and 5m (how long a connection may take"
+                    + " to send its request, and a desk its auth message), got " + bad, e.getMessage());
+        }
+        ConfigException e = assertThrows(ConfigException.class, () -> read("""
+                agent:
+                  tokens: { agent1: token-1234567890 }
+                  request-timeout: soon
+                """, Map.of()));
+        assertEquals("ivr.yaml: agent.request-timeout: expected a duration with a unit (250ms, 2s, 5m, 1h, 7d), got 'soon'",
+                e.getMessage());
     }
 
     @Test

@@ -18,10 +18,13 @@ final class DeskClient implements WebSocket.Listener, AutoCloseable {
     private final StringBuilder partial = new StringBuilder();
     private final WebSocket socket;
 
+    /** A desk signed in as the protocol says: {@code /desk}, then the auth message first. */
     DeskClient(AgentDeskServer server, String agent, String token) throws Exception {
-        this(server, "/desk?agent=" + agent + "&token=" + token);
+        this(server, "/desk");
+        send(Json.write(java.util.Map.of("type", "auth", "agent", agent, "token", token)));
     }
 
+    /** A WebSocket to {@code pathAndQuery} that has sent nothing yet. */
     DeskClient(AgentDeskServer server, String pathAndQuery) throws Exception {
         URI uri = URI.create("ws://127.0.0.1:" + server.address().getPort() + pathAndQuery);
         socket = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(uri, this).get(10, TimeUnit.SECONDS);

@@ -111,9 +111,68 @@ class ScreenPopTest {
             assertEquals("1008 invalid token for agent 'agent9'", nobody.closed.get(10, TimeUnit.SECONDS));
         }
         try (DeskClient anonymous = new DeskClient(server, "/desk")) {
-            assertTrue(anonymous.closed.get(10, TimeUnit.SECONDS).startsWith("1008 missing agent or token"));
+            anonymous.send("{\"type\":\"auth\",\"agent\":\"agent1\"}");
+            assertEquals("1008 missing agent or token: " + AgentDeskServer.AUTH_FIRST, anonymous.closed.get(10, TimeUnit.SECONDS));
         }
         assertEquals(0, pops.connectedDesks());
+    }
+
+    @Test
+    void theTokenTravelsInTheFirstMessageAndNothingIsReadBeforeIt() throws Exception {
+        try (LogCapture log = new LogCapture(AgentDeskServer.class)) {
+            // The URL carries no token (a proxy's access log records URLs); the first message signs the desk in.
+            try (DeskClient alice = new DeskClient(server, "agent1", TOKEN1)) {
+                assertEquals("agent1", alice.next("hello").path("agent").asText());
+                assertEquals(1, pops.connectedDesks());
+            }
+            // Anything before the auth message is refused, not read: a correction, a ping, text that is no JSON.
+            for (String first : List.of("{\"type\":\"correction\",\"callId\":\"1.1\",\"field\":\"region\"}",
+                    "{\"type\":\"ping\"}", "agent1 " + TOKEN1)) {
+                try (DeskClient early = new DeskClient(server, "/desk")) {
+                    early.send(first);
+                    assertEquals("1008 " + AgentDeskServer.AUTH_FIRST, early.closed.get(10, TimeUnit.SECONDS), first);
+                    assertTrue(early.messages.isEmpty(), "no hello, no pong: " + early.messages);
+                }
+            }
+            // A second auth message on a signed-in desk changes nothing (the desk stays agent1's).
+            try (DeskClient alice = new DeskClient(server, "agent1", TOKEN1)) {
+                alice.next("hello");
+                alice.send("{\"type\":\"auth\",\"agent\":\"agent2\",\"token\":\"" + TOKEN2 + "\"}");
+                alice.send("{\"type\":\"ping\"}");
+                alice.next("pong");
+                assertEquals(1, pops.desks().deskCount("agent1"));
+                assertEquals(0, pops.desks().deskCount("agent2"));
+            }
+            Await.until("refusals logged", Duration.ofSeconds(5), () -> log.lines().stream()
+                    .filter(l -> l.contains("desk refused")).count() == 3);
+            assertTrue(log.lines().stream().noneMatch(l -> l.contains(TOKEN1) || l.contains(TOKEN2)), log.lines().toString());
+        }
+    }
+
+    @Test
+    void aTokenInTheUrlStillWorksThisReleaseWithAWarningOncePerAgent() throws Exception {
+        try (LogCapture log = new LogCapture(AgentDeskServer.class)) {
+            for (int i = 0; i < 2; i++) {
+                try (DeskClient legacy = new DeskClient(server, "/desk?agent=agent1&token=" + TOKEN1)) {
+                    assertEquals("agent1", legacy.next("hello").path("agent").asText());
+                }
+            }
+            try (DeskClient legacy = new DeskClient(server, "/desk?agent=agent2&token=" + TOKEN2)) {
+                legacy.next("hello");
+            }
+            try (DeskClient wrong = new DeskClient(server, "/desk?agent=agent1&token=guess-guess-guess")) {
+                assertEquals("1008 invalid token for agent 'agent1'", wrong.closed.get(10, TimeUnit.SECONDS));
+            }
+            String warning = "sent its token in the /desk URL, which proxies write to their logs: send"
+                    + " {\"type\":\"auth\",\"agent\":..,\"token\":..} as the first WebSocket message instead (see docs/agent.md);"
+                    + " tokens in the URL will be refused from the next release";
+            assertEquals(1, log.lines().stream().filter(l -> l.startsWith("WARN") && l.contains("desk of agent agent1 " + warning)).count(),
+                    log.lines().toString());
+            assertEquals(1, log.lines().stream().filter(l -> l.contains("desk of agent agent2 " + warning)).count(),
+                    log.lines().toString());
+            assertTrue(log.lines().stream().noneMatch(l -> l.contains(TOKEN1) || l.contains(TOKEN2) || l.contains("guess-guess")),
+                    log.lines().toString());
+        }
     }
 
     @Test
@@ -205,7 +264,7 @@ class ScreenPopTest {
     private String handshake(String query, String extraHeaders) throws Exception {
         try (Socket raw = new Socket("127.0.0.1", server.address().getPort())) {
             raw.setSoTimeout(10_000);
-            raw.getOutputStream().write(("GET /desk?" + query + " HTTP/1.1\r\nHost: 127.0.0.1:" + server.address().getPort()
+            raw.getOutputStream().write(("GET /desk" + (query.isEmpty() ? "" : "?" + query) + " HTTP/1.1\r\nHost: 127.0.0.1:" + server.address().getPort()
                     + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                     + "Sec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n").getBytes(StandardCharsets.US_ASCII));
             byte[] buf = new byte[4096];
@@ -218,24 +277,26 @@ class ScreenPopTest {
     void aPageFromAnotherSiteCannotOpenADesk() throws Exception {
         // A page on another site that learnt (or guesses) the token must not open a desk in the agent's browser.
         try (LogCapture log = new LogCapture(AgentDeskServer.class)) {
-            String foreign = handshake("agent=agent1&token=" + TOKEN1, "Origin: http://evil.example\r\n");
+            String foreign = handshake("", "Origin: http://evil.example\r\n");
             assertTrue(foreign.startsWith("HTTP/1.1 403 "), foreign);
             assertTrue(foreign.contains("origin 'http://evil.example' may not open a desk: open the agent page from this"
                     + " server, or list that origin in agent.origins"), foreign);
             assertTrue(log.any("WARN", "desk refused from /127.0.0.1"), log.lines().toString());
-            assertTrue(handshake("agent=agent1&token=" + TOKEN1, "Origin: null\r\n").startsWith("HTTP/1.1 403 "));
+            assertTrue(handshake("", "Origin: null\r\n").startsWith("HTTP/1.1 403 "));
+            assertTrue(handshake("agent=agent1&token=" + TOKEN1, "Origin: http://evil.example\r\n").startsWith("HTTP/1.1 403 "),
+                    "a token in the URL does not get past the Origin check either");
         }
         // The page's own origin, and clients that send none (CTI, benchmarks), are let in.
-        String own = handshake("agent=agent1&token=" + TOKEN1, "Origin: http://127.0.0.1:" + server.address().getPort() + "\r\n");
+        String own = handshake("", "Origin: http://127.0.0.1:" + server.address().getPort() + "\r\n");
         assertTrue(own.startsWith("HTTP/1.1 101 "), own);
-        assertTrue(handshake("agent=agent1&token=" + TOKEN1, "").startsWith("HTTP/1.1 101 "));
+        assertTrue(handshake("", "").startsWith("HTTP/1.1 101 "));
     }
 
     @Test
     void aMadeUpAgentIdIsNeitherLoggedRawNorEchoedPastTheCloseFrameLimit() throws Exception {
-        String hostile = "agent1%0D%0AINFO%20fake%20line%20" + "x".repeat(200);
+        String hostile = "agent1\r\nINFO fake line " + "x".repeat(200);
         try (LogCapture log = new LogCapture(AgentDeskServer.class);
-             DeskClient intruder = new DeskClient(server, "/desk?agent=" + hostile + "&token=" + TOKEN1)) {
+             DeskClient intruder = new DeskClient(server, hostile, TOKEN1)) {
             String closed = intruder.closed.get(10, TimeUnit.SECONDS);
             assertTrue(closed.startsWith("1008 invalid token for agent 'agent1??INFO fake line xxx"), closed);
             // A close frame's reason has room for 123 bytes (RFC 6455 5.5): a longer one is a protocol error.
@@ -285,14 +346,26 @@ class ScreenPopTest {
         }
     }
 
+    /** One masked (zero mask) text frame as a client sends it, for payloads under 126 bytes. */
+    static byte[] textFrame(String text) {
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        java.nio.ByteBuffer frame = java.nio.ByteBuffer.allocate(6 + payload.length);
+        frame.put((byte) 0x81).put((byte) (0x80 | payload.length)).putInt(0).put(payload);
+        return frame.array();
+    }
+
     @Test
     void aTooLongMessageClosesTheDeskWithAPlainLogLine() throws Exception {
         // A raw socket: java.net.http splits a long message into frames, a browser sends one.
         try (Socket raw = new Socket("127.0.0.1", server.address().getPort());
              LogCapture log = new LogCapture(AgentDeskServer.class)) {
-            raw.getOutputStream().write(("GET /desk?agent=agent1&token=" + TOKEN1 + " HTTP/1.1\r\nHost: x\r\n"
+            raw.getOutputStream().write(("GET /desk HTTP/1.1\r\nHost: x\r\n"
                     + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                     + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            // A client sends no frame before the server's 101 (RFC 6455 4.1).
+            String switched = new String(raw.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            assertEquals("HTTP/1.1 101", switched);
+            raw.getOutputStream().write(textFrame("{\"type\":\"auth\",\"agent\":\"agent1\",\"token\":\"" + TOKEN1 + "\"}"));
             Await.until("desk connected", Duration.ofSeconds(5), () -> pops.connectedDesks() == 1);
             // One masked text frame of 70,000 bytes (over the 64 KiB limit): FIN+text, mask bit + 64-bit length, zero mask.
             java.nio.ByteBuffer frame = java.nio.ByteBuffer.allocate(14 + 70_000);
