@@ -77,8 +77,11 @@
   }
 
   function reconnectLater(reason) {
-    setStatus('closed', '连接断开，' + Math.round(retryMs / 1000) + ' 秒后重连' + (reason ? '（' + reason + '）' : ''));
-    setTimeout(connect, retryMs);
+    // Each page waits between half and all of its back-off, so the desks of a whole floor, cut off together
+    // by a server restart, do not all come back in the same instant.
+    const wait = Math.round(retryMs * (0.5 + Math.random() / 2));
+    setStatus('closed', '连接断开，' + Math.max(1, Math.round(wait / 1000)) + ' 秒后重连' + (reason ? '（' + reason + '）' : ''));
+    setTimeout(connect, wait);
     retryMs = Math.min(retryMs * 2, 15000);
   }
 

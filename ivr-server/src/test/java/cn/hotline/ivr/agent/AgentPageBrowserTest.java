@@ -251,4 +251,25 @@ class AgentPageBrowserTest {
             }
         }
     }
+
+    @Test
+    void desksCutOffTogetherComeBackSpreadOverTheirBackOff() throws Exception {
+        HeadlessChromium.require();
+        AgentSettings settings = AgentSettings.of(new InetSocketAddress("127.0.0.1", 0),
+                Map.of("agent1", ScreenPopTest.TOKEN1), Map.of());
+        try (ScreenPops pops = new ScreenPops(settings, new FakeDraftStore(), new SimpleMeterRegistry())) {
+            AgentDeskServer server = AgentDeskServer.start(settings, pops);
+            try (HeadlessChromium browser = HeadlessChromium.open(server.pageUrl("agent1", ScreenPopTest.TOKEN1))) {
+                browser.waitFor("desk connected", "document.querySelector('#status').dataset.state === 'open'", WAIT);
+                // The page's timers, recorded; its random draw fixed at the low end of the spread.
+                browser.eval("window.waits = []; const plain = window.setTimeout; Math.random = () => 0;"
+                        + " window.setTimeout = (f, ms, ...rest) => { window.waits.push(ms); return plain(f, ms, ...rest); }; true");
+                server.close();
+                // The first back-off is 500 ms; this page waits half of it, another page up to all of it.
+                browser.waitFor("the reconnect is planned at half the back-off", "window.waits.includes(250)", WAIT);
+            } finally {
+                server.close();
+            }
+        }
+    }
 }
