@@ -11,11 +11,13 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -82,7 +84,7 @@ public final class TicketClient implements AutoCloseable {
         }
         HttpRequest request = builder.POST(HttpRequest.BodyPublishers.ofByteArray(draftJson)).build();
         long timeoutMs = settings.timeout().toMillis();
-        CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(request, info -> new FirstBytes(MAX_ANSWER_BYTES));
         HttpResponse<String> response;
         try {
             // The request timeout ends when the headers arrive: a backend that then stalls the body
@@ -110,6 +112,59 @@ public final class TicketClient implements AutoCloseable {
             return new Rejected(status, reason);
         }
         return new Retry(reason, retryAfter(response.headers().firstValue("Retry-After").orElse(""), Instant.now()));
+    }
+
+    /**
+     * How much of an answer is read: a ticket number or an error's reason fits in far less, and a backend
+     * streaming a runaway body (a debug dump, an endless stream) must fill neither the heap nor the time.
+     */
+    static final int MAX_ANSWER_BYTES = 64 * 1024;
+
+    /** Collects the first {@code max} bytes of a body as UTF-8 text, then stops reading (the connection closes). */
+    private static final class FirstBytes implements HttpResponse.BodySubscriber<String> {
+        private final int max;
+        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        private final CompletableFuture<String> body = new CompletableFuture<>();
+        private java.util.concurrent.Flow.Subscription subscription;
+
+        FirstBytes(int max) {
+            this.max = max;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<String> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+            subscription = s;
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<java.nio.ByteBuffer> buffers) {
+            for (java.nio.ByteBuffer b : buffers) {
+                int take = Math.min(b.remaining(), max - bytes.size());
+                byte[] chunk = new byte[take];
+                b.get(chunk);
+                bytes.write(chunk, 0, take);
+            }
+            if (bytes.size() >= max && !body.isDone()) {
+                subscription.cancel();
+                onComplete();
+            }
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            body.completeExceptionally(error);
+        }
+
+        @Override
+        public void onComplete() {
+            body.complete(bytes.toString(StandardCharsets.UTF_8));
+        }
     }
 
     /** Why an attempt got no answer, in words (the JDK's ConnectException has no message at all). */

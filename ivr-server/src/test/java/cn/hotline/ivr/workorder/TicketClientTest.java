@@ -97,6 +97,38 @@ class TicketClientTest {
     }
 
     @Test
+    void aRunawayAnswerIsReadOnlyAsFarAsItsFirstBytes() throws Exception {
+        // A 201 whose chunked body never ends: the ticket number is at its start; reading on would fill the
+        // heap, or (as before) run into the timeout and send the draft again.
+        ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        open.add(ss);
+        AtomicInteger bytesSent = new AtomicInteger();
+        Thread.ofPlatform().daemon().start(() -> {
+            try (Socket s = ss.accept()) {
+                s.getInputStream().read(new byte[1 << 16]);
+                OutputStream out = s.getOutputStream();
+                out.write(("HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                byte[] head = "{\"ticketNumber\":\"T-9\",\"dump\":\"".getBytes(StandardCharsets.US_ASCII);
+                out.write((Integer.toHexString(head.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(head);
+                out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                byte[] chunk = ("2000\r\n" + "x".repeat(0x2000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                while (bytesSent.get() < 64 << 20) {   // 64 MiB at most, then the test has failed anyway
+                    out.write(chunk);
+                    bytesSent.addAndGet(0x2000);
+                }
+            } catch (IOException stopped) {
+                // the client stopped reading and closed the connection
+            }
+        });
+        TicketClient.Outcome outcome = client(URI.create("http://127.0.0.1:" + ss.getLocalPort() + "/"), Duration.ofSeconds(3))
+                .send("1795448060.1", DRAFT);
+        assertEquals(new TicketClient.Delivered(201, "T-9"), outcome);
+        assertTrue(bytesSent.get() < 16 << 20, "read on far past its first bytes: " + bytesSent.get());
+    }
+
+    @Test
     void aBackendThatSendsHeadersThenStallsTheBodyCostsOneTimeoutNotAWorker() throws Exception {
         URI base = rawServer("HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"ticketNu", false);
         TicketClient client = client(base, Duration.ofMillis(500));
