@@ -509,6 +509,13 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
+    /**
+     * Until when (System.nanoTime) the backend asked to be left alone (429/503 with Retry-After): drafts due
+     * meanwhile wait without an attempt, so a backlog of thousands does not answer "slow down" with
+     * thousands of requests. Written by delivery workers only; a lost race only shortens the wait.
+     */
+    private volatile long holdUntilNanos = System.nanoTime();
+
     private void schedule(String id, long atNanos, boolean fresh) {
         if (scheduled.add(id)) {
             due.add(new Due(id, atNanos, fresh));
@@ -526,6 +533,10 @@ public final class Outbox implements AutoCloseable {
             dead(id, "undelivered for " + human(age) + ", over outbox.max-age " + human(settings.maxAge())
                     + "; last error: " + s.entry().lastError());
             return -1;
+        }
+        long held = holdUntilNanos;
+        if (held - System.nanoTime() > 0) {
+            return held;   // the backend asked every client to wait (Retry-After): no attempt, none counted
         }
         TicketClient.Outcome outcome = client.send(id, s.json());
         switch (outcome) {
@@ -549,6 +560,11 @@ public final class Outbox implements AutoCloseable {
                 Duration backedOff = backoff.delay(e.attempts() + 1, ThreadLocalRandom.current());
                 // A backend that says when to come back (429, 503 with Retry-After) is believed, beyond backoff-cap too.
                 Duration wait = r.notBefore().compareTo(backedOff) > 0 ? r.notBefore() : backedOff;
+                if (r.notBefore().isPositive()) {
+                    // It said so to this client, not about this draft: every other draft waits as long.
+                    long until = System.nanoTime() + r.notBefore().toNanos();
+                    holdUntilNanos = Math.max(holdUntilNanos, until);
+                }
                 int attempt = e.attempts() + 1;
                 if (attempt == 1 || attempt % 10 == 0) { // a long outage must not flood the log or the journal: 1st, 10th, 20th, ...
                     journalAttempt(id, attempt, r.reason());

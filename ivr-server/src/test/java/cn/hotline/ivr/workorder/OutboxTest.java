@@ -374,6 +374,44 @@ class OutboxTest {
     }
 
     @Test
+    void retryAfterHoldsBackEveryDraftNotOnlyTheOneItAnswered() throws Exception {
+        // The backend is overloaded for 2 s: it answers 429 "come back in 2 s" meanwhile.
+        List<Long> posts = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicLong busyUntil = new java.util.concurrent.atomic.AtomicLong();
+        com.sun.net.httpserver.HttpServer busy = com.sun.net.httpserver.HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        busy.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            long now = System.nanoTime();
+            posts.add(now);
+            busyUntil.compareAndSet(0, now + 2_000_000_000L);
+            boolean overloaded = now - busyUntil.get() < 0;
+            if (overloaded) {
+                exchange.getResponseHeaders().set("Retry-After", "2");
+            }
+            byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(overloaded ? 429 : 201, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        busy.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(8));
+        busy.start();
+        try (Outbox outbox = Outbox.open(fast(tmp.resolve("outbox")), new SimpleMeterRegistry())) {
+            for (int i = 1; i <= 40; i++) {
+                outbox.persist(SampleDrafts.complaint("1795448053." + i, Instant.now()));
+            }
+            outbox.startDelivery(client(busy.getAddress().getPort()));
+            assertTrue(outbox.awaitDrained(Duration.ofSeconds(20)));
+            long first = posts.get(0);
+            long duringHold = posts.stream().filter(t -> t - first < 1_900_000_000L).count();
+            // Only the requests already on their way when the first 429 came (one per worker), not one per draft.
+            assertTrue(duringHold <= 4 + 1, duringHold + " requests while the backend asked for 2 s of quiet: " + posts.size());
+            assertEquals(40, posts.stream().filter(t -> t - first >= 1_900_000_000L).count(), "each draft then once");
+        } finally {
+            busy.stop(0);
+        }
+    }
+
+    @Test
     void retryAfterHoldsTheNextAttemptBackBeyondTheBackoffCap() throws Exception {
         List<Long> posts = java.util.Collections.synchronizedList(new ArrayList<>());
         com.sun.net.httpserver.HttpServer busy = com.sun.net.httpserver.HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
