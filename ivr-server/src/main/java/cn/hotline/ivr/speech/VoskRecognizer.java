@@ -68,7 +68,9 @@ public final class VoskRecognizer implements SpeechRecognizer {
 
     /**
      * The rate the model's features are computed at ({@code --sample-frequency} in conf/mfcc.conf;
-     * Kaldi's default 16000 when absent).
+     * Kaldi's default 16000 when absent). Read the way Kaldi's ParseOptions::ReadConfigFile reads it:
+     * everything from '#' is a comment (Kaldi recipes write "--sample-frequency=8000 # Switchboard is
+     * sampled at 8kHz"), '_' in a name is '-', and the last setting wins.
      */
     static int modelSampleRate(Path modelDir) throws RecognizerException {
         Path conf = modelDir.resolve("conf").resolve("mfcc.conf");
@@ -76,15 +78,20 @@ public final class VoskRecognizer implements SpeechRecognizer {
             return 16000;
         }
         try {
+            int rate = 16000;
             for (String line : Files.readAllLines(conf)) {
-                String l = line.strip();
-                if (l.startsWith("--sample-frequency=")) {
-                    return (int) Double.parseDouble(l.substring("--sample-frequency=".length()).strip());
+                int hash = line.indexOf('#');
+                String l = (hash < 0 ? line : line.substring(0, hash)).strip();
+                int eq = l.indexOf('=');
+                if (l.startsWith("--") && eq > 2
+                        && l.substring(2, eq).replace('_', '-').toLowerCase(java.util.Locale.ROOT).equals("sample-frequency")) {
+                    rate = (int) Double.parseDouble(l.substring(eq + 1).strip());
                 }
             }
-            return 16000;
+            return rate;
         } catch (IOException | NumberFormatException e) {
-            throw new RecognizerException("cannot read the sample rate from " + conf + ": " + e.getMessage(), e);
+            throw new RecognizerException(conf + ": --sample-frequency: not a number (" + e.getMessage()
+                    + "); is this a Vosk model?", e);
         }
     }
 
