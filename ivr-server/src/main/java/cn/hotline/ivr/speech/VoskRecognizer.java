@@ -96,18 +96,28 @@ public final class VoskRecognizer implements SpeechRecognizer {
     }
 
     /**
-     * JNA decides its string encoding once, when its Native class loads. Set it before that, and
-     * check it afterwards: if some other library loaded JNA first with another encoding, every
-     * Chinese transcript would be garbage, so we stop here with the fix instead.
+     * The encoding JNA converts Vosk's char* results with is {@code jna.encoding}, else the JVM's
+     * default charset (Native.getDefaultStringEncoding; read when LibVosk registers, which is after
+     * this). Native.DEFAULT_ENCODING is only that fallback: checking it let -Djna.encoding=GBK
+     * through (every Chinese transcript garbled) and would refuse a correct UTF-8 setting on a JVM
+     * whose default charset is another one. So the setting actually used is checked.
      */
     static void requireUtf8() throws RecognizerException {
         if (System.getProperty("jna.encoding") == null) {
             System.setProperty("jna.encoding", "UTF-8");
         }
-        String actual = Native.DEFAULT_ENCODING;
-        if (!"UTF-8".equalsIgnoreCase(actual) && !"UTF8".equalsIgnoreCase(actual)) {
+        String actual = Native.getDefaultStringEncoding();
+        if (!isUtf8(actual)) {
             throw new RecognizerException("JNA string encoding is " + actual
                     + ", Chinese transcripts would be garbled: start the JVM with -Djna.encoding=UTF-8");
+        }
+    }
+
+    private static boolean isUtf8(String encoding) {
+        try {
+            return java.nio.charset.Charset.forName(encoding).equals(java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 

@@ -1,5 +1,6 @@
 package cn.hotline.ivr.speech;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -52,6 +53,30 @@ public class VoskRecognizerTest {
     @Test
     void jnaRunsWithUtf8() throws Exception {
         VoskRecognizer.requireUtf8();
+    }
+
+    /**
+     * JNA converts char* with jna.encoding when it is set (Native.getDefaultStringEncoding); the check
+     * looked at Native.DEFAULT_ENCODING (the JVM's default charset, UTF-8 on JDK 18+) and so let
+     * -Djna.encoding=GBK through: every Chinese transcript would have been garbled.
+     */
+    @Test
+    void aJnaEncodingOtherThanUtf8IsRefusedWithTheFix() {
+        String was = System.getProperty("jna.encoding");
+        try {
+            System.setProperty("jna.encoding", "GBK");
+            RecognizerException e = assertThrows(RecognizerException.class, VoskRecognizer::requireUtf8);
+            assertEquals("JNA string encoding is GBK, Chinese transcripts would be garbled: start the JVM with -Djna.encoding=UTF-8",
+                    e.getMessage());
+            System.setProperty("jna.encoding", "utf8");
+            assertDoesNotThrow(VoskRecognizer::requireUtf8);
+        } finally {
+            if (was == null) {
+                System.clearProperty("jna.encoding");
+            } else {
+                System.setProperty("jna.encoding", was);
+            }
+        }
     }
 
     @Test
