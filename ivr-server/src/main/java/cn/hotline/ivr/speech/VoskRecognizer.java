@@ -24,8 +24,6 @@ import org.vosk.Recognizer;
  */
 public final class VoskRecognizer implements SpeechRecognizer {
     private static final Logger log = LoggerFactory.getLogger(VoskRecognizer.class);
-    /** Consecutive failed streams after which the engine reports itself unhealthy. */
-    private static final int FAILURES_BEFORE_DOWN = 3;
     /** acceptWaveForm returns true both at an utterance end and on a native error: this many "ends" in a row with no text is an error. */
     private static final int EMPTY_ENDS_AS_ERROR = 5;
     private static final int TELEPHONE_RATE = 8000;
@@ -34,7 +32,7 @@ public final class VoskRecognizer implements SpeechRecognizer {
     private final Path modelPath;
     private final int modelRate;
     private final AtomicInteger openStreams = new AtomicInteger();
-    private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    private final EngineHealth engineHealth = new EngineHealth(System::nanoTime);
     private volatile boolean closed;
 
     private VoskRecognizer(Model model, Path modelPath, int modelRate) {
@@ -126,8 +124,9 @@ public final class VoskRecognizer implements SpeechRecognizer {
         if (closed) {
             return Health.down("Vosk engine closed");
         }
-        if (consecutiveFailures.get() >= FAILURES_BEFORE_DOWN) {
-            return Health.down("Vosk failed " + consecutiveFailures.get() + " streams in a row");
+        String down = engineHealth.downReason();
+        if (down != null) {
+            return Health.down(down);
         }
         return Health.up("Vosk " + modelPath.getFileName() + ", " + openStreams.get() + " streams open");
     }
@@ -177,10 +176,7 @@ public final class VoskRecognizer implements SpeechRecognizer {
     }
 
     private void failed() {
-        int n = consecutiveFailures.incrementAndGet();
-        if (n == FAILURES_BEFORE_DOWN) {
-            log.error("Vosk engine marked unhealthy after {} failed streams; speech intake is skipped until it recovers", n);
-        }
+        engineHealth.failed();
     }
 
     @Override
@@ -257,7 +253,7 @@ public final class VoskRecognizer implements SpeechRecognizer {
             }
             addSegment(recognizer.getFinalResult());
             if (!failedStream) {
-                consecutiveFailures.set(0);
+                engineHealth.succeeded();
             }
             return new Transcript(finished.toString(), words == 0 ? 0 : confidenceSum / words);
         }
