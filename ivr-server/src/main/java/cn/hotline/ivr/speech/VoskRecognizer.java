@@ -43,7 +43,11 @@ public final class VoskRecognizer implements SpeechRecognizer {
 
     /** Loads the model at {@code modelDir} (a directory such as models/vosk-model-small-cn-0.22). */
     public static VoskRecognizer load(Path modelDir) throws RecognizerException {
-        requireUtf8();
+        try {
+            requireUtf8();
+        } catch (LinkageError e) {
+            throw nativeLibraryMissing(e);
+        }
         if (!Files.isDirectory(modelDir)) {
             throw new RecognizerException("Vosk model directory not found: " + modelDir
                     + " (run scripts/fetch-model, or set speech.model / IVR_VOSK_MODEL)");
@@ -59,9 +63,26 @@ public final class VoskRecognizer implements SpeechRecognizer {
             Model model = new Model(modelDir.toString());
             log.info("Vosk model {} ({} Hz) loaded in {} ms", modelDir, rate, (System.nanoTime() - t0) / 1_000_000);
             return new VoskRecognizer(model, modelDir, rate);
-        } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
+        } catch (IOException | RuntimeException e) {
             throw new RecognizerException("cannot load Vosk model " + modelDir + ": " + e.getMessage(), e);
+        } catch (LinkageError e) {
+            throw nativeLibraryMissing(e);
         }
+    }
+
+    /**
+     * JNA's dispatch library or libvosk cannot be loaded: another CPU (the vosk jar carries libvosk for
+     * linux-x86-64, win32-x86-64 and darwin only; JNA's own list is longer), or a temp directory mounted
+     * noexec (both are unpacked there). JNA's message runs over many lines and names the whole class
+     * path, and a second attempt gets NoClassDefFoundError: one line with the way out instead, and the
+     * server goes on without an engine rather than stopping on an Error.
+     */
+    static RecognizerException nativeLibraryMissing(LinkageError e) {
+        String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("").strip();
+        return new RecognizerException("cannot load Vosk's native library on " + System.getProperty("os.name") + " "
+                + System.getProperty("os.arch") + " (" + why + "): on a platform the vosk jar has no libvosk for, put one "
+                + "built for it in a directory given as -Djna.library.path=DIR (IVR_JAVA_OPTS); if the temp directory "
+                + "is mounted noexec, give JNA another with -Djna.tmpdir=DIR", e);
     }
 
     /**
