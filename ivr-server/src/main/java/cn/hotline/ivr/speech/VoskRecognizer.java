@@ -32,10 +32,11 @@ public final class VoskRecognizer implements SpeechRecognizer {
     private final Path modelPath;
     private final int modelRate;
     private final AtomicInteger openStreams = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicBoolean modelFreed = new java.util.concurrent.atomic.AtomicBoolean();
     private final EngineHealth engineHealth = new EngineHealth(System::nanoTime);
     private volatile boolean closed;
 
-    private VoskRecognizer(Model model, Path modelPath, int modelRate) {
+    VoskRecognizer(Model model, Path modelPath, int modelRate) {
         this.model = model;
         this.modelPath = modelPath;
         this.modelRate = modelRate;
@@ -154,7 +155,11 @@ public final class VoskRecognizer implements SpeechRecognizer {
 
     @Override
     public Stream open(List<String> phrases) throws RecognizerException {
+        // Counted before the model is used and checked again after, so close() never frees the model
+        // between this check and vosk_recognizer_new (which takes its own reference on it).
+        openStreams.incrementAndGet();
         if (closed) {
+            streamEnded();
             throw new RecognizerException("Vosk engine closed");
         }
         Recognizer recognizer;
@@ -164,15 +169,16 @@ public final class VoskRecognizer implements SpeechRecognizer {
                     ? new Recognizer(model, (float) modelRate)
                     : new Recognizer(model, (float) modelRate, grammar(phrases));
         } catch (IOException | RuntimeException e) {
+            streamEnded();
             failed();
             throw new RecognizerException("cannot create a Vosk recognizer: " + e.getMessage(), e);
         }
         if (recognizer.getPointer() == null) {
+            streamEnded();
             failed();
             throw new RecognizerException("Vosk returned no recognizer (phrase list not supported by this model?)");
         }
         recognizer.setWords(true);
-        openStreams.incrementAndGet();
         return new VoskStream(recognizer, new Upsampler(modelRate / TELEPHONE_RATE));
     }
 
@@ -200,13 +206,35 @@ public final class VoskRecognizer implements SpeechRecognizer {
         engineHealth.failed();
     }
 
+    /**
+     * Frees the model once (a second vosk_model_free would drop a reference some recognizer holds, and
+     * the model would be deleted under it), and only when no stream is open: one still open at shutdown
+     * frees it when it closes.
+     */
     @Override
     public void close() {
-        closed = true;
-        if (openStreams.get() > 0) {
-            log.warn("closing the Vosk model with {} streams still open", openStreams.get());
+        if (closed) {
+            return;
         }
-        model.close();
+        closed = true;
+        int open = openStreams.get();
+        if (open > 0) {
+            log.warn("closing the Vosk engine with {} streams still open; the model is freed when the last one closes", open);
+            return;
+        }
+        freeModel();
+    }
+
+    private void streamEnded() {
+        if (openStreams.decrementAndGet() == 0 && closed) {
+            freeModel();
+        }
+    }
+
+    private void freeModel() {
+        if (modelFreed.compareAndSet(false, true)) {
+            model.close();
+        }
     }
 
     /**
@@ -311,7 +339,7 @@ public final class VoskRecognizer implements SpeechRecognizer {
             if (!closedStream) {
                 closedStream = true;
                 recognizer.close();
-                openStreams.decrementAndGet();
+                streamEnded();
             }
         }
     }

@@ -79,6 +79,30 @@ public class VoskRecognizerTest {
         }
     }
 
+    /**
+     * vosk_model_free drops one reference (Model::Unref in model.cc; each recognizer holds its own). A
+     * second close freed it again: the count fell to zero while recognizers still used the model.
+     * Runs without a model: the Model here never reaches the native library.
+     */
+    @Test
+    void theModelIsFreedOnceHoweverOftenTheEngineIsClosed() {
+        java.util.concurrent.atomic.AtomicInteger frees = new java.util.concurrent.atomic.AtomicInteger();
+        org.vosk.Model model = new org.vosk.Model() {
+            @Override
+            public void close() {
+                frees.incrementAndGet();
+            }
+        };
+        VoskRecognizer vosk = new VoskRecognizer(model, Path.of("vosk-model-small-cn-0.22"), 16000);
+        vosk.close();
+        vosk.close();
+        assertEquals(1, frees.get());
+        assertTrue(!vosk.health().ok() && vosk.health().detail().equals("Vosk engine closed"), vosk.health().toString());
+        RecognizerException e = assertThrows(RecognizerException.class, () -> vosk.open(List.of()));
+        assertEquals("Vosk engine closed", e.getMessage());
+        assertEquals(1, frees.get());
+    }
+
     @Test
     void chineseWordsAreJoinedWithoutSpacesButLatinWordsKeepThem() {
         assertEquals("设定二十九度", VoskRecognizer.joinWords("设定 二十九 度"));
