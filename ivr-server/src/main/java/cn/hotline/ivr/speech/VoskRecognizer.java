@@ -19,7 +19,7 @@ import org.vosk.Recognizer;
 /**
  * The Vosk engine (libvosk through JNA): one {@link Model} loaded once and shared by every call, one
  * {@link Recognizer} per call stream, always freed. Streams take 8 kHz telephone audio and feed
- * Vosk at the model's own rate (upsampled: libvosk aborts the process on a lower input rate).
+ * Vosk at the model's own rate (upsampled: Kaldi refuses a lower input rate, see {@link Upsampler}).
  * Strings cross JNA as UTF-8, or Chinese comes back garbled: the engine refuses to start otherwise.
  */
 public final class VoskRecognizer implements SpeechRecognizer {
