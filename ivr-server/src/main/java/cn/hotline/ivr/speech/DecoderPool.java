@@ -193,7 +193,10 @@ public final class DecoderPool implements AutoCloseable {
                 }
                 try {
                     next.run();
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
+                    // An Error too (JNA reports a native fault as java.lang.Error): escaping here it would
+                    // leave `running` set, so this capture's later tasks (final result, stream close, slot
+                    // release) would never run: a recognizer and a decoder slot lost for good.
                     log.error("decoder task failed", e);
                 }
             }

@@ -4,8 +4,8 @@ package cn.hotline.ivr.speech;
  * Streaming integer-factor upsampler (8 kHz call audio to a 16 kHz model): Hann-windowed sinc
  * interpolation with 16 input taps, chunk boundaries handled by keeping the last input samples, so
  * feeding audio in 20 ms frames gives exactly what feeding it at once would. Vosk must get the
- * model's own rate: a Vosk model only allows downsampling, and a lower input rate makes libvosk
- * abort the whole process. Latency: 8 input samples (1 ms at 8 kHz); {@link #flush()} drains them.
+ * model's own rate: a Vosk model only allows downsampling (model.cc sets allow_downsample only), and
+ * at a lower input rate Kaldi refuses every chunk, which libvosk 0.3.45 reports as -1 (no text ever). Latency: 8 input samples (1 ms at 8 kHz); {@link #flush()} drains them.
  * Not thread-safe: one per stream.
  */
 final class Upsampler {

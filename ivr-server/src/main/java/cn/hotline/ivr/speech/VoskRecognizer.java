@@ -19,13 +19,11 @@ import org.vosk.Recognizer;
 /**
  * The Vosk engine (libvosk through JNA): one {@link Model} loaded once and shared by every call, one
  * {@link Recognizer} per call stream, always freed. Streams take 8 kHz telephone audio and feed
- * Vosk at the model's own rate (upsampled: libvosk aborts the process on a lower input rate).
+ * Vosk at the model's own rate (upsampled: Kaldi refuses a lower input rate, see {@link Upsampler}).
  * Strings cross JNA as UTF-8, or Chinese comes back garbled: the engine refuses to start otherwise.
  */
 public final class VoskRecognizer implements SpeechRecognizer {
     private static final Logger log = LoggerFactory.getLogger(VoskRecognizer.class);
-    /** Consecutive failed streams after which the engine reports itself unhealthy. */
-    private static final int FAILURES_BEFORE_DOWN = 3;
     /** acceptWaveForm returns true both at an utterance end and on a native error: this many "ends" in a row with no text is an error. */
     private static final int EMPTY_ENDS_AS_ERROR = 5;
     private static final int TELEPHONE_RATE = 8000;
@@ -34,10 +32,11 @@ public final class VoskRecognizer implements SpeechRecognizer {
     private final Path modelPath;
     private final int modelRate;
     private final AtomicInteger openStreams = new AtomicInteger();
-    private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicBoolean modelFreed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final EngineHealth engineHealth = new EngineHealth(System::nanoTime);
     private volatile boolean closed;
 
-    private VoskRecognizer(Model model, Path modelPath, int modelRate) {
+    VoskRecognizer(Model model, Path modelPath, int modelRate) {
         this.model = model;
         this.modelPath = modelPath;
         this.modelRate = modelRate;
@@ -45,7 +44,11 @@ public final class VoskRecognizer implements SpeechRecognizer {
 
     /** Loads the model at {@code modelDir} (a directory such as models/vosk-model-small-cn-0.22). */
     public static VoskRecognizer load(Path modelDir) throws RecognizerException {
-        requireUtf8();
+        try {
+            requireUtf8();
+        } catch (LinkageError e) {
+            throw nativeLibraryMissing(e);
+        }
         if (!Files.isDirectory(modelDir)) {
             throw new RecognizerException("Vosk model directory not found: " + modelDir
                     + " (run scripts/fetch-model, or set speech.model / IVR_VOSK_MODEL)");
@@ -61,14 +64,33 @@ public final class VoskRecognizer implements SpeechRecognizer {
             Model model = new Model(modelDir.toString());
             log.info("Vosk model {} ({} Hz) loaded in {} ms", modelDir, rate, (System.nanoTime() - t0) / 1_000_000);
             return new VoskRecognizer(model, modelDir, rate);
-        } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
+        } catch (IOException | RuntimeException e) {
             throw new RecognizerException("cannot load Vosk model " + modelDir + ": " + e.getMessage(), e);
+        } catch (LinkageError e) {
+            throw nativeLibraryMissing(e);
         }
     }
 
     /**
+     * JNA's dispatch library or libvosk cannot be loaded: another CPU (the vosk jar carries libvosk for
+     * linux-x86-64, win32-x86-64 and darwin only; JNA's own list is longer), or a temp directory mounted
+     * noexec (both are unpacked there). JNA's message runs over many lines and names the whole class
+     * path, and a second attempt gets NoClassDefFoundError: one line with the way out instead, and the
+     * server goes on without an engine rather than stopping on an Error.
+     */
+    static RecognizerException nativeLibraryMissing(LinkageError e) {
+        String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("").strip();
+        return new RecognizerException("cannot load Vosk's native library on " + System.getProperty("os.name") + " "
+                + System.getProperty("os.arch") + " (" + why + "): on a platform the vosk jar has no libvosk for, put one "
+                + "built for it in a directory given as -Djna.library.path=DIR (IVR_JAVA_OPTS); if the temp directory "
+                + "is mounted noexec, give JNA another with -Djna.tmpdir=DIR", e);
+    }
+
+    /**
      * The rate the model's features are computed at ({@code --sample-frequency} in conf/mfcc.conf;
-     * Kaldi's default 16000 when absent).
+     * Kaldi's default 16000 when absent). Read the way Kaldi's ParseOptions::ReadConfigFile reads it:
+     * everything from '#' is a comment (Kaldi recipes write "--sample-frequency=8000 # Switchboard is
+     * sampled at 8kHz"), '_' in a name is '-', and the last setting wins.
      */
     static int modelSampleRate(Path modelDir) throws RecognizerException {
         Path conf = modelDir.resolve("conf").resolve("mfcc.conf");
@@ -76,31 +98,46 @@ public final class VoskRecognizer implements SpeechRecognizer {
             return 16000;
         }
         try {
+            int rate = 16000;
             for (String line : Files.readAllLines(conf)) {
-                String l = line.strip();
-                if (l.startsWith("--sample-frequency=")) {
-                    return (int) Double.parseDouble(l.substring("--sample-frequency=".length()).strip());
+                int hash = line.indexOf('#');
+                String l = (hash < 0 ? line : line.substring(0, hash)).strip();
+                int eq = l.indexOf('=');
+                if (l.startsWith("--") && eq > 2
+                        && l.substring(2, eq).replace('_', '-').toLowerCase(java.util.Locale.ROOT).equals("sample-frequency")) {
+                    rate = (int) Double.parseDouble(l.substring(eq + 1).strip());
                 }
             }
-            return 16000;
+            return rate;
         } catch (IOException | NumberFormatException e) {
-            throw new RecognizerException("cannot read the sample rate from " + conf + ": " + e.getMessage(), e);
+            throw new RecognizerException(conf + ": --sample-frequency: not a number (" + e.getMessage()
+                    + "); is this a Vosk model?", e);
         }
     }
 
     /**
-     * JNA decides its string encoding once, when its Native class loads. Set it before that, and
-     * check it afterwards: if some other library loaded JNA first with another encoding, every
-     * Chinese transcript would be garbage, so we stop here with the fix instead.
+     * The encoding JNA converts Vosk's char* results with is {@code jna.encoding}, else the JVM's
+     * default charset (Native.getDefaultStringEncoding; read when LibVosk registers, which is after
+     * this). Native.DEFAULT_ENCODING is only that fallback: checking it let -Djna.encoding=GBK
+     * through (every Chinese transcript garbled) and would refuse a correct UTF-8 setting on a JVM
+     * whose default charset is another one. So the setting actually used is checked.
      */
     static void requireUtf8() throws RecognizerException {
         if (System.getProperty("jna.encoding") == null) {
             System.setProperty("jna.encoding", "UTF-8");
         }
-        String actual = Native.DEFAULT_ENCODING;
-        if (!"UTF-8".equalsIgnoreCase(actual) && !"UTF8".equalsIgnoreCase(actual)) {
+        String actual = Native.getDefaultStringEncoding();
+        if (!isUtf8(actual)) {
             throw new RecognizerException("JNA string encoding is " + actual
                     + ", Chinese transcripts would be garbled: start the JVM with -Djna.encoding=UTF-8");
+        }
+    }
+
+    private static boolean isUtf8(String encoding) {
+        try {
+            return java.nio.charset.Charset.forName(encoding).equals(java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 
@@ -109,15 +146,20 @@ public final class VoskRecognizer implements SpeechRecognizer {
         if (closed) {
             return Health.down("Vosk engine closed");
         }
-        if (consecutiveFailures.get() >= FAILURES_BEFORE_DOWN) {
-            return Health.down("Vosk failed " + consecutiveFailures.get() + " streams in a row");
+        String down = engineHealth.downReason();
+        if (down != null) {
+            return Health.down(down);
         }
         return Health.up("Vosk " + modelPath.getFileName() + ", " + openStreams.get() + " streams open");
     }
 
     @Override
     public Stream open(List<String> phrases) throws RecognizerException {
+        // Counted before the model is used and checked again after, so close() never frees the model
+        // between this check and vosk_recognizer_new (which takes its own reference on it).
+        openStreams.incrementAndGet();
         if (closed) {
+            streamEnded();
             throw new RecognizerException("Vosk engine closed");
         }
         Recognizer recognizer;
@@ -127,15 +169,16 @@ public final class VoskRecognizer implements SpeechRecognizer {
                     ? new Recognizer(model, (float) modelRate)
                     : new Recognizer(model, (float) modelRate, grammar(phrases));
         } catch (IOException | RuntimeException e) {
+            streamEnded();
             failed();
             throw new RecognizerException("cannot create a Vosk recognizer: " + e.getMessage(), e);
         }
         if (recognizer.getPointer() == null) {
+            streamEnded();
             failed();
             throw new RecognizerException("Vosk returned no recognizer (phrase list not supported by this model?)");
         }
         recognizer.setWords(true);
-        openStreams.incrementAndGet();
         return new VoskStream(recognizer, new Upsampler(modelRate / TELEPHONE_RATE));
     }
 
@@ -160,19 +203,38 @@ public final class VoskRecognizer implements SpeechRecognizer {
     }
 
     private void failed() {
-        int n = consecutiveFailures.incrementAndGet();
-        if (n == FAILURES_BEFORE_DOWN) {
-            log.error("Vosk engine marked unhealthy after {} failed streams; speech intake is skipped until it recovers", n);
+        engineHealth.failed();
+    }
+
+    /**
+     * Frees the model once (a second vosk_model_free would drop a reference some recognizer holds, and
+     * the model would be deleted under it), and only when no stream is open: one still open at shutdown
+     * frees it when it closes.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        int open = openStreams.get();
+        if (open > 0) {
+            log.warn("closing the Vosk engine with {} streams still open; the model is freed when the last one closes", open);
+            return;
+        }
+        freeModel();
+    }
+
+    private void streamEnded() {
+        if (openStreams.decrementAndGet() == 0 && closed) {
+            freeModel();
         }
     }
 
-    @Override
-    public void close() {
-        closed = true;
-        if (openStreams.get() > 0) {
-            log.warn("closing the Vosk model with {} streams still open", openStreams.get());
+    private void freeModel() {
+        if (modelFreed.compareAndSet(false, true)) {
+            model.close();
         }
-        model.close();
     }
 
     /**
@@ -240,7 +302,7 @@ public final class VoskRecognizer implements SpeechRecognizer {
             }
             addSegment(recognizer.getFinalResult());
             if (!failedStream) {
-                consecutiveFailures.set(0);
+                engineHealth.succeeded();
             }
             return new Transcript(finished.toString(), words == 0 ? 0 : confidenceSum / words);
         }
@@ -277,7 +339,7 @@ public final class VoskRecognizer implements SpeechRecognizer {
             if (!closedStream) {
                 closedStream = true;
                 recognizer.close();
-                openStreams.decrementAndGet();
+                streamEnded();
             }
         }
     }

@@ -78,4 +78,24 @@ class UpsamplerTest {
         RecognizerException e = assertThrows(RecognizerException.class, () -> VoskRecognizer.load(dir));
         assertTrue(e.getMessage().contains("22050"), e.getMessage());
     }
+
+    /**
+     * mfcc.conf is read by Kaldi's ParseOptions::ReadConfigFile: '#' starts a comment, '_' in a name is
+     * '-', the last setting wins. Kaldi's recipes (and models a city trains from them) write the rate
+     * with a comment after it; such a model was refused as "cannot read the sample rate".
+     */
+    @Test
+    void modelRateIsReadAsKaldiReadsItsConfigFile() throws Exception {
+        Files.createDirectories(dir.resolve("conf"));
+        Files.writeString(dir.resolve("conf/mfcc.conf"),
+                "# telephone model\n--use-energy=false   # only non-default option.\n--sample-frequency=8000 # Switchboard is sampled at 8kHz\n");
+        assertEquals(8000, VoskRecognizer.modelSampleRate(dir));
+        Files.writeString(dir.resolve("conf/mfcc.conf"), "--sample_frequency=16000\n--num-mel-bins=40\n#--sample-frequency=8000\n");
+        assertEquals(16000, VoskRecognizer.modelSampleRate(dir));
+        Files.writeString(dir.resolve("conf/mfcc.conf"), "--sample-frequency=8000\n--sample-frequency=16000.0\n");
+        assertEquals(16000, VoskRecognizer.modelSampleRate(dir));
+        Files.writeString(dir.resolve("conf/mfcc.conf"), "--sample-frequency=eight\n");
+        RecognizerException e = assertThrows(RecognizerException.class, () -> VoskRecognizer.modelSampleRate(dir));
+        assertTrue(e.getMessage().startsWith(dir.resolve("conf/mfcc.conf") + ": --sample-frequency: "), e.getMessage());
+    }
 }

@@ -1,5 +1,6 @@
 package cn.hotline.ivr.speech;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -52,6 +53,54 @@ public class VoskRecognizerTest {
     @Test
     void jnaRunsWithUtf8() throws Exception {
         VoskRecognizer.requireUtf8();
+    }
+
+    /**
+     * JNA converts char* with jna.encoding when it is set (Native.getDefaultStringEncoding); the check
+     * looked at Native.DEFAULT_ENCODING (the JVM's default charset, UTF-8 on JDK 18+) and so let
+     * -Djna.encoding=GBK through: every Chinese transcript would have been garbled.
+     */
+    @Test
+    void aJnaEncodingOtherThanUtf8IsRefusedWithTheFix() {
+        String was = System.getProperty("jna.encoding");
+        try {
+            System.setProperty("jna.encoding", "GBK");
+            RecognizerException e = assertThrows(RecognizerException.class, VoskRecognizer::requireUtf8);
+            assertEquals("JNA string encoding is GBK, Chinese transcripts would be garbled: start the JVM with -Djna.encoding=UTF-8",
+                    e.getMessage());
+            System.setProperty("jna.encoding", "utf8");
+            assertDoesNotThrow(VoskRecognizer::requireUtf8);
+        } finally {
+            if (was == null) {
+                System.clearProperty("jna.encoding");
+            } else {
+                System.setProperty("jna.encoding", was);
+            }
+        }
+    }
+
+    /**
+     * vosk_model_free drops one reference (Model::Unref in model.cc; each recognizer holds its own). A
+     * second close freed it again: the count fell to zero while recognizers still used the model.
+     * Runs without a model: the Model here never reaches the native library.
+     */
+    @Test
+    void theModelIsFreedOnceHoweverOftenTheEngineIsClosed() {
+        java.util.concurrent.atomic.AtomicInteger frees = new java.util.concurrent.atomic.AtomicInteger();
+        org.vosk.Model model = new org.vosk.Model() {
+            @Override
+            public void close() {
+                frees.incrementAndGet();
+            }
+        };
+        VoskRecognizer vosk = new VoskRecognizer(model, Path.of("vosk-model-small-cn-0.22"), 16000);
+        vosk.close();
+        vosk.close();
+        assertEquals(1, frees.get());
+        assertTrue(!vosk.health().ok() && vosk.health().detail().equals("Vosk engine closed"), vosk.health().toString());
+        RecognizerException e = assertThrows(RecognizerException.class, () -> vosk.open(List.of()));
+        assertEquals("Vosk engine closed", e.getMessage());
+        assertEquals(1, frees.get());
     }
 
     @Test
