@@ -148,6 +148,8 @@ public final class DecoderPool implements AutoCloseable {
         private final AtomicBoolean released = new AtomicBoolean();
         private final Queue<Runnable> tasks = new ArrayDeque<>();
         private boolean running;
+        /** The decoder thread running this slot's tasks now (under {@code tasks}), null between them. */
+        private Thread drainer;
 
         private Slot(boolean holdsPermit) {
             this.holdsPermit = holdsPermit;
@@ -188,8 +190,10 @@ public final class DecoderPool implements AutoCloseable {
                     next = tasks.poll();
                     if (next == null) {
                         running = false;
+                        drainer = null;
                         return;
                     }
+                    drainer = Thread.currentThread();
                 }
                 try {
                     next.run();
@@ -202,9 +206,30 @@ public final class DecoderPool implements AutoCloseable {
             }
         }
 
+        /**
+         * Gives the decoder permit back once this capture's tasks have run: a batch recognition its caller
+         * stopped waiting for (past its time-out) still holds the CPU, and releasing the permit before it
+         * ends would admit one decoder too many each time, exactly when the machine is overloaded.
+         */
         @Override
         public void close() {
-            if (holdsPermit && released.compareAndSet(false, true)) {
+            if (!holdsPermit || released.get()) {
+                return;
+            }
+            boolean now;
+            synchronized (tasks) {
+                now = tasks.isEmpty() && (!running || drainer == Thread.currentThread());
+                if (!now) {
+                    tasks.add(this::releasePermit);
+                }
+            }
+            if (now) {
+                releasePermit();
+            }
+        }
+
+        private void releasePermit() {
+            if (released.compareAndSet(false, true)) {
                 inUse.decrementAndGet();
                 slots.release();
             }

@@ -38,4 +38,40 @@ class DecoderPoolTest {
             assertEquals(0, pool.inUse());
         }
     }
+
+    /**
+     * RecordFileIntake stops waiting for a batch recognition after its time-out and closes the slot; the
+     * recognition still runs on a decoder thread. Its permit must stay taken until it ends, or an overloaded
+     * machine admits one decoder more for every such call.
+     */
+    @Test
+    void aSlotClosedWhileItsTaskStillRunsKeepsItsPermitUntilTheTaskEnds() throws Exception {
+        try (DecoderPool pool = new DecoderPool(new FakeRecognizer(), true, "", 1, 1, new SimpleMeterRegistry())) {
+            DecoderPool.Slot slot = pool.admit().slot();
+            CountDownLatch started = new CountDownLatch(1);
+            CountDownLatch finish = new CountDownLatch(1);
+            slot.execute(() -> {
+                started.countDown();
+                try {
+                    finish.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertTrue(started.await(2, TimeUnit.SECONDS));
+            slot.close();   // the caller gave up waiting
+            assertEquals(1, pool.inUse(), "the recognition still holds its decoder");
+            assertEquals(false, pool.admit().admitted(), "no second decoder while the first still runs");
+            finish.countDown();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (pool.inUse() != 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(0, pool.inUse(), "the permit comes back when the recognition ends");
+            DecoderPool.Admission next = pool.admit();
+            assertTrue(next.admitted());
+            next.slot().close();
+            assertEquals(0, pool.inUse(), "an idle slot gives its permit back at once");
+        }
+    }
 }
