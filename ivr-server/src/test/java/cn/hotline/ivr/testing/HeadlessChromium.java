@@ -175,8 +175,21 @@ public final class HeadlessChromium implements AutoCloseable {
         if (!process.waitFor(5, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
-        try (Stream<Path> files = Files.walk(profile)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        deleteTree(profile);
+    }
+
+    /**
+     * Chromium's helper processes (crashpad) may still add or remove files in the profile for a moment after
+     * the browser exits: a file gone while the tree is walked is no failure (it failed a test's clean-up now
+     * and then), and another pass takes the late ones.
+     */
+    private static void deleteTree(Path root) throws IOException {
+        for (int pass = 0; pass < 3 && Files.exists(root); pass++) {
+            try (Stream<Path> files = Files.walk(root)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (java.nio.file.NoSuchFileException | java.io.UncheckedIOException e) {
+                // walked into a file removed meanwhile: go round again
+            }
         }
     }
 
