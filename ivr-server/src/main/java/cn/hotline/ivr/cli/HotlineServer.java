@@ -205,6 +205,8 @@ public final class HotlineServer implements AutoCloseable {
         if (configFile != null) {
             reloader = new ConfigReloader(configFile, env, settings.reloadInterval(), this::reload);
             closeables.add(reloader);
+            Gauge.builder("ivr.config.last.reload.successful", reloader, r -> r.lastReloadSuccessful() ? 1 : 0)
+                    .description("0 while the configuration file on disk was refused at its last reload").register(registry);
         }
     }
 

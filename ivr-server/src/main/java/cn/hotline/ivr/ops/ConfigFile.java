@@ -38,7 +38,7 @@ import org.apache.commons.configuration2.ex.ConfigurationException;
  * {@link #finish()} can report keys nobody reads (typos) as errors. Bad values never throw on the
  * spot: they are collected with file, key and reason, and {@link #finish()} reports them all at
  * once, so an operator fixes a file in one pass. Environment variables override file values:
- * key {@code agi.port} is overridden by {@code IVR_AGI_PORT}.
+ * key {@code agi.bind} is overridden by {@code IVR_AGI_BIND}.
  */
 public final class ConfigFile {
     /**
@@ -144,6 +144,11 @@ public final class ConfigFile {
         } else {
             problems.add(new ConfigProblem(fileName, key, reason));
         }
+    }
+
+    /** Every key a section reader has asked for so far, present or not: what {@link #finish()} accepts. */
+    public Set<String> readKeys() {
+        return Set.copyOf(readKeys);
     }
 
     public List<ConfigProblem> problems() {

@@ -46,6 +46,8 @@ public final class ConfigReloader implements AutoCloseable {
     private int missingPolls;
     private String lastFailure;
     private Set<String> announcedRestartKeys = Set.of();
+    /** False while the last version read from disk was refused: the node runs an older one than the file says. */
+    private volatile boolean lastReloadSuccessful = true;
 
     public ConfigReloader(Path file, Map<String, String> env, Duration interval, Consumer<Settings> onChange)
             throws IOException {
@@ -136,20 +138,29 @@ public final class ConfigReloader implements AutoCloseable {
                 // Valid YAML, but every key would fall back to its default: a truncated save, not an intent.
                 log.warn("configuration {} ({}) holds no settings (empty, or only comments: a half-written save?), "
                         + "keeping the running one", file, trigger);
+                lastReloadSuccessful = false;
                 return false;
             }
             Settings settings = Settings.read(cfg);
             onChange.accept(settings);
+            lastReloadSuccessful = true;
             log.info("configuration {} reloaded ({})", file, trigger);
             announceRestartKeys(cfg.values());
             return true;
         } catch (ConfigException e) {
+            lastReloadSuccessful = false;
             log.warn("configuration {} ({}) is invalid, keeping the running one: {}", file, trigger,
                     e.getMessage().replace('\n', ';'));
         } catch (RuntimeException e) {
+            lastReloadSuccessful = false;
             log.warn("cannot reload configuration {}: {}", file, e.toString());
         }
         return false;
+    }
+
+    /** For {@code ivr_config_last_reload_successful}: false while the file on disk was refused at its last reload. */
+    public boolean lastReloadSuccessful() {
+        return lastReloadSuccessful;
     }
 
     /** Names the keys outside the live sections that differ from the running ones, once per different set. */

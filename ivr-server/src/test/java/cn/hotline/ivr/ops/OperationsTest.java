@@ -137,6 +137,14 @@ class OperationsTest {
             Thread.sleep(400);
             assertTrue(TestServer.call(server, SimulatedCall.Options.defaults()).exchanges().stream()
                     .anyMatch(e -> e.command().contains("hotline/announcement")), "a broken edit keeps the running flow");
+            // What an operator alerts on: the node runs an older configuration than the file says.
+            assertTrue(get(server, "/metrics").body().contains("ivr_config_last_reload_successful 0.0"));
+            Files.writeString(file, TestServer.PORTS + "reload-interval: 100ms\n");
+            deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (!get(server, "/metrics").body().contains("ivr_config_last_reload_successful 1.0")) {
+                assertTrue(System.nanoTime() < deadline, "a valid file again sets the gauge back to 1");
+                Thread.sleep(50);
+            }
         }
     }
 }
