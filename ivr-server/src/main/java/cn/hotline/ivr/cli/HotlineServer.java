@@ -87,6 +87,7 @@ public final class HotlineServer implements AutoCloseable {
     private AmiClient ami;
     private AgentDeskServer desks;
     private IntakeLine intakeLine;
+    private ConfigReloader reloader;
 
     /** {@code configFile} may be null (settings built in code): then nothing is reloaded. */
     public HotlineServer(Settings settings, Path configFile, Map<String, String> env) {
@@ -202,7 +203,10 @@ public final class HotlineServer implements AutoCloseable {
         });
 
         if (configFile != null) {
-            closeables.add(new ConfigReloader(configFile, env, settings.reloadInterval(), this::reload));
+            reloader = new ConfigReloader(configFile, env, settings.reloadInterval(), this::reload);
+            closeables.add(reloader);
+            Gauge.builder("ivr.config.last.reload.successful", reloader, r -> r.lastReloadSuccessful() ? 1 : 0)
+                    .description("0 while the configuration file on disk was refused at its last reload").register(registry);
         }
     }
 
@@ -421,6 +425,11 @@ public final class HotlineServer implements AutoCloseable {
         flow.set(next.flow());
     }
 
+    /** Re-reads the configuration file now (SIGHUP); false when there is none or it was not applied. */
+    public boolean reloadConfiguration(String trigger) {
+        return reloader != null && reloader.reloadNow(trigger);
+    }
+
     public InetSocketAddress agiAddress() {
         return agi.address();
     }
@@ -459,14 +468,17 @@ public final class HotlineServer implements AutoCloseable {
     /** Graceful stop: refuse new calls, let calls in progress finish within the grace period, then close. */
     public void shutdown(Duration grace) throws InterruptedException {
         draining = true;
-        if (agi != null) {
-            agi.stopAccepting();
-            if (!agi.awaitCalls(grace)) {
-                log.warn("{} call(s) still in progress after the {} s grace period; closing them",
-                        agi.openConnections(), grace.toSeconds());
+        try {
+            if (agi != null) {
+                agi.stopAccepting();
+                if (!agi.awaitCalls(grace)) {
+                    log.warn("{} call(s) still in progress after the {} s grace period; closing them",
+                            agi.openConnections(), grace.toSeconds());
+                }
             }
+        } finally {
+            close(); // also when the wait is cut short (a second SIGTERM interrupts it)
         }
-        close();
     }
 
     @Override

@@ -38,13 +38,13 @@ import org.apache.commons.configuration2.ex.ConfigurationException;
  * {@link #finish()} can report keys nobody reads (typos) as errors. Bad values never throw on the
  * spot: they are collected with file, key and reason, and {@link #finish()} reports them all at
  * once, so an operator fixes a file in one pass. Environment variables override file values:
- * key {@code agi.port} is overridden by {@code IVR_AGI_PORT}.
+ * key {@code agi.bind} is overridden by {@code IVR_AGI_BIND}.
  */
 public final class ConfigFile {
     /**
      * IVR_* environment variables the product reads for purposes other than overriding a key, so
      * {@link #finish()} does not report them as misspelt overrides. Keep in step with their readers:
-     * scripts/ivr (IVR_HOME, IVR_JAVA_OPTS), logback.xml (IVR_LOG_LEVEL, IVR_ASTERISK_JAVA_LOG_LEVEL),
+     * scripts/ivr (IVR_HOME, IVR_JAVA_OPTS), logback.xml (IVR_LOG_LEVEL, IVR_ASTERISK_JAVA_LOG_LEVEL), config/logback-file.xml (IVR_LOG_DIR),
      * SpeechSettings and the speech commands (IVR_VOSK_MODEL), scripts/fetch-model (IVR_VOSK_MODEL_URL,
      * IVR_VOSK_MODEL_SHA256), scripts/fetch-divisions (IVR_DIVISIONS_URL, IVR_DIVISIONS_SHA256), the
      * benchmarks and tests (IVR_SHARED_DIR, IVR_CHROMIUM). Channel variables the flow sets on Asterisk
@@ -53,7 +53,7 @@ public final class ConfigFile {
     static final Set<String> OTHER_ENVIRONMENT = Set.of(
             "IVR_HOME", "IVR_JAVA_OPTS", "IVR_LOG_LEVEL", "IVR_ASTERISK_JAVA_LOG_LEVEL", "IVR_VOSK_MODEL",
             "IVR_VOSK_MODEL_URL", "IVR_VOSK_MODEL_SHA256", "IVR_DIVISIONS_URL", "IVR_DIVISIONS_SHA256",
-            "IVR_SHARED_DIR", "IVR_CHROMIUM");
+            "IVR_SHARED_DIR", "IVR_CHROMIUM", "IVR_LOG_DIR");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)");
 
     private final String fileName;
@@ -144,6 +144,11 @@ public final class ConfigFile {
         } else {
             problems.add(new ConfigProblem(fileName, key, reason));
         }
+    }
+
+    /** Every key a section reader has asked for so far, present or not: what {@link #finish()} accepts. */
+    public Set<String> readKeys() {
+        return Set.copyOf(readKeys);
     }
 
     public List<ConfigProblem> problems() {

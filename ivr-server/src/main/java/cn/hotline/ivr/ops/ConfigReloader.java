@@ -20,9 +20,11 @@ import org.slf4j.LoggerFactory;
  * Watches the configuration file and hands every valid new version to {@code onChange}, once the file
  * has stopped changing for one interval (so a half-written file is never read). An invalid edit is
  * logged with all its problems and ignored, so a typo never takes the server down; the running
- * configuration stays in force. Only {@code flow.*} and {@code prompts.*} take effect live: a changed
- * key elsewhere is named once, when the set of such keys changes. A file that disappears is reported
- * once (and once more when it is back), not on every poll.
+ * configuration stays in force. A file with no settings at all (truncated, or only comments) is refused
+ * the same way: applied, it would put every key back to its default. Only {@code flow.*} and
+ * {@code prompts.*} take effect live: a changed key elsewhere is named once, when the set of such keys
+ * changes. A file that disappears is reported once (and once more when it is back), not on every poll.
+ * {@link #reloadNow} (SIGHUP) reads the file at once, without waiting for it to settle.
  */
 public final class ConfigReloader implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ConfigReloader.class);
@@ -44,6 +46,8 @@ public final class ConfigReloader implements AutoCloseable {
     private int missingPolls;
     private String lastFailure;
     private Set<String> announcedRestartKeys = Set.of();
+    /** False while the last version read from disk was refused: the node runs an older one than the file says. */
+    private volatile boolean lastReloadSuccessful = true;
 
     public ConfigReloader(Path file, Map<String, String> env, Duration interval, Consumer<Settings> onChange)
             throws IOException {
@@ -93,15 +97,7 @@ public final class ConfigReloader implements AutoCloseable {
             }
             lastModified = modified;
             lastSize = size;
-            ConfigFile cfg = ConfigFile.load(file, env);
-            Settings settings = Settings.read(cfg);
-            onChange.accept(settings);
-            log.info("configuration {} reloaded", file);
-            announceRestartKeys(cfg.values());
-            return true;
-        } catch (ConfigException e) {
-            log.warn("configuration {} changed but is invalid, keeping the running one: {}", file,
-                    e.getMessage().replace('\n', ';'));
+            return apply("changed on disk");
         } catch (IOException | RuntimeException e) {
             // The same failure on every poll is said once, not every interval.
             String failure = e.toString();
@@ -111,6 +107,60 @@ public final class ConfigReloader implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * Reads the file now, changed or not, without waiting for it to settle: the operator says the edit is
+     * complete (SIGHUP, {@code systemctl reload}). Returns true when a valid configuration was applied.
+     */
+    public synchronized boolean reloadNow(String trigger) {
+        if (!Files.exists(file)) {
+            log.warn("configuration {} not reloaded ({}): the file is gone; running on with the settings in force", file, trigger);
+            return false;
+        }
+        try {
+            lastModified = Files.getLastModifiedTime(file);
+            lastSize = Files.size(file);
+        } catch (IOException e) {
+            log.warn("configuration {} not reloaded ({}): {}", file, trigger, e.toString());
+            return false;
+        }
+        pendingModified = null;
+        pendingSize = -1;
+        return apply(trigger);
+    }
+
+    /** Loads, checks and hands over the file; an invalid one is named with all its problems and ignored. */
+    private boolean apply(String trigger) {
+        try {
+            ConfigFile cfg = ConfigFile.load(file, env);
+            if (cfg.values().isEmpty()) {
+                // Valid YAML, but every key would fall back to its default: a truncated save, not an intent.
+                log.warn("configuration {} ({}) holds no settings (empty, or only comments: a half-written save?), "
+                        + "keeping the running one", file, trigger);
+                lastReloadSuccessful = false;
+                return false;
+            }
+            Settings settings = Settings.read(cfg);
+            onChange.accept(settings);
+            lastReloadSuccessful = true;
+            log.info("configuration {} reloaded ({})", file, trigger);
+            announceRestartKeys(cfg.values());
+            return true;
+        } catch (ConfigException e) {
+            lastReloadSuccessful = false;
+            log.warn("configuration {} ({}) is invalid, keeping the running one: {}", file, trigger,
+                    e.getMessage().replace('\n', ';'));
+        } catch (RuntimeException e) {
+            lastReloadSuccessful = false;
+            log.warn("cannot reload configuration {}: {}", file, e.toString());
+        }
+        return false;
+    }
+
+    /** For {@code ivr_config_last_reload_successful}: false while the file on disk was refused at its last reload. */
+    public boolean lastReloadSuccessful() {
+        return lastReloadSuccessful;
     }
 
     /** Names the keys outside the live sections that differ from the running ones, once per different set. */

@@ -74,4 +74,48 @@ class ConfigReloaderTest {
             assertTrue(log.any("INFO", "the restart-only keys are back to the running values"), log.lines().toString());
         }
     }
+
+    @Test
+    void aFileLeftEmptyOrWithOnlyCommentsIsNotAppliedAsAllDefaults() throws Exception {
+        Path file = dir.resolve("hotline.yaml");
+        write(file, "flow:\n  announcement:\n    enabled: true\n");
+        List<Settings> applied = new ArrayList<>();
+        try (LogCapture log = new LogCapture(ConfigReloader.class);
+             ConfigReloader reloader = new ConfigReloader(file, Map.of(), Duration.ofHours(1), applied::add)) {
+            write(file, ""); // a truncating save that stalls: every key would fall back to its default
+            assertFalse(settle(reloader));
+            write(file, "# flow:\n#   announcement: ...\n");
+            assertFalse(settle(reloader));
+            assertEquals(List.of(), applied, "the running configuration stays");
+            assertTrue(log.any("WARN", "configuration " + file + " (changed on disk) holds no settings (empty, or only comments:"
+                    + " a half-written save?), keeping the running one"), log.lines().toString());
+            write(file, "flow:\n  announcement:\n    enabled: false\n");
+            assertTrue(settle(reloader), "a real edit afterwards is applied");
+        }
+    }
+
+    @Test
+    void reloadNowReadsTheFileAtOnceAndSaysWhyOnceWhenItIsInvalid() throws Exception {
+        Path file = dir.resolve("hotline.yaml");
+        write(file, "flow:\n  zero-out: true\n");
+        List<Settings> applied = new ArrayList<>();
+        try (LogCapture log = new LogCapture(ConfigReloader.class);
+             ConfigReloader reloader = new ConfigReloader(file, Map.of(), Duration.ofHours(1), applied::add)) {
+            write(file, "flow:\n  zero-out: false\n");
+            assertTrue(reloader.reloadNow("SIGHUP"), "no wait for the file to settle: the operator says it is complete");
+            assertFalse(applied.get(0).flow().zeroOut());
+            assertFalse(reloader.poll(), "the poller does not apply the same version again");
+            assertFalse(reloader.poll());
+            write(file, "flow:\n  zero-out: maybe\n");
+            assertFalse(reloader.reloadNow("SIGHUP"));
+            for (int i = 0; i < 5; i++) {
+                assertFalse(reloader.poll());
+            }
+            assertEquals(1, applied.size());
+            List<String> warnings = log.lines().stream().filter(l -> l.startsWith("WARN")).toList();
+            assertEquals(List.of("WARN [-] configuration " + file + " (SIGHUP) is invalid, keeping the running one: "
+                    + file + ": flow.zero-out: expected true or false, got 'maybe'"), warnings, "said once, with the reason");
+            assertTrue(log.any("INFO", "configuration " + file + " reloaded (SIGHUP)"), log.lines().toString());
+        }
+    }
 }

@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -137,6 +138,59 @@ class OperationsTest {
             Thread.sleep(400);
             assertTrue(TestServer.call(server, SimulatedCall.Options.defaults()).exchanges().stream()
                     .anyMatch(e -> e.command().contains("hotline/announcement")), "a broken edit keeps the running flow");
+            // What an operator alerts on: the node runs an older configuration than the file says.
+            assertTrue(get(server, "/metrics").body().contains("ivr_config_last_reload_successful 0.0"));
+            Files.writeString(file, TestServer.PORTS + "reload-interval: 100ms\n");
+            deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (!get(server, "/metrics").body().contains("ivr_config_last_reload_successful 1.0")) {
+                assertTrue(System.nanoTime() < deadline, "a valid file again sets the gauge back to 1");
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    @Test
+    void reloadsDuringCallsNeitherDropNorMisrouteAny(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("hotline.yaml");
+        String base = TestServer.PORTS + "reload-interval: 100ms\n";
+        Files.writeString(file, base);
+        try (HotlineServer server = new HotlineServer(Settings.load(file, Map.of()), file, Map.of())) {
+            server.start();
+            long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            List<CompletableFuture<List<SimulatedCall.Result>>> callers = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                callers.add(CompletableFuture.supplyAsync(() -> {
+                    List<SimulatedCall.Result> results = new java.util.ArrayList<>();
+                    while (System.nanoTime() < until) {
+                        results.add(TestServer.call(server, SimulatedCall.Options.defaults().withPromptTime(Duration.ofMillis(40))));
+                    }
+                    return results;
+                }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()));
+            }
+            boolean on = false;
+            while (System.nanoTime() < until) {
+                on = !on;
+                // Replaced as an operator should: written beside it, then moved over it in one step.
+                Path next = dir.resolve("hotline.yaml.new");
+                Files.writeString(next, base + "flow:\n  announcement:\n    enabled: " + on + "\n");
+                Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Thread.sleep(350);
+            }
+            int with = 0;
+            int without = 0;
+            for (var caller : callers) {
+                for (SimulatedCall.Result r : caller.get()) {
+                    assertEquals("OK", r.variables().get("IVR_STATUS"), r.toString());
+                    assertEquals("queue", r.variables().get("IVR_ROUTE"), r.toString());
+                    if (r.exchanges().stream().anyMatch(e -> e.command().contains("hotline/announcement"))) {
+                        with++;
+                    } else {
+                        without++;
+                    }
+                }
+            }
+            assertTrue(with > 0 && without > 0, "calls ran under both versions: " + with + " with, " + without + " without");
+            assertEquals(1.0, server.registry().get("ivr.config.last.reload.successful").gauge().value());
         }
     }
 }
