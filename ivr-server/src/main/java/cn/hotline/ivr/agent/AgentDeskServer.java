@@ -492,6 +492,19 @@ public final class AgentDeskServer implements AutoCloseable {
         }
     }
 
+    /** Close, ping and pong frames, answered alike before and after sign-in; true when {@code frame} was one. */
+    private static boolean controlFrame(ChannelHandlerContext ctx, WebSocketServerHandshaker handshaker, WebSocketFrame frame) {
+        switch (frame) {
+            case CloseWebSocketFrame close -> handshaker.close(ctx.channel(), close.retain());
+            case PingWebSocketFrame ping -> ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
+            case PongWebSocketFrame pong -> { }
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** A desk WebSocket before it signed in: its first message must be the auth message; nothing else is read. */
     private final class AuthHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
         private final WebSocketServerHandshaker handshaker;
@@ -502,12 +515,13 @@ public final class AgentDeskServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-            switch (frame) {
-                case CloseWebSocketFrame close -> handshaker.close(ctx.channel(), close.retain());
-                case PingWebSocketFrame ping -> ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
-                case PongWebSocketFrame pong -> { }
-                case TextWebSocketFrame text when text.isFinalFragment() -> auth(ctx, text.text());
-                default -> refuse(ctx.channel(), AUTH_FIRST);
+            if (controlFrame(ctx, handshaker, frame)) {
+                return;
+            }
+            if (frame instanceof TextWebSocketFrame text && text.isFinalFragment()) {
+                auth(ctx, text.text());
+            } else {
+                refuse(ctx.channel(), AUTH_FIRST);
             }
         }
 
@@ -569,11 +583,8 @@ public final class AgentDeskServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-            switch (frame) {
-                case CloseWebSocketFrame close -> handshaker.close(ctx.channel(), close.retain());
-                case PingWebSocketFrame ping -> ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
-                case TextWebSocketFrame text -> message(ctx, text.text());
-                default -> { }
+            if (!controlFrame(ctx, handshaker, frame) && frame instanceof TextWebSocketFrame text) {
+                message(ctx, text.text());
             }
         }
 
