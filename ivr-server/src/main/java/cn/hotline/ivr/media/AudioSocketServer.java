@@ -63,6 +63,10 @@ public final class AudioSocketServer implements AutoCloseable {
         this.registry = registry;
         this.framesIn = registry.counter("ivr.audiosocket.frames.received");
         this.framesOut = registry.counter("ivr.audiosocket.frames.sent");
+        // Exported at 0 from the start, so an alert on their rate works before the first refusal.
+        for (String reason : java.util.List.of("max-sessions", "unknown-uuid")) {
+            registry.counter("ivr.audiosocket.refused", "reason", reason);
+        }
         registry.gauge("ivr.audiosocket.sessions.active", active);
     }
 

@@ -4,6 +4,7 @@ import cn.hotline.ivr.flow.IntakeResult.Outcome;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Files;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -55,6 +56,8 @@ public final class DecoderPool implements AutoCloseable {
         });
         registry.gauge("ivr.speech.decoders.in.use", inUse);
         registry.gauge("ivr.speech.decoders.capacity", this.slots, s -> capacity);
+        // Exported at 0 from the start, so an alert on their rate works before the first refusal.
+        REFUSAL_REASONS.forEach(reason -> registry.counter("ivr.speech.admission.rejected", "reason", reason));
     }
 
     /** Builds the pool the configuration asks for, loading the Vosk model when there is one. */
@@ -120,6 +123,9 @@ public final class DecoderPool implements AutoCloseable {
         inUse.incrementAndGet();
         return new Admission(new Slot(true), null, "");
     }
+
+    /** Why admission refuses (the {@code reason} of {@code ivr_speech_admission_rejected_total}). */
+    static final List<String> REFUSAL_REASONS = List.of("engine-unavailable", "engine-unhealthy", "pool-full");
 
     private Admission refuse(Outcome outcome, String reason, String detail) {
         registry.counter("ivr.speech.admission.rejected", "reason", reason).increment();

@@ -76,7 +76,14 @@ public final class FastAgiServer implements AutoCloseable {
         Gauge.builder("ivr_agi_connections_pending", pending, AtomicLong::get)
                 .description("FastAGI connections still sending their AGI environment")
                 .register(registry);
+        // Every outcome exported from the start at 0: an alert on a rate of errors needs the series to exist
+        // before the first error (a counter born at 1 shows no increase).
+        CALL_OUTCOMES.forEach(outcome -> callCounter(outcome));
     }
+
+    /** How a FastAGI connection can end (the {@code outcome} of {@code ivr_calls_total}). */
+    static final java.util.List<String> CALL_OUTCOMES = java.util.List.of("completed", "caller_hangup", "error",
+            "no_script", "overload", "protocol_error", "refused", "refused_pending");
 
     /** Binds and starts accepting; returns once the port is open. */
     public synchronized void start() throws IOException {
@@ -168,11 +175,14 @@ public final class FastAgiServer implements AutoCloseable {
     }
 
     private void countCall(String outcome) {
-        Counter.builder("ivr_calls_total")
+        callCounter(outcome).increment();
+    }
+
+    private Counter callCounter(String outcome) {
+        return Counter.builder("ivr_calls_total")
                 .description("FastAGI connections by how they ended")
                 .tag("outcome", outcome)
-                .register(registry)
-                .increment();
+                .register(registry);
     }
 
     /**

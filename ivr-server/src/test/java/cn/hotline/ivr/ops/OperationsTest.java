@@ -40,6 +40,15 @@ class OperationsTest {
             assertEquals(200, get(server, "/health").statusCode());
             HttpResponse<String> ready = get(server, "/ready");
             assertEquals(200, ready.statusCode(), ready.body());
+            // The counters an operator alerts on exist at 0 before their first event (a rate needs a series).
+            String atStart = get(server, "/metrics").body();
+            for (String series : new String[] {"ivr_calls_total{outcome=\"error\"} 0.0",
+                    "ivr_calls_total{outcome=\"protocol_error\"} 0.0", "ivr_calls_total{outcome=\"overload\"} 0.0",
+                    "ivr_speech_admission_rejected_total{reason=\"pool-full\"} 0.0",
+                    "ivr_speech_admission_rejected_total{reason=\"engine-unhealthy\"} 0.0",
+                    "ivr_audiosocket_refused_total{reason=\"max-sessions\"} 0.0"}) {
+                assertTrue(atStart.contains(series), series + " missing at start:\n" + atStart);
+            }
             TestServer.call(server, SimulatedCall.Options.defaults());
             String metrics = get(server, "/metrics").body();
             assertTrue(metrics.contains("ivr_calls_total{outcome=\"completed\"} 1.0"), metrics);
