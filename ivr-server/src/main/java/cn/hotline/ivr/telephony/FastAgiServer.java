@@ -81,6 +81,11 @@ public final class FastAgiServer implements AutoCloseable {
         CALL_OUTCOMES.forEach(outcome -> callCounter(outcome));
     }
 
+    /** Bucket bounds of {@code ivr_agi_command_seconds}: sub-millisecond replies up to prompts of half a minute. */
+    private static final java.time.Duration[] COMMAND_BUCKETS = java.util.stream.LongStream
+            .of(1, 2, 5, 10, 50, 100, 500, 1_000, 5_000, 30_000).mapToObj(java.time.Duration::ofMillis)
+            .toArray(java.time.Duration[]::new);
+
     /** How a FastAGI connection can end (the {@code outcome} of {@code ivr_calls_total}). */
     static final java.util.List<String> CALL_OUTCOMES = java.util.List.of("completed", "caller_hangup", "error",
             "no_script", "overload", "protocol_error", "refused", "refused_pending");
@@ -171,6 +176,8 @@ public final class FastAgiServer implements AutoCloseable {
                 .description("Round trip of one AGI command: written to Asterisk until its reply was read")
                 .tag("command", name)
                 .publishPercentiles(0.5, 0.99)
+                // Buckets too: a node's own percentiles cannot be added up across nodes, bucket counts can.
+                .serviceLevelObjectives(COMMAND_BUCKETS)
                 .register(registry));
     }
 

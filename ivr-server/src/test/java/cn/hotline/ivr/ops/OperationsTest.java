@@ -53,6 +53,8 @@ class OperationsTest {
             String metrics = get(server, "/metrics").body();
             assertTrue(metrics.contains("ivr_calls_total{outcome=\"completed\"} 1.0"), metrics);
             assertTrue(metrics.contains("ivr_agi_command_seconds_count{command=\"ANSWER\"} 1"), metrics);
+            assertTrue(metrics.contains("ivr_agi_command_seconds_bucket{command=\"ANSWER\",le=\"30.0\"} 1"),
+                    "buckets, which add up across nodes: " + metrics);
             assertTrue(metrics.contains("ivr_calls_active 0.0"), metrics);
             assertEquals(404, get(server, "/nope").statusCode());
         }
