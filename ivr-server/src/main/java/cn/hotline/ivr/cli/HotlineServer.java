@@ -73,6 +73,8 @@ public final class HotlineServer implements AutoCloseable {
      * short (a manager reload) should not cut every caller's description short.
      */
     private static final Duration AMI_LOSS_GRACE = Duration.ofSeconds(3);
+    /** How long a start after a crash may spend recognising recordings left behind before it takes calls. */
+    private static final Duration LEFTOVER_RECOGNITION_BUDGET = Duration.ofSeconds(20);
 
     private final Settings settings;
     private final Path configFile;
@@ -169,7 +171,13 @@ public final class HotlineServer implements AutoCloseable {
         closeables.add(checkpoints);
         DraftWriter drafts = new DraftWriter(understander, outbox, settings.flow().hours().zone(),
                 DraftPops::channelVariables, checkpoints);
-        drafts.recoverInterruptedIntakes();
+        if (intake instanceof RecordFileIntake recording) {
+            // No partial words were checkpointed: the recordings the killed server left hold them.
+            Instant deadline = Instant.now().plus(LEFTOVER_RECOGNITION_BUDGET);
+            drafts.recoverInterruptedIntakes(callId -> recording.recogniseLeftover(callId, deadline));
+        } else {
+            drafts.recoverInterruptedIntakes();
+        }
         drafts.warmUp();
         if (settings.agent().enabled()) {
             ScreenPops pops = new ScreenPops(settings.agent(), new DraftPops(outbox), registry);

@@ -17,13 +17,17 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -336,6 +340,76 @@ public final class RecordFileIntake implements SpeechIntake {
             log.info("deleted {} leftover recording(s) in speech.record-dir {}", deleted, dir);
         }
         return deleted;
+    }
+
+    /**
+     * What a caller said into the recording a killed server left behind (record-file mode has no partial
+     * words to checkpoint): the newest finished recording of this call in {@code speech.record-dir},
+     * recognised as at the end of a capture, then deleted with any other of the call's. Empty when there is
+     * none, when it is still being written (Asterisk records on until silence or the time limit after the AGI
+     * session is gone; the sweep takes it later), when nothing was said, or after {@code deadline} (a start
+     * after a crash must not wait on many recordings: the rest are recovered without words).
+     */
+    public Optional<String> recogniseLeftover(String callId, Instant deadline) {
+        String prefix = RECORDING_PREFIX + safe(callId) + "-";
+        List<Path> mine;
+        try (Stream<Path> files = Files.list(settings.recordDir())) {
+            mine = files.filter(f -> f.getFileName().toString().startsWith(prefix)
+                    && OWN_RECORDING.matcher(f.getFileName().toString()).matches()).toList();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();   // no directory, or not readable: the start-up check has said so
+        }
+        if (mine.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            Path newest = mine.stream().max(Comparator.comparing(RecordFileIntake::modified)).orElseThrow();
+            if (modified(newest).isAfter(Instant.now().minus(LEFTOVER_SETTLED))) {
+                log.info("the recording left by this interrupted intake is still being written: its words are not recovered");
+                return Optional.empty();
+            }
+            if (Instant.now().isAfter(deadline)) {
+                log.info("no time left at start-up to recognise the recording left by this interrupted intake");
+                return Optional.empty();
+            }
+            DecoderPool.Admission admission = pool.admit();
+            if (!admission.admitted()) {
+                return Optional.empty();
+            }
+            try (DecoderPool.Slot slot = admission.slot()) {
+                VadSettings vad = settings.vad().with(null, null, settings.recordMax());
+                CaptureRequest request = new CaptureRequest("", vad.noInput(), vad.trailingSilence(), vad.maxUtterance(),
+                        List.of(), words -> { });
+                IntakeResult r = recognise(Pcm.readWav(newest).toTelephony(), request, vad, slot, false);
+                log.info("recording left by this interrupted intake recognised: {} ({} ms of speech)",
+                        r.transcript().isEmpty() ? "no words" : "'" + PersonalData.mask(r.transcript()) + "'", r.speech().toMillis());
+                return r.transcript().isBlank() ? Optional.empty() : Optional.of(r.transcript());
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("recording left by this interrupted intake unreadable: {}", e.getMessage());
+            return Optional.empty();
+        } finally {
+            for (Path f : mine) {
+                try {
+                    if (!modified(f).isAfter(Instant.now().minus(LEFTOVER_SETTLED))) {
+                        Files.deleteIfExists(f);   // a caller's voice: kept no longer than needed
+                    }
+                } catch (IOException | RuntimeException e) {
+                    log.warn("could not delete recording {}: {}", f, e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** A recording unchanged this long is finished: Asterisk writes one every 20 ms while it records. */
+    private static final Duration LEFTOVER_SETTLED = Duration.ofSeconds(1);
+
+    private static Instant modified(Path f) {
+        try {
+            return Files.getLastModifiedTime(f).toInstant();
+        } catch (IOException e) {
+            return Instant.EPOCH;   // gone meanwhile: the oldest, and nothing to keep
+        }
     }
 
     /** Batch recognition of a whole recording, on the decoder pool's threads. */

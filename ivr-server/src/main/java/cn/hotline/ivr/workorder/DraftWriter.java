@@ -88,6 +88,14 @@ public final class DraftWriter implements DraftRecorder {
      * @return how many drafts were written
      */
     public int recoverInterruptedIntakes() {
+        return recoverInterruptedIntakes(callId -> Optional.empty());
+    }
+
+    /**
+     * The same, asking {@code wordsLeftBehind} for the words of a caller whose checkpoint has none (in
+     * record-file mode the recording the killed server left is all there is).
+     */
+    public int recoverInterruptedIntakes(Function<String, Optional<String>> wordsLeftBehind) {
         List<IntakeCheckpoints.Checkpoint> leftovers = checkpoints == null ? List.of() : checkpoints.leftovers();
         if (leftovers.isEmpty()) {
             return 0;
@@ -112,8 +120,16 @@ public final class DraftWriter implements DraftRecorder {
                 CallSession call = new CallSession(c.id(), nonNull(c.caller()), nonNull(c.dnid()), nonNull(c.channel()),
                         nonNull(c.language()), "", "", "hotline", List.of(), null,
                         c.started() == null ? Instant.now() : c.started());
-                IntakeResult intake = new IntakeResult(IntakeResult.Outcome.FAILED, nonNull(c.heard()), 0, Duration.ZERO,
-                        "server stopped during intake; recovered at restart");
+                String heard = nonNull(c.heard());
+                String detail = "server stopped during intake; recovered at restart";
+                if (heard.isBlank()) {
+                    Optional<String> left = wordsLeftBehind.apply(c.id());
+                    if (left.isPresent()) {
+                        heard = left.get();
+                        detail += " from the recording left behind";
+                    }
+                }
+                IntakeResult intake = new IntakeResult(IntakeResult.Outcome.FAILED, heard, 0, Duration.ZERO, detail);
                 try {
                     persist(call, intake, understander.understand(intake.transcript(),
                             new CallerContext(call.callerNumber(), "")));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import cn.hotline.ivr.cli.HotlineServer;
 import cn.hotline.ivr.sim.SimulatedCall;
+import cn.hotline.ivr.testing.LogCapture;
 import cn.hotline.ivr.testing.TestServer;
 import cn.hotline.ivr.workorder.Draft;
 import cn.hotline.ivr.workorder.IntakeCheckpoints;
@@ -78,6 +79,30 @@ class OperationsTest {
         }
         try (IntakeCheckpoints after = IntakeCheckpoints.open(outbox)) {
             assertTrue(after.leftovers().isEmpty(), after.leftovers().toString());
+        }
+    }
+
+    @Test
+    void inRecordFileModeTheRecordingAKilledServerLeftIsReadAtTheNextStart(@TempDir Path dir) throws Exception {
+        Path outbox = dir.resolve("outbox");
+        Path recordings = dir.resolve("rec");
+        Files.createDirectories(outbox);
+        Files.createDirectories(recordings);
+        // Record-file mode checkpoints no words: the recording Asterisk finished after the kill holds them.
+        try (IntakeCheckpoints left = IntakeCheckpoints.open(outbox)) {
+            left.started("1795448080.2", "13800138000", "12345", "PJSIP/carrier-trunk-00000002", "zh",
+                    java.time.Instant.parse("2026-12-06T01:00:00Z"));
+        }
+        Path wav = recordings.resolve("intake-1795448080.2-" + java.util.UUID.randomUUID() + ".wav");
+        new cn.hotline.ivr.media.Pcm(8000, new short[8000]).writeWav(wav);
+        Files.setLastModifiedTime(wav, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(5)));
+        try (LogCapture log = new LogCapture(cn.hotline.ivr.speech.RecordFileIntake.class);
+             HotlineServer server = TestServer.start(TestServer.PORTS + "outbox:\n  dir: " + outbox
+                     + "\nspeech:\n  capture: record-file\n  record-dir: " + recordings + "\n")) {
+            assertTrue(Outbox.inspect(outbox).draft("1795448080.2").isPresent());
+            // A second of silence: read (no words in it), then deleted, though the sweep would keep it minutes yet.
+            assertTrue(log.any("INFO", "recording left by this interrupted intake recognised: no words"), log.lines().toString());
+            assertFalse(Files.exists(wav), "a caller's recording is not kept once read");
         }
     }
 

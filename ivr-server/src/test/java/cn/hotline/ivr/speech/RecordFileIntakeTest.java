@@ -335,4 +335,32 @@ class RecordFileIntakeTest {
         }
         assertEquals(1, ch.commands.size(), "nothing is recorded: " + ch.commands);
     }
+
+    @Test
+    void theRecordingAKilledServerLeftIsRecognisedAtTheNextStartThenDeleted() throws Exception {
+        FakeRecognizer fake = new FakeRecognizer();
+        RecordFileIntake intake = intake(fake);
+        Path rec = dir.resolve("rec");
+        Files.createDirectories(rec);
+        Pcm clip = AudioSocketIntakeTest.clip("BAC009S0150W0001.wav");
+        Path finished = rec.resolve("intake-1795448040.8-" + java.util.UUID.randomUUID() + ".wav");
+        clip.writeWav(finished);
+        Files.setLastModifiedTime(finished, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(5)));
+        java.time.Instant later = java.time.Instant.now().plusSeconds(60);
+
+        assertTrue(intake.recogniseLeftover("1795448040.8", later).orElseThrow().startsWith("字"));
+        assertFalse(Files.exists(finished), "a caller's voice is not kept once recognised");
+        assertTrue(intake.recogniseLeftover("1795448040.8", later).isEmpty(), "nothing left the second time");
+
+        // Asterisk still writing (it records on after the AGI session is gone): not read, not deleted.
+        Path writing = rec.resolve("intake-1795448040.9-" + java.util.UUID.randomUUID() + ".wav");
+        clip.writeWav(writing);
+        assertTrue(intake.recogniseLeftover("1795448040.9", later).isEmpty());
+        assertTrue(Files.exists(writing), "the sweep takes it once it is finished");
+        // Past the start-up budget: recovered without words, the recording deleted.
+        Files.setLastModifiedTime(writing, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(5)));
+        assertTrue(intake.recogniseLeftover("1795448040.9", java.time.Instant.now().minusSeconds(1)).isEmpty());
+        assertFalse(Files.exists(writing));
+        assertEquals(1, fake.closedStreams.get(), "one recognition, its stream closed");
+    }
 }

@@ -13,7 +13,9 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -156,6 +158,32 @@ class IntakeRecoveryTest {
             assertEquals(5, checkpoints.leftovers().size(), "every caller kept");
             assertEquals(5, KilledDuringIntake.writer(dir, outbox, checkpoints).recoverInterruptedIntakes());
             assertEquals("第3位来电人反映路灯坏了", outbox.find("1795448091.3").orElseThrow().intake().transcript());
+        }
+    }
+
+    @Test
+    void aCallerWithoutCheckpointedWordsGetsTheWordsOfTheRecordingLeftBehind() throws Exception {
+        CallSession recording = call(ID, "13800138000", "PJSIP/carrier-a-00000001", T0);
+        CallSession other = call("1795448062.9", "057187654321", "PJSIP/carrier-a-00000002", T0);
+        try (Outbox outbox = outbox(); IntakeCheckpoints checkpoints = IntakeCheckpoints.open(dir)) {
+            DraftWriter writer = KilledDuringIntake.writer(dir, outbox, checkpoints);
+            writer.intakeStarted(recording);   // record-file mode: no partial words ever reach a checkpoint
+            writer.intakeStarted(other);
+            writer.heard(other, "西湖区文三路的路灯坏了");
+            checkpoints.flush();
+        }
+        try (Outbox outbox = outbox(); IntakeCheckpoints checkpoints = IntakeCheckpoints.open(dir)) {
+            DraftWriter writer = KilledDuringIntake.writer(dir, outbox, checkpoints);
+            List<String> asked = new ArrayList<>();
+            assertEquals(2, writer.recoverInterruptedIntakes(callId -> {
+                asked.add(callId);
+                return Optional.of("小区门口的垃圾好几天没人收了");
+            }));
+            assertEquals(List.of(ID), asked, "only the caller without checkpointed words is looked up");
+            Draft recovered = outbox.find(ID).orElseThrow();
+            assertEquals("小区门口的垃圾好几天没人收了", recovered.intake().transcript());
+            assertTrue(recovered.intake().detail().contains("from the recording left behind"), recovered.intake().detail());
+            assertEquals("西湖区文三路的路灯坏了", outbox.find("1795448062.9").orElseThrow().intake().transcript());
         }
     }
 }
