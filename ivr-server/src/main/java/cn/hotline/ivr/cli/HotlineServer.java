@@ -166,7 +166,8 @@ public final class HotlineServer implements AutoCloseable {
         TicketClient tickets = new TicketClient(settings.ticket());
         closeables.add(tickets);
         outbox.startDelivery(tickets);
-        checks.add(check("outbox", () -> outbox.diskAlarm() ? "outbox disk use over outbox.alarm-ratio of outbox.max-bytes" : null));
+        checks.add(check("outbox", () -> outbox.diskAlarm() ? "outbox disk use over outbox.alarm-ratio of outbox.max-bytes"
+                : outbox.diskShortfall().orElse(null)));
         IntakeCheckpoints checkpoints = openCheckpoints(settings);
         closeables.add(checkpoints);
         DraftWriter drafts = new DraftWriter(understander, outbox, settings.flow().hours().zone(),

@@ -198,6 +198,23 @@ public final class Outbox implements AutoCloseable {
         Gauge.builder("ivr.outbox.quarantined", this, o -> o.quarantined().size()).description("damaged records set aside").register(registry);
     }
 
+    /**
+     * Why the disk cannot hold what the journal may still grow to ({@code outbox.max-bytes} less what it
+     * holds): something else filled it, and drafts would fail to persist before the outbox's own alarm.
+     * Empty while there is room. One statfs call.
+     */
+    public Optional<String> diskShortfall() {
+        long mayGrow = settings.maxBytes() - journal.diskBytes();
+        try {
+            long usable = Files.getFileStore(settings.dir()).getUsableSpace();
+            return usable >= mayGrow ? Optional.empty() : Optional.of("the disk holding outbox.dir has " + human(usable)
+                    + " free, less than the " + human(mayGrow) + " outbox.max-bytes lets the journal still grow: free space"
+                    + " there or lower outbox.max-bytes");
+        } catch (IOException e) {
+            return Optional.of("cannot read the free space of outbox.dir " + settings.dir() + ": " + e.getMessage());
+        }
+    }
+
     /** Opens (creating) the outbox in {@code settings.dir()}, replaying and checking its journal. */
     public static Outbox open(OutboxSettings settings, MeterRegistry registry) throws IOException {
         Map<String, Slot> replayed = new ConcurrentHashMap<>();
@@ -598,6 +615,11 @@ public final class Outbox implements AutoCloseable {
 
     private static String abbreviated(String reason) {
         return reason.length() <= MAX_REASON_CHARS ? reason : reason.substring(0, MAX_REASON_CHARS) + "...";
+    }
+
+    private static String human(long bytes) {
+        return bytes >= 1L << 30 ? String.format("%.1f GiB", bytes / (double) (1L << 30))
+                : String.format("%.1f MiB", bytes / (double) (1L << 20));
     }
 
     private static String human(Duration d) {

@@ -107,6 +107,24 @@ class OperationsTest {
     }
 
     @Test
+    void aDiskThatCannotHoldWhatTheOutboxMayStillWriteIsNotReady(@TempDir Path dir) throws Exception {
+        long free = Files.getFileStore(dir).getUsableSpace();
+        org.junit.jupiter.api.Assumptions.assumeTrue(free < (1L << 40) - (1L << 30),
+                "this disk has over 1 TiB free, more than outbox.max-bytes can promise");
+        try (HotlineServer server = TestServer.start(TestServer.PORTS + "outbox:\n  dir: " + dir.resolve("outbox")
+                + "\n  max-bytes: " + (1L << 40) + "\n")) {
+            HttpResponse<String> ready = get(server, "/ready");
+            assertEquals(503, ready.statusCode(), ready.body());
+            assertTrue(ready.body().contains("the disk holding outbox.dir has") && ready.body().contains("lower outbox.max-bytes"),
+                    ready.body());
+            assertEquals(200, get(server, "/health").statusCode(), "alive all the same: calls still go through");
+        }
+        try (HotlineServer server = TestServer.start(TestServer.PORTS + "outbox:\n  dir: " + dir.resolve("outbox2") + "\n")) {
+            assertEquals(200, get(server, "/ready").statusCode(), "256 MiB fit on this disk");
+        }
+    }
+
+    @Test
     void anUnusableCheckpointFileStopsTheStartWithOneLineNamingIt(@TempDir Path dir) throws Exception {
         Path outbox = dir.resolve("outbox");
         Files.createDirectories(outbox.resolve(IntakeCheckpoints.FILE)); // a directory where the file belongs
