@@ -49,10 +49,7 @@ public final class DraftPops implements DraftLookup {
      */
     @Override
     public Optional<ScreenPop> find(String callId, String callerNumber) {
-        List<Draft> candidates = new ArrayList<>();
-        for (int n = 1; n <= DraftWriter.MAX_SUFFIX; n++) {
-            outbox.find(n == 1 ? callId : callId + "-" + n).ifPresent(candidates::add);   // an earlier one may be purged
-        }
+        List<Draft> candidates = DraftWriter.draftsUnder(outbox, callId);
         if (candidates.size() <= 1) {
             return candidates.stream().findFirst().map(DraftPops::pop);
         }

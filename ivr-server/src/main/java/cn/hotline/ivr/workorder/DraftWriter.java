@@ -16,6 +16,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
+import java.util.ArrayList;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -31,7 +32,7 @@ public final class DraftWriter implements DraftRecorder {
     private static final Logger log = LoggerFactory.getLogger(DraftWriter.class);
     /** {@code <call id>-2} to {@code -9}: the ids a draft takes when its call id is another call's. */
     /** A call id already taken gets {@code -2} ... up to this suffix (two Asterisk servers handing out one Uniqueid). */
-    public static final int MAX_SUFFIX = 9;
+    private static final int MAX_SUFFIX = 9;
 
     private final Understander understander;
     private final Outbox outbox;
@@ -161,15 +162,28 @@ public final class DraftWriter implements DraftRecorder {
      * call's draft under that id does not count.
      */
     private Optional<String> draftOf(IntakeCheckpoints.Checkpoint c) {
+        return draftsUnder(outbox, c.id()).stream()
+                .filter(d -> d.call().callerNumber().equals(nonNull(c.caller()))
+                        && (c.started() == null || d.call().receivedAt().toInstant().equals(c.started())))
+                .map(Draft::id).findFirst();
+    }
+
+    /**
+     * The drafts kept under {@code callId} and under its suffixed ids, in that order: two calls may share an
+     * id, and the second call's draft is then {@code <call id>-2} (up to {@code -9}). Every suffix is looked
+     * at: an earlier one may be purged already.
+     */
+    public static List<Draft> draftsUnder(Outbox outbox, String callId) {
+        List<Draft> drafts = new ArrayList<>();
         for (int n = 1; n <= MAX_SUFFIX; n++) {
-            String id = n == 1 ? c.id() : c.id() + "-" + n;
-            Optional<Call> call = outbox.find(id).map(Draft::call); // every suffix: an earlier one may be purged
-            if (call.isPresent() && call.get().callerNumber().equals(nonNull(c.caller()))
-                    && (c.started() == null || call.get().receivedAt().toInstant().equals(c.started()))) {
-                return Optional.of(id);
-            }
+            outbox.find(draftId(callId, n)).ifPresent(drafts::add);
         }
-        return Optional.empty();
+        return drafts;
+    }
+
+    /** The id of the {@code n}th call with this call id: the call id itself, then {@code <call id>-n}. */
+    private static String draftId(String callId, int n) {
+        return n == 1 ? callId : callId + "-" + n;
     }
 
     private static String nonNull(String s) {
@@ -214,7 +228,7 @@ public final class DraftWriter implements DraftRecorder {
                 if (n > MAX_SUFFIX) {
                     throw taken;
                 }
-                String id = call.callId() + "-" + n;
+                String id = draftId(call.callId(), n);
                 log.warn("call id {} is already the id of another call's draft (set a distinct systemname in each "
                         + "Asterisk's asterisk.conf); this call's draft is kept as {}", call.callId(), id);
                 draft = draft(id, call, intake, u);

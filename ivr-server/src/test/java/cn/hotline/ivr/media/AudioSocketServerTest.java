@@ -80,6 +80,14 @@ class AudioSocketServerTest {
         return s;
     }
 
+    /** A connection that sent its call's UUID and was taken by the server for {@code l}. */
+    private Socket connected(UUID id, RecordingListener l) throws Exception {
+        Socket s = connect();
+        send(s, AudioSocketFrame.uuid(id));
+        l.connected.get(2, TimeUnit.SECONDS);
+        return s;
+    }
+
     private static void send(Socket s, AudioSocketFrame f) throws IOException {
         OutputStream out = s.getOutputStream();
         out.write(f.kind());
@@ -116,9 +124,7 @@ class AudioSocketServerTest {
         RecordingListener l = new RecordingListener();
         MediaSession session = server.expect(id, "call-1", l);
         assertTrue(server.execArgument(id).startsWith(id + ",127.0.0.1:"));
-        try (Socket s = connect()) {
-            send(s, AudioSocketFrame.uuid(id));
-            l.connected.get(2, TimeUnit.SECONDS);
+        try (Socket s = connected(id, l)) {
             for (int i = 0; i < 5; i++) {
                 send(s, AudioSocketFrame.audio(new byte[320]));
             }
@@ -152,9 +158,7 @@ class AudioSocketServerTest {
         MediaSession session = server.expect(id, "call-2", l);
         byte[] prompt = new byte[320 * 100];
         java.util.Arrays.fill(prompt, (byte) 7);
-        try (Socket s = connect()) {
-            send(s, AudioSocketFrame.uuid(id));
-            l.connected.get(2, TimeUnit.SECONDS);
+        try (Socket s = connected(id, l)) {
             session.play(prompt);
             DataInputStream in = new DataInputStream(s.getInputStream());
             int promptFrames = 0;
@@ -244,9 +248,7 @@ class AudioSocketServerTest {
         UUID id = UUID.randomUUID();
         RecordingListener l = new RecordingListener();
         server.expect(id, "call-trickle", l);
-        try (Socket s = connect()) {
-            send(s, AudioSocketFrame.uuid(id));
-            l.connected.get(2, TimeUnit.SECONDS);
+        try (Socket s = connected(id, l)) {
             OutputStream out = s.getOutputStream();
             out.write(new byte[] {AudioSocketFrame.AUDIO, 0x01, 0x40}); // header of a 320-byte frame
             long start = System.nanoTime();
@@ -270,9 +272,7 @@ class AudioSocketServerTest {
         UUID id = UUID.randomUUID();
         RecordingListener l = new RecordingListener();
         server.expect(id, "call-slow", l);
-        try (Socket s = connect()) {
-            send(s, AudioSocketFrame.uuid(id));
-            l.connected.get(2, TimeUnit.SECONDS);
+        try (Socket s = connected(id, l)) {
             try {
                 for (int i = 0; i < 100 && l.closed.getNow(null) == null; i++) { // a frame every 100 ms: 5x too slow
                     send(s, AudioSocketFrame.audio(new byte[320]));
@@ -297,9 +297,7 @@ class AudioSocketServerTest {
         RecordingListener l = new RecordingListener();
         MediaSession session = server.expect(id, "call-ptime", l);
         java.io.ByteArrayOutputStream sent = new java.io.ByteArrayOutputStream();
-        try (Socket s = connect()) {
-            send(s, AudioSocketFrame.uuid(id));
-            l.connected.get(2, TimeUnit.SECONDS);
+        try (Socket s = connected(id, l)) {
             int n = 0;
             long t0 = System.nanoTime();
             // 2.1 s of 30 ms packets, then 10 ms ones: with 400 ms idle timeout, counting each packet as
@@ -342,9 +340,7 @@ class AudioSocketServerTest {
         UUID id = UUID.randomUUID();
         RecordingListener l = new RecordingListener();
         server.expect(id, "call-g723", l);
-        try (Socket s = connect()) {
-            send(s, AudioSocketFrame.uuid(id));
-            l.connected.get(2, TimeUnit.SECONDS);
+        try (Socket s = connected(id, l)) {
             send(s, AudioSocketFrame.audio(new byte[960])); // 60 ms packet
             send(s, AudioSocketFrame.audio(new byte[4800])); // 300 ms, G.723.1's largest
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
@@ -389,9 +385,7 @@ class AudioSocketServerTest {
         UUID id = UUID.randomUUID();
         RecordingListener l = new RecordingListener();
         server.expect(id, "call-5", l);
-        try (Socket s = connect()) {
-            send(s, AudioSocketFrame.uuid(id));
-            l.connected.get(2, TimeUnit.SECONDS);
+        try (Socket s = connected(id, l)) {
         }
         assertEquals(CloseReason.PEER_CLOSED, l.closed.get(2, TimeUnit.SECONDS));
     }

@@ -71,11 +71,7 @@ class IntakeCheckpointsTest {
         Path file = dir.resolve(IntakeCheckpoints.FILE);
         Files.writeString(file, "{\"op\":\"heard\",\"id\":\"1795448040.8\",\"heard\":\"半句", StandardCharsets.UTF_8,
                 StandardOpenOption.APPEND);
-        try (LogCapture logs = new LogCapture(IntakeCheckpoints.class)) {
-            List<IntakeCheckpoints.Checkpoint> open = IntakeCheckpoints.read(file);
-            assertEquals(List.of("1795448040.7"), open.stream().map(IntakeCheckpoints.Checkpoint::id).toList());
-            assertTrue(logs.any("WARN", IntakeCheckpoints.FILE + ":2: not a checkpoint"), logs.lines().toString());
-        }
+        assertReadSkipping(file, "1795448040.7", ":2: not a checkpoint");
     }
 
     @Test
@@ -181,11 +177,7 @@ class IntakeCheckpointsTest {
             }
             out.write(utf8("\n{\"op\":\"heard\",\"id\":\"1795448040.6\",\"started\":\"2026-12-06T01:00:06Z\",\"heard\":\"漏水\"}\n"));
         }
-        try (LogCapture logs = new LogCapture(IntakeCheckpoints.class)) {
-            List<IntakeCheckpoints.Checkpoint> open = IntakeCheckpoints.read(file);
-            assertEquals(List.of("1795448040.6"), open.stream().map(IntakeCheckpoints.Checkpoint::id).toList());
-            assertTrue(logs.any("WARN", IntakeCheckpoints.FILE + ":1: longer than"), logs.lines().toString());
-        }
+        assertReadSkipping(file, "1795448040.6", ":1: longer than");
     }
 
     @Test
@@ -288,6 +280,15 @@ class IntakeCheckpointsTest {
             List<IntakeCheckpoints.Checkpoint> open = IntakeCheckpoints.read(dir.resolve(IntakeCheckpoints.FILE));
             assertEquals(1500, open.size());
             assertEquals(words + "1499", open.get(1499).heard());
+        }
+    }
+
+    /** Reading {@code file} finds only the call {@code open}, and warns about the line {@code warning} names. */
+    private static void assertReadSkipping(Path file, String open, String warning) throws Exception {
+        try (LogCapture logs = new LogCapture(IntakeCheckpoints.class)) {
+            List<IntakeCheckpoints.Checkpoint> read = IntakeCheckpoints.read(file);
+            assertEquals(List.of(open), read.stream().map(IntakeCheckpoints.Checkpoint::id).toList());
+            assertTrue(logs.any("WARN", IntakeCheckpoints.FILE + warning), logs.lines().toString());
         }
     }
 }
